@@ -1,0 +1,185 @@
+//! The local-directory backend: the object with key K is the file DIR/K.
+//!
+//! Writes go to a temporary file first and are then hard-linked into place;
+//! `link` fails when the target exists, which makes "create if absent"
+//! atomic even with several processes writing to one directory.
+
+use super::{Put, Store, StoreError, validate_key};
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::io::{ErrorKind, Read};
+use std::path::PathBuf;
+
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(root: impl Into<PathBuf>) -> LocalStore {
+        LocalStore { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
+        validate_key(key)?;
+        Ok(self.root.join(key))
+    }
+}
+
+fn io(key: &str) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        key: key.to_string(),
+        source,
+    }
+}
+
+#[async_trait]
+impl Store for LocalStore {
+    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<Put, StoreError> {
+        let path = self.path(key)?;
+        let key = key.to_string();
+        tokio::task::spawn_blocking(move || -> Result<Put, StoreError> {
+            if path.exists() {
+                return Ok(Put::Existed);
+            }
+            let dir = path
+                .parent()
+                .ok_or_else(|| StoreError::InvalidKey(key.clone()))?;
+            std::fs::create_dir_all(dir).map_err(io(&key))?;
+            let tmp = dir.join(format!(
+                ".tmp-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ));
+            std::fs::write(&tmp, &bytes).map_err(io(&key))?;
+            // Make the bytes durable before they become visible.
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&key))?;
+            let linked = std::fs::hard_link(&tmp, &path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(Put::Created),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(Put::Existed),
+                Err(e) => Err(io(&key)(e)),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.path(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(key)(e)),
+        }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(tokio::fs::try_exists(self.path(key)?)
+            .await
+            .map_err(io(key))?)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let mut stack = vec![root.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io(&prefix)(e)),
+                };
+                for entry in entries.flatten() {
+                    let p = entry.path();
+                    let name = entry.file_name();
+                    if name.to_string_lossy().starts_with(".tmp-") {
+                        continue;
+                    }
+                    let Ok(rel) = p.strip_prefix(&root) else {
+                        continue;
+                    };
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    if p.is_dir() {
+                        if prefix.starts_with(&format!("{rel}/"))
+                            || rel.starts_with(&prefix)
+                            || prefix.is_empty()
+                        {
+                            stack.push(p);
+                        }
+                    } else if rel.starts_with(&prefix) {
+                        out.push(rel);
+                    }
+                }
+            }
+            out.sort();
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let path = self.path(key)?;
+        let key = key.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut f = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(io(&key)(e)),
+            };
+            let mut h = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut n = 0u64;
+            loop {
+                let r = f.read(&mut buf).map_err(io(&key))?;
+                if r == 0 {
+                    break;
+                }
+                h.update(&buf[..r]);
+                n += r as u64;
+            }
+            Ok(Some((hex::encode(h.finalize()), n)))
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn put_is_write_once() {
+        let dir = std::env::temp_dir().join(format!("sohoa-local-{}", std::process::id()));
+        let s = LocalStore::new(&dir);
+        assert_eq!(
+            s.put_if_absent("a/b.txt", b"one".to_vec()).await.unwrap(),
+            Put::Created
+        );
+        assert_eq!(
+            s.put_if_absent("a/b.txt", b"two".to_vec()).await.unwrap(),
+            Put::Existed
+        );
+        assert_eq!(s.get("a/b.txt").await.unwrap().unwrap(), b"one");
+        assert_eq!(s.list("a/").await.unwrap(), vec!["a/b.txt".to_string()]);
+        let (h, n) = s.sha256("a/b.txt").await.unwrap().unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(h, hex::encode(Sha256::digest(b"one")));
+        assert!(s.get("a/missing").await.unwrap().is_none());
+        assert!(s.put_if_absent("../escape", vec![]).await.is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

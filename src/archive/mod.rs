@@ -1,0 +1,134 @@
+//! Archive: content-addressed, write-once storage of everything a batch
+//! produces, and the fixity check (`verify`) over it.
+//!
+//! Key layout (the same on every backend):
+//!
+//! | key | what |
+//! |---|---|
+//! | `originals/<sha256>` | a station file exactly as received |
+//! | `documents/<sha256>.pdf` | a document's searchable PDF |
+//! | `text/<sha256>.txt` | a document's OCR text |
+//! | `cases/<case_code>/<batch_id>.json` | the batch record, written last |
+//! | `batches/<batch_id>.json` | index: which record a batch produced |
+//!
+//! Invariants: an object is never overwritten (content keys make a second
+//! write of the same bytes a no-op; records are checked before writing);
+//! a record is written only after every object it names is stored, so a
+//! record's presence means the batch is complete.
+
+mod local;
+pub mod verify;
+
+pub use local::LocalStore;
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid storage key '{0}'")]
+    InvalidKey(String),
+    #[error("storage I/O on '{key}': {source}")]
+    Io {
+        key: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// Whether a write created the object or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Created,
+    Existed,
+}
+
+/// An object store. Implementations: [`LocalStore`] (a directory; the
+/// object with key K is the file DIR/K) and the S3 backend.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Write `bytes` under `key` unless the key exists; never overwrites.
+    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<Put, StoreError>;
+    /// The object's bytes, `None` if absent.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn exists(&self, key: &str) -> Result<bool, StoreError>;
+    /// Keys under `prefix`, sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// SHA-256 (hex) and size of the object, computed while streaming it;
+    /// `None` if absent.
+    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError>;
+    /// For messages: where this store is.
+    fn describe(&self) -> String;
+}
+
+/// Keys are relative paths of plain segments: letters, digits, `.`, `-`,
+/// `_`; no empty segment, no `.` or `..`, no leading `/`.
+pub fn validate_key(key: &str) -> Result<(), StoreError> {
+    let ok = !key.is_empty()
+        && key.len() <= 512
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidKey(key.to_string()))
+    }
+}
+
+pub fn original_key(sha256: &str) -> String {
+    format!("originals/{sha256}")
+}
+pub fn document_key(sha256: &str) -> String {
+    format!("documents/{sha256}.pdf")
+}
+pub fn text_key(sha256: &str) -> String {
+    format!("text/{sha256}.txt")
+}
+pub fn record_key(case_code: &str, batch_id: &str) -> String {
+    format!("cases/{case_code}/{batch_id}.json")
+}
+pub fn batch_index_key(batch_id: &str) -> String {
+    format!("batches/{batch_id}.json")
+}
+
+/// Open a store from its command-line form: a directory path (the local
+/// backend) or `s3://BUCKET[/PREFIX]`.
+pub async fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    if spec.starts_with("s3://") {
+        return Err(StoreError::Backend(format!(
+            "'{spec}': the S3 backend is not built into this version; use a directory"
+        )));
+    }
+    Ok(Box::new(LocalStore::new(spec)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_the_store() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "cases/../../x",
+            "a//b",
+            "cases/./x",
+            "a\\b",
+            "a b",
+        ] {
+            assert!(validate_key(bad).is_err(), "{bad:?} should be refused");
+        }
+        for good in ["originals/ab12", "cases/000.00.13.H04-210628-0001/b-1.json"] {
+            assert!(validate_key(good).is_ok(), "{good:?} should be accepted");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Fixity: recompute the SHA-256 of every object the records name and
+//! compare it with what the record says. The report's JSON Schema is
+//! `schemas/verify-report.schema.json`.
+
+use super::{Store, StoreError};
+use crate::record::BatchRecord;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const REPORT_SCHEMA: &str = "https://sohoa.vn/schemas/verify-report/1";
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Mismatched,
+    Missing,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ObjectCheck {
+    pub key: String,
+    pub status: Status,
+    pub expected_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VerifyReport {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub store: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_code: Option<String>,
+    pub records: usize,
+    pub objects: usize,
+    pub ok: usize,
+    pub mismatched: usize,
+    pub missing: usize,
+    /// Records that could not be read as batch records.
+    pub unreadable_records: Vec<String>,
+    /// Keys of every object that is not ok.
+    pub bad: Vec<ObjectCheck>,
+}
+
+impl VerifyReport {
+    pub fn all_ok(&self) -> bool {
+        self.mismatched == 0 && self.missing == 0 && self.unreadable_records.is_empty()
+    }
+}
+
+/// Read every record under `cases/` (or `cases/<case>/`).
+pub async fn records(
+    store: &dyn Store,
+    case: Option<&str>,
+) -> Result<(Vec<(String, BatchRecord)>, Vec<String>), StoreError> {
+    let prefix = match case {
+        Some(c) => format!("cases/{c}/"),
+        None => "cases/".to_string(),
+    };
+    let mut out = Vec::new();
+    let mut unreadable = Vec::new();
+    for key in store.list(&prefix).await? {
+        if !key.ends_with(".json") {
+            continue;
+        }
+        match store.get(&key).await? {
+            Some(bytes) => match serde_json::from_slice::<BatchRecord>(&bytes) {
+                Ok(r) => out.push((key, r)),
+                Err(_) => unreadable.push(key),
+            },
+            None => unreadable.push(key),
+        }
+    }
+    Ok((out, unreadable))
+}
+
+/// Check every object named by the records of one case or of the whole store.
+pub async fn verify(store: &dyn Store, case: Option<&str>) -> Result<VerifyReport, StoreError> {
+    let (recs, unreadable_records) = records(store, case).await?;
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    for (_, r) in &recs {
+        for (k, h) in r.objects() {
+            expected.insert(k, h);
+        }
+    }
+    let mut report = VerifyReport {
+        schema: REPORT_SCHEMA.into(),
+        store: store.describe(),
+        case_code: case.map(str::to_string),
+        records: recs.len(),
+        objects: expected.len(),
+        ok: 0,
+        mismatched: 0,
+        missing: 0,
+        unreadable_records,
+        bad: Vec::new(),
+    };
+    for (key, want) in expected {
+        let status = match store.sha256(&key).await? {
+            None => (Status::Missing, None),
+            Some((got, _)) if got == want => (Status::Ok, Some(got)),
+            Some((got, _)) => (Status::Mismatched, Some(got)),
+        };
+        match status.0 {
+            Status::Ok => report.ok += 1,
+            Status::Mismatched => report.mismatched += 1,
+            Status::Missing => report.missing += 1,
+        }
+        if status.0 != Status::Ok {
+            report.bad.push(ObjectCheck {
+                key,
+                status: status.0,
+                expected_sha256: want,
+                actual_sha256: status.1,
+            });
+        }
+    }
+    Ok(report)
+}

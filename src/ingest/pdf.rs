@@ -1,0 +1,314 @@
+//! Scanner PDFs: each page is one embedded image. We take the image's
+//! compressed bytes out as they are (JPEG stays JPEG, G4 stays G4) and only
+//! decode them when the page is processed.
+
+use super::IngestError;
+use crate::pix::Pix;
+use lopdf::{Document, Object, ObjectId};
+use std::sync::Arc;
+
+/// Largest decompressed Flate image we accept (bytes), against zip bombs.
+const MAX_FLATE_BYTES: usize = 512 << 20;
+
+#[derive(Debug, Clone)]
+pub enum Compression {
+    Jpeg,
+    /// Raw samples after Flate decoding: `bits` 1 or 8, `components` 1 or 3.
+    Flate {
+        bits: u8,
+        components: u8,
+    },
+    /// CCITT fax data: `k` < 0 is Group 4, 0 is Group 3 one-dimensional.
+    Ccitt {
+        k: i64,
+        black_is_1: bool,
+    },
+}
+
+/// One page's scanned image, still compressed.
+#[derive(Debug, Clone)]
+pub struct PdfPageImage {
+    pub width: u32,
+    pub height: u32,
+    pub dpi: u32,
+    /// Quarter turns clockwise from the page's `/Rotate`.
+    pub rotate: u32,
+    /// `Decode [1 0]`: the samples are inverted.
+    pub inverted: bool,
+    pub compression: Compression,
+    /// Compressed bytes for JPEG and CCITT; decompressed samples for Flate.
+    pub data: Arc<[u8]>,
+}
+
+/// List every page's image; fails on encrypted PDFs and on pages without one.
+pub fn page_images(file: &str, bytes: &[u8]) -> Result<Vec<PdfPageImage>, IngestError> {
+    let doc = Document::load_mem(bytes).map_err(|e| {
+        let msg = e.to_string();
+        if msg.to_lowercase().contains("decrypt") || msg.to_lowercase().contains("encrypt") {
+            IngestError::Encrypted { file: file.into() }
+        } else {
+            IngestError::CorruptFile {
+                file: file.into(),
+                reason: format!("the PDF cannot be parsed: {msg}"),
+            }
+        }
+    })?;
+    if doc.is_encrypted() || doc.was_encrypted() {
+        return Err(IngestError::Encrypted { file: file.into() });
+    }
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(IngestError::CorruptFile {
+            file: file.into(),
+            reason: "the PDF has no pages".into(),
+        });
+    }
+    pages
+        .iter()
+        .map(|(&no, &id)| {
+            page_image(&doc, id)
+                .map_err(|e| e.into_error(file, no))?
+                .ok_or(IngestError::BornDigital {
+                    file: file.into(),
+                    page: no,
+                })
+        })
+        .collect()
+}
+
+enum PageErr {
+    Unsupported(String),
+    Corrupt(String),
+}
+
+impl PageErr {
+    fn into_error(self, file: &str, page: u32) -> IngestError {
+        match self {
+            PageErr::Unsupported(what) => IngestError::Corrupt {
+                file: file.into(),
+                page,
+                reason: format!("unsupported image encoding: {what}"),
+            },
+            PageErr::Corrupt(reason) => IngestError::Corrupt {
+                file: file.into(),
+                page,
+                reason,
+            },
+        }
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> PageErr {
+    PageErr::Corrupt(format!("damaged PDF structure: {e}"))
+}
+
+fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>, PageErr> {
+    let images = doc.get_page_images(page_id).map_err(corrupt)?;
+    let Some(img) = images.iter().max_by_key(|i| i.width * i.height) else {
+        return Ok(None);
+    };
+    let (width, height) = (img.width.max(0) as u32, img.height.max(0) as u32);
+    let page = doc.get_dictionary(page_id).map_err(corrupt)?;
+    let media_width = media_box_width(doc, page_id).unwrap_or(595.0);
+    let rotate = page
+        .get(b"Rotate")
+        .ok()
+        .and_then(|o| o.as_i64().ok())
+        .map(|r| (r.rem_euclid(360) / 90) as u32)
+        .unwrap_or(0);
+    let img_w = if rotate % 2 == 1 { height } else { width };
+    let dpi = if media_width > 0.0 {
+        (img_w as f32 * 72.0 / media_width).round() as u32
+    } else {
+        0
+    };
+    let filters = img.filters.clone().unwrap_or_default();
+    let dict = img.origin_dict;
+    let inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a))
+        if a.first().and_then(|o| o.as_float().ok()) == Some(1.0));
+    let components = match img.color_space.as_deref() {
+        Some("DeviceGray") | Some("CalGray") => 1,
+        Some("DeviceRGB") | Some("CalRGB") => 3,
+        Some("ICCBased") => icc_components(doc, dict).unwrap_or(3),
+        None => 1,
+        Some(other) => return Err(PageErr::Unsupported(format!("colour space {other}"))),
+    };
+    let (compression, data): (Compression, Arc<[u8]>) =
+        match filters.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["DCTDecode"] => (Compression::Jpeg, Arc::from(img.content)),
+            ["CCITTFaxDecode"] => {
+                let parms = dict.get(b"DecodeParms").ok().and_then(|o| match o {
+                    Object::Dictionary(d) => Some(d.clone()),
+                    Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
+                    Object::Reference(id) => doc.get_dictionary(*id).ok().cloned(),
+                    _ => None,
+                });
+                let k = parms
+                    .as_ref()
+                    .and_then(|p| p.get(b"K").ok())
+                    .and_then(|o| o.as_i64().ok())
+                    .unwrap_or(0);
+                let black_is_1 = parms
+                    .as_ref()
+                    .and_then(|p| p.get(b"BlackIs1").ok())
+                    .and_then(|o| o.as_bool().ok())
+                    .unwrap_or(false);
+                if k > 0 {
+                    return Err(PageErr::Unsupported("CCITT Group 3 two-dimensional".into()));
+                }
+                (Compression::Ccitt { k, black_is_1 }, Arc::from(img.content))
+            }
+            ["FlateDecode"] | [] => {
+                let bits = img.bits_per_component.unwrap_or(8) as u8;
+                if bits != 1 && bits != 8 {
+                    return Err(PageErr::Unsupported(format!("{bits} bits per component")));
+                }
+                let stream = doc
+                    .get_object(img.id)
+                    .and_then(|o| o.as_stream())
+                    .map_err(corrupt)?;
+                let samples = if filters.is_empty() {
+                    stream.content.clone()
+                } else {
+                    stream
+                        .decompressed_content_with_limit(MAX_FLATE_BYTES)
+                        .map_err(|e| {
+                            PageErr::Corrupt(format!("the Flate image data is damaged: {e}"))
+                        })?
+                };
+                (Compression::Flate { bits, components }, Arc::from(samples))
+            }
+            ref other => return Err(PageErr::Unsupported(other.join("+"))),
+        };
+    Ok(Some(PdfPageImage {
+        width,
+        height,
+        dpi,
+        rotate,
+        inverted,
+        compression,
+        data,
+    }))
+}
+
+fn media_box_width(doc: &Document, page_id: ObjectId) -> Option<f32> {
+    let mut id = page_id;
+    for _ in 0..32 {
+        let d = doc.get_dictionary(id).ok()?;
+        if let Ok(mb) = d.get(b"MediaBox") {
+            let mb = doc.dereference(mb).ok()?.1.as_array().ok()?;
+            let f = |i: usize| mb.get(i).and_then(|o| o.as_float().ok());
+            return Some(f(2)? - f(0)?);
+        }
+        id = d.get(b"Parent").ok()?.as_reference().ok()?;
+    }
+    None
+}
+
+fn icc_components(doc: &Document, dict: &lopdf::Dictionary) -> Option<u8> {
+    let arr = dict.get(b"ColorSpace").ok()?.as_array().ok()?;
+    let id = arr.get(1)?.as_reference().ok()?;
+    let n = doc
+        .get_object(id)
+        .ok()?
+        .as_stream()
+        .ok()?
+        .dict
+        .get(b"N")
+        .ok()?
+        .as_i64()
+        .ok()?;
+    Some(n as u8)
+}
+
+/// Decode one page image. Returns the JPEG bytes too when the page is a
+/// JPEG, so an unrotated page can be embedded again without re-encoding.
+pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<Arc<[u8]>>), String> {
+    let (pix, jpeg) = match &img.compression {
+        Compression::Jpeg => {
+            let pix = Pix::read_jpeg(&img.data).map_err(str::to_string)?;
+            (pix, (!img.inverted).then(|| img.data.clone()))
+        }
+        Compression::Flate {
+            bits: 8,
+            components,
+        } => (
+            Pix::from_samples(img.width, img.height, *components, &img.data)
+                .ok_or("the image data is shorter than its declared size")?,
+            None,
+        ),
+        Compression::Flate { .. } => (
+            Pix::from_bits(img.width, img.height, &img.data, false)
+                .ok_or("the image data is shorter than its declared size")?,
+            None,
+        ),
+        Compression::Ccitt { k, black_is_1 } => {
+            let tiff = wrap_ccitt_in_tiff(img.width, img.height, *k, *black_is_1, &img.data);
+            (
+                Pix::read_tiff_page(&tiff, 0)
+                    .ok_or("the CCITT fax data is truncated or damaged")?,
+                None,
+            )
+        }
+    };
+    let pix = if img.inverted {
+        pix.invert().ok_or("cannot invert the image")?
+    } else {
+        pix
+    };
+    let pix = if img.rotate != 0 {
+        pix.rotate_orth(img.rotate)
+            .ok_or("cannot apply the page's /Rotate")?
+    } else {
+        pix
+    };
+    let jpeg = if img.rotate != 0 { None } else { jpeg };
+    Ok((pix, jpeg))
+}
+
+/// Put raw CCITT data behind a minimal one-strip TIFF header so that
+/// libtiff (through Leptonica) decodes it exactly as it would a fax TIFF.
+pub fn wrap_ccitt_in_tiff(
+    width: u32,
+    height: u32,
+    k: i64,
+    black_is_1: bool,
+    data: &[u8],
+) -> Vec<u8> {
+    let compression: u16 = if k < 0 { 4 } else { 3 };
+    // Photometric 0 = WhiteIsZero; with BlackIs1 false, PDF's 0 bits are black,
+    // which TIFF calls BlackIsZero (1).
+    let photometric: u16 = if black_is_1 { 0 } else { 1 };
+    let entries: Vec<(u16, u16, u32)> = vec![
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, 1),
+        (259, 3, compression as u32),
+        (262, 3, photometric as u32),
+        (273, 4, 0), // strip offset, patched below
+        (277, 3, 1),
+        (278, 4, height),
+        (279, 4, data.len() as u32),
+    ];
+    let ifd_len = 2 + entries.len() * 12 + 4;
+    let data_offset = (8 + ifd_len) as u32;
+    let mut out = Vec::with_capacity(data_offset as usize + data.len());
+    out.extend_from_slice(b"II*\0");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, typ, value) in entries {
+        let value = if tag == 273 { data_offset } else { value };
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        if typ == 3 {
+            out.extend_from_slice(&(value as u16).to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+        } else {
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(data);
+    out
+}

@@ -1,0 +1,415 @@
+//! The `sohoa` command line: digitise a batch, list a case, fetch a
+//! document, verify the store. Exit codes are listed in the README.
+
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+use sohoa::archive::{self, Store, verify};
+use sohoa::classify::Taxonomy;
+use sohoa::codes::CaseCode;
+use sohoa::pipeline::{self, BatchInfo, Options, PagePool, PipelineError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit codes (documented in README.md).
+mod exit {
+    pub const OK: u8 = 0;
+    /// verify found a bad object; get found a hash mismatch.
+    pub const INTEGRITY: u8 = 1;
+    // 2 is clap's usage error.
+    /// The batch was refused: bad input, case code conflict or missing.
+    pub const REJECTED: u8 = 3;
+    /// The case or document does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// The environment failed: store, Tesseract, I/O.
+    pub const ENVIRONMENT: u8 = 5;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "sohoa",
+    version,
+    about = "Digitise scanned Vietnamese administrative dossiers into verified case records"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct StoreArg {
+    /// Where records and files are stored: a directory.
+    #[arg(long, env = "SOHOA_STORE", default_value = "./sohoa-data")]
+    store: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Digitise one batch (the scanned pages of one dossier) and store it.
+    Process {
+        /// Scanned files or directories (a directory = its files in natural name order).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The case code the station assigned; used when there is no receipt,
+        /// and must agree with the receipt when there is one.
+        #[arg(long = "case")]
+        case_code: Option<String>,
+        /// Batch id; by default derived from the files' bytes, so a rerun is recognised.
+        #[arg(long)]
+        batch_id: Option<String>,
+        /// Name of the scanning station.
+        #[arg(long)]
+        station: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print exactly the batch record as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Tesseract languages.
+        #[arg(long, env = "SOHOA_OCR_LANG", default_value = "vie")]
+        lang: String,
+        /// OCR threads (default: one per core).
+        #[arg(long, env = "SOHOA_OCR_THREADS")]
+        threads: Option<usize>,
+        /// Taxonomy file (TOML) replacing the default document types.
+        #[arg(long)]
+        taxonomy: Option<PathBuf>,
+        /// Refuse pages larger than this many megapixels.
+        #[arg(long, default_value_t = 150)]
+        max_megapixels: u64,
+    },
+    /// List a case's documents across all its batches.
+    Case {
+        case_code: String,
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a document's PDF, checking its hash on the way out.
+    Get {
+        case_code: String,
+        document_id: String,
+        /// Output file (default: <document-id>.pdf).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write the OCR text instead of the PDF.
+        #[arg(long)]
+        text: bool,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Recompute the SHA-256 of every stored object the records name.
+    Verify {
+        /// Only this case's records.
+        #[arg(long = "case")]
+        case_code: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    sohoa::ocr::ensure_single_threaded_openmp();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SOHOA_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(exit::ENVIRONMENT);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err((code, msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+type Failure = (u8, String);
+
+fn env_err(e: impl std::fmt::Display) -> Failure {
+    (exit::ENVIRONMENT, e.to_string())
+}
+
+fn parse_case(s: &str) -> Result<CaseCode, Failure> {
+    s.parse::<CaseCode>()
+        .map_err(|e| (exit::REJECTED, e.to_string()))
+}
+
+async fn open_store(s: &StoreArg) -> Result<Box<dyn Store>, Failure> {
+    archive::open(&s.store).await.map_err(env_err)
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Process {
+            paths,
+            case_code,
+            batch_id,
+            station,
+            store,
+            json,
+            lang,
+            threads,
+            taxonomy,
+            max_megapixels,
+        } => {
+            let case_code = case_code.as_deref().map(parse_case).transpose()?;
+            let taxonomy = match taxonomy {
+                Some(p) => Taxonomy::load(&p).map_err(|e| (exit::REJECTED, e.to_string()))?,
+                None => Taxonomy::default_set(),
+            };
+            let mut opts = Options {
+                lang,
+                taxonomy,
+                max_megapixels,
+                ..Options::default()
+            };
+            if let Some(t) = threads {
+                opts.threads = t.max(1);
+            }
+            let store = open_store(&store).await?;
+            let reject = |e: PipelineError| {
+                let code = if e.is_permanent() {
+                    exit::REJECTED
+                } else {
+                    exit::ENVIRONMENT
+                };
+                (code, e.to_string())
+            };
+            let files = sohoa::ingest::expand_inputs(&paths)
+                .map_err(|e| (exit::REJECTED, e.to_string()))?;
+            let originals = files
+                .iter()
+                .map(|f| sohoa::ingest::open(f))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| (exit::REJECTED, e.to_string()))?;
+            let total: usize = originals.iter().map(|o| o.pages.len()).sum();
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} reading pages {pos}/{len} [{bar:30}] {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let pool = Arc::new(PagePool::new(&opts).map_err(reject)?);
+            let pb = bar.clone();
+            let progress = Arc::new(move |done: usize, _total: usize| pb.set_position(done as u64));
+            let info = BatchInfo {
+                batch_id,
+                case_code,
+                station,
+            };
+            let outcome = pipeline::process(pool, originals, &info, store.as_ref(), progress).await;
+            bar.finish_and_clear();
+            let outcome = outcome.map_err(reject)?;
+            if json {
+                let s = serde_json::to_string_pretty(&outcome.record).map_err(env_err)?;
+                println!("{s}");
+            } else {
+                print_summary(&outcome, store.as_ref());
+            }
+            Ok(exit::OK)
+        }
+        Command::Case {
+            case_code,
+            store,
+            json,
+        } => {
+            let code = parse_case(&case_code)?;
+            let store = open_store(&store).await?;
+            let (records, _) = verify::records(store.as_ref(), Some(code.as_str()))
+                .await
+                .map_err(env_err)?;
+            if records.is_empty() {
+                return Err((
+                    exit::NOT_FOUND,
+                    format!("no records for case {code} in {}", store.describe()),
+                ));
+            }
+            if json {
+                let docs: Vec<_> = records
+                    .iter()
+                    .flat_map(|(key, r)| {
+                        r.documents.iter().map(move |d| {
+                            serde_json::json!({
+                                "batch_id": r.batch_id, "record": key, "id": d.id, "type": d.doc_type,
+                                "confidence": d.confidence, "needs_review": d.needs_review, "fields": d.fields,
+                                "pages": d.pages.len(), "pdf": d.pdf, "text": d.text,
+                            })
+                        })
+                    })
+                    .collect();
+                let out = serde_json::json!({ "case_code": code, "documents": docs });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(env_err)?);
+            } else {
+                println!("case {code}");
+                for (key, r) in &records {
+                    println!(
+                        "  batch {} ({}), {} documents, record {key}",
+                        r.batch_id,
+                        r.finished_at,
+                        r.documents.len()
+                    );
+                    for d in &r.documents {
+                        println!(
+                            "    {:<22} {:<32} {:>2} p  conf {:.2}{}  {}",
+                            d.id,
+                            d.doc_type,
+                            d.pages.len(),
+                            d.confidence,
+                            if d.needs_review { "  NEEDS REVIEW" } else { "" },
+                            d.pdf.key
+                        );
+                    }
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::Get {
+            case_code,
+            document_id,
+            output,
+            text,
+            store,
+        } => {
+            let code = parse_case(&case_code)?;
+            let store = open_store(&store).await?;
+            let (records, _) = verify::records(store.as_ref(), Some(code.as_str()))
+                .await
+                .map_err(env_err)?;
+            let doc = records
+                .iter()
+                .flat_map(|(_, r)| r.documents.iter())
+                .find(|d| d.id == document_id)
+                .ok_or_else(|| {
+                    (
+                        exit::NOT_FOUND,
+                        format!("case {code} has no document '{document_id}'"),
+                    )
+                })?;
+            let object = if text { &doc.text } else { &doc.pdf };
+            let bytes = store
+                .get(&object.key)
+                .await
+                .map_err(env_err)?
+                .ok_or_else(|| {
+                    (
+                        exit::INTEGRITY,
+                        format!("{} is missing from the store", object.key),
+                    )
+                })?;
+            let got = hex::encode(Sha256::digest(&bytes));
+            if got != object.sha256 {
+                return Err((
+                    exit::INTEGRITY,
+                    format!(
+                        "{} does not match its recorded SHA-256 (expected {}, found {got}); not written",
+                        object.key, object.sha256
+                    ),
+                ));
+            }
+            let out = output.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "{document_id}.{}",
+                    if text { "txt" } else { "pdf" }
+                ))
+            });
+            std::fs::write(&out, &bytes)
+                .map_err(|e| (exit::ENVIRONMENT, format!("{}: {e}", out.display())))?;
+            eprintln!(
+                "wrote {} ({} bytes, sha256 {} verified)",
+                out.display(),
+                bytes.len(),
+                got
+            );
+            Ok(exit::OK)
+        }
+        Command::Verify {
+            case_code,
+            store,
+            json,
+        } => {
+            let code = case_code.as_deref().map(parse_case).transpose()?;
+            let store = open_store(&store).await?;
+            let report = verify::verify(store.as_ref(), code.as_ref().map(|c| c.as_str()))
+                .await
+                .map_err(env_err)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(env_err)?
+                );
+            } else {
+                println!(
+                    "{} records, {} objects: {} ok, {} mismatched, {} missing",
+                    report.records, report.objects, report.ok, report.mismatched, report.missing
+                );
+                for b in &report.bad {
+                    println!("  {:?}: {}", b.status, b.key);
+                }
+                for r in &report.unreadable_records {
+                    println!("  unreadable record: {r}");
+                }
+            }
+            Ok(if report.all_ok() {
+                exit::OK
+            } else {
+                exit::INTEGRITY
+            })
+        }
+    }
+}
+
+fn print_summary(o: &pipeline::Outcome, store: &dyn Store) {
+    let r = &o.record;
+    if o.already_done {
+        println!(
+            "batch {} was already digitised; nothing new was written",
+            r.batch_id
+        );
+    }
+    println!(
+        "case {} (from {})",
+        r.case_code,
+        r.case_code_source.replace('_', " ")
+    );
+    println!(
+        "batch {}: {} documents, {} pages skipped",
+        r.batch_id,
+        r.documents.len(),
+        r.skipped_pages.len()
+    );
+    for d in &r.documents {
+        let pages: Vec<String> = d
+            .pages
+            .iter()
+            .map(|p| format!("{}:{}", p.source, p.page))
+            .collect();
+        println!(
+            "  {:<26} {:<32} conf {:.2}{}  pages {}",
+            d.id,
+            d.doc_type,
+            d.confidence,
+            if d.needs_review { " NEEDS REVIEW" } else { "" },
+            pages.join(" ")
+        );
+        println!("  {:<26} -> {}/{}", "", store.describe(), d.pdf.key);
+    }
+    for w in &r.warnings {
+        println!("  warning: {w}");
+    }
+    println!("record: {}/{}", store.describe(), o.record_key);
+}

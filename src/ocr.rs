@@ -1,0 +1,277 @@
+//! OCR: one Tesseract engine per OCR thread, created once and reused for
+//! every page that thread sees.
+//!
+//! We talk to libtesseract through `tesseract-sys` because the higher
+//! crates hide two calls we need: orientation detection (OSD) and the TSV
+//! output that carries each word's box and confidence.
+//!
+//! Debian's libtesseract is built with OpenMP; with several engines in one
+//! process the OpenMP threads fight each other (about 5x slower per page
+//! here). `OMP_THREAD_LIMIT=1` must be in the environment *before* the
+//! process starts, so the binaries re-execute themselves with it set
+//! ([`ensure_single_threaded_openmp`]).
+
+use crate::pix::Pix;
+use serde::{Deserialize, Serialize};
+use std::ffi::{CStr, CString};
+use std::ptr::NonNull;
+use tesseract_sys as tess;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    #[error(
+        "Tesseract cannot load language '{lang}' (is the tesseract-ocr-{lang} package installed, or TESSDATA_PREFIX set?)"
+    )]
+    Init { lang: String },
+    #[error("Tesseract failed to recognise the page")]
+    Recognize,
+}
+
+/// One recognised word: its text, its box in pixels of the upright page
+/// (`[x0, y0, x1, y1]`, y down) and Tesseract's confidence (0-100).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Word {
+    pub text: String,
+    pub bbox: [u32; 4],
+    pub conf: f32,
+}
+
+/// One text line: its words in reading order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Line {
+    pub words: Vec<Word>,
+    pub bbox: [u32; 4],
+}
+
+impl Line {
+    pub fn text(&self) -> String {
+        self.words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The OCR result of one page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct PageText {
+    pub lines: Vec<Line>,
+}
+
+impl PageText {
+    /// The page's plain text, a line of text per line.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            s.push_str(&l.text());
+            s.push('\n');
+        }
+        s
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.lines.iter().map(|l| l.words.len()).sum()
+    }
+
+    /// Mean word confidence, 0 when there are no words.
+    pub fn mean_conf(&self) -> f32 {
+        let n = self.word_count();
+        if n == 0 {
+            return 0.0;
+        }
+        self.lines
+            .iter()
+            .flat_map(|l| &l.words)
+            .map(|w| w.conf)
+            .sum::<f32>()
+            / n as f32
+    }
+}
+
+/// A Tesseract engine. Not shareable between threads; each OCR thread owns one.
+pub struct Engine {
+    api: NonNull<tess::TessBaseAPI>,
+}
+
+// SAFETY: an engine is used by one thread at a time (it is moved, never shared).
+unsafe impl Send for Engine {}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        unsafe {
+            tess::TessBaseAPIEnd(self.api.as_ptr());
+            tess::TessBaseAPIDelete(self.api.as_ptr());
+        }
+    }
+}
+
+impl Engine {
+    /// Start an engine for `lang` (e.g. `vie`, `vie+eng`, or `osd` for
+    /// orientation detection), reading models from `TESSDATA_PREFIX` or the
+    /// system's tessdata.
+    pub fn new(lang: &str) -> Result<Engine, OcrError> {
+        let err = || OcrError::Init {
+            lang: lang.to_string(),
+        };
+        let c_lang = CString::new(lang).map_err(|_| err())?;
+        let api = NonNull::new(unsafe { tess::TessBaseAPICreate() }).ok_or_else(err)?;
+        let engine = Engine { api };
+        let rc = unsafe { tess::TessBaseAPIInit3(api.as_ptr(), std::ptr::null(), c_lang.as_ptr()) };
+        if rc != 0 {
+            return Err(err());
+        }
+        // Inverted-text detection doubles the work on every line; scans are
+        // dark on light.
+        engine.set("tessedit_do_invert", "0");
+        engine.set("debug_file", "/dev/null");
+        Ok(engine)
+    }
+
+    fn set(&self, name: &str, value: &str) {
+        if let (Ok(n), Ok(v)) = (CString::new(name), CString::new(value)) {
+            unsafe { tess::TessBaseAPISetVariable(self.api.as_ptr(), n.as_ptr(), v.as_ptr()) };
+        }
+    }
+
+    fn set_image(&mut self, pix: &Pix, dpi: u32) {
+        unsafe {
+            tess::TessBaseAPISetImage2(self.api.as_ptr(), pix.as_ptr() as *mut _);
+            tess::TessBaseAPISetSourceResolution(self.api.as_ptr(), dpi.max(70) as i32);
+        }
+    }
+
+    /// Orientation detection (engine started with `osd`): the clockwise
+    /// rotation, in degrees, that the page's text shows, and the confidence.
+    /// `None` when there is too little text to tell.
+    pub fn detect_orientation(&mut self, pix: &Pix, dpi: u32) -> Option<(u32, f32)> {
+        self.set_image(pix, dpi);
+        let (mut deg, mut conf, mut script_conf) = (0i32, 0f32, 0f32);
+        let mut script: *const std::os::raw::c_char = std::ptr::null();
+        let ok = unsafe {
+            tess::TessBaseAPIDetectOrientationScript(
+                self.api.as_ptr(),
+                &mut deg,
+                &mut conf,
+                &mut script,
+                &mut script_conf,
+            )
+        };
+        unsafe { tess::TessBaseAPIClear(self.api.as_ptr()) };
+        (ok != 0).then_some((deg.rem_euclid(360) as u32, conf))
+    }
+
+    /// Recognise a page: words with boxes and confidences, grouped in lines.
+    pub fn recognize(&mut self, pix: &Pix, dpi: u32) -> Result<PageText, OcrError> {
+        self.set_image(pix, dpi);
+        let rc = unsafe { tess::TessBaseAPIRecognize(self.api.as_ptr(), std::ptr::null_mut()) };
+        if rc != 0 {
+            unsafe { tess::TessBaseAPIClear(self.api.as_ptr()) };
+            return Err(OcrError::Recognize);
+        }
+        let raw = unsafe { tess::TessBaseAPIGetTsvText(self.api.as_ptr(), 0) };
+        let text = if raw.is_null() {
+            PageText::default()
+        } else {
+            let s = unsafe { CStr::from_ptr(raw) }
+                .to_string_lossy()
+                .into_owned();
+            unsafe { tess::TessDeleteText(raw) };
+            parse_tsv(&s)
+        };
+        unsafe { tess::TessBaseAPIClear(self.api.as_ptr()) };
+        Ok(text)
+    }
+}
+
+/// Parse Tesseract's TSV output (level, page, block, par, line, word, left,
+/// top, width, height, conf, text) into lines of words.
+pub fn parse_tsv(tsv: &str) -> PageText {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut current: Option<(u32, u32, u32)> = None;
+    for row in tsv.lines() {
+        let cols: Vec<&str> = row.splitn(12, '\t').collect();
+        if cols.len() < 12 || cols[0] != "5" {
+            continue;
+        }
+        let num = |i: usize| cols[i].trim().parse::<i64>().unwrap_or(0).max(0) as u32;
+        let text = cols[11].trim();
+        if text.is_empty() {
+            continue;
+        }
+        let key = (num(2), num(3), num(4));
+        let (l, t, w, h) = (num(6), num(7), num(8), num(9));
+        let word = Word {
+            text: text.to_string(),
+            bbox: [l, t, l + w, t + h],
+            conf: cols[10].trim().parse::<f32>().unwrap_or(0.0),
+        };
+        if current != Some(key) {
+            lines.push(Line::default());
+            current = Some(key);
+        }
+        if let Some(line) = lines.last_mut() {
+            line.words.push(word);
+        }
+    }
+    for line in &mut lines {
+        let b = line.words.iter().fold([u32::MAX, u32::MAX, 0, 0], |a, w| {
+            [
+                a[0].min(w.bbox[0]),
+                a[1].min(w.bbox[1]),
+                a[2].max(w.bbox[2]),
+                a[3].max(w.bbox[3]),
+            ]
+        });
+        line.bbox = b;
+    }
+    PageText { lines }
+}
+
+/// The linked libtesseract's version, e.g. `5.3.0`.
+pub fn tesseract_version() -> String {
+    let v = unsafe { tess::TessVersion() };
+    if v.is_null() {
+        return "unknown".into();
+    }
+    unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()
+}
+
+/// Make sure OpenMP in libtesseract runs one thread per engine: if
+/// `OMP_THREAD_LIMIT` is not set, re-execute this program with it set
+/// (OpenMP reads it only at process start). Returns only if no re-exec
+/// was needed or it failed.
+pub fn ensure_single_threaded_openmp() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
+    tracing::warn!("could not re-execute with OMP_THREAD_LIMIT=1: {err}; OCR will be slower");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_groups_words_into_lines() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+                   1\t1\t0\t0\t0\t0\t0\t0\t100\t100\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t10\t20\t30\t10\t91.5\tGIẤY\n\
+                   5\t1\t1\t1\t1\t2\t45\t21\t40\t11\t88\tỦY\n\
+                   5\t1\t1\t1\t2\t1\t10\t40\t30\t10\t70\tQUYỀN\n";
+        let t = parse_tsv(tsv);
+        assert_eq!(t.lines.len(), 2);
+        assert_eq!(t.lines[0].text(), "GIẤY ỦY");
+        assert_eq!(t.lines[0].bbox, [10, 20, 85, 32]);
+        assert_eq!(t.text(), "GIẤY ỦY\nQUYỀN\n");
+        assert!((t.mean_conf() - 83.1667).abs() < 0.01);
+    }
+}

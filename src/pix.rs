@@ -1,0 +1,344 @@
+//! A small safe wrapper over Leptonica's `PIX`, the image type Tesseract reads.
+//!
+//! Leptonica is already linked by libtesseract; it decodes every scanner
+//! format we take (PNG, JPEG, TIFF with Group 4 or JPEG compression), finds
+//! skew, rotates, and encodes JPEG / CCITT G4 for the PDF. Keeping pages as
+//! `Pix` from decode to OCR means no pixel copies between the stages.
+//!
+//! Every function here checks Leptonica's null returns and turns them into
+//! `None`/`Err`, so callers never touch a raw pointer.
+
+use leptonica_sys as lept;
+use std::ptr::{self, NonNull};
+
+/// An owned Leptonica image. Dropping it frees the pixels.
+pub struct Pix(NonNull<lept::Pix>);
+
+// SAFETY: a `Pix` is exclusively owned (never cloned by reference count
+// here), so moving it between threads is sound.
+unsafe impl Send for Pix {}
+
+impl Drop for Pix {
+    fn drop(&mut self) {
+        let mut p = self.0.as_ptr();
+        unsafe { lept::pixDestroy(&mut p) };
+    }
+}
+
+/// Compressed image data ready to be embedded in a PDF as an image XObject.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// `DCTDecode` (JPEG file bytes), `CCITTFaxDecode` (raw G4) or `FlateDecode`.
+    pub filter: Filter,
+    pub data: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub bits_per_component: u8,
+    /// 1 for grey and 1-bit, 3 for RGB.
+    pub components: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Jpeg,
+    G4,
+    Flate,
+}
+
+/// Silence Leptonica's messages on stderr: every failure is reported through
+/// our own typed errors instead.
+pub fn quiet() {
+    unsafe { lept::setMsgSeverity(6) }; // L_SEVERITY_NONE
+}
+
+impl Pix {
+    fn from_raw(p: *mut lept::Pix) -> Option<Pix> {
+        NonNull::new(p).map(Pix)
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut lept::Pix {
+        self.0.as_ptr()
+    }
+
+    /// A new white (zeroed for 1 bpp means white) image.
+    pub fn new(width: u32, height: u32, depth: u32) -> Option<Pix> {
+        let p =
+            Pix::from_raw(unsafe { lept::pixCreate(width as i32, height as i32, depth as i32) })?;
+        Some(p)
+    }
+
+    pub fn width(&self) -> u32 {
+        unsafe { lept::pixGetWidth(self.as_ptr()) as u32 }
+    }
+    pub fn height(&self) -> u32 {
+        unsafe { lept::pixGetHeight(self.as_ptr()) as u32 }
+    }
+    /// Bits per pixel: 1, 8 or 32 for the images we handle.
+    pub fn depth(&self) -> u32 {
+        unsafe { lept::pixGetDepth(self.as_ptr()) as u32 }
+    }
+    /// Horizontal resolution in pixels per inch, 0 when the file did not say.
+    pub fn xres(&self) -> u32 {
+        unsafe { lept::pixGetXRes(self.as_ptr()).max(0) as u32 }
+    }
+    pub fn set_resolution(&mut self, dpi: u32) {
+        unsafe { lept::pixSetResolution(self.as_ptr(), dpi as i32, dpi as i32) };
+    }
+
+    /// Decode a PNG or JPEG (or single-page TIFF) held in memory.
+    pub fn read_mem(data: &[u8]) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixReadMem(data.as_ptr(), data.len()) })
+    }
+
+    /// Decode a JPEG; `Err` also when libjpeg warned (a truncated or damaged
+    /// stream still decodes, with the missing part filled in grey).
+    pub fn read_jpeg(data: &[u8]) -> Result<Pix, &'static str> {
+        let mut warnings = 0;
+        let p = unsafe { lept::pixReadMemJpeg(data.as_ptr(), data.len(), 0, 1, &mut warnings, 0) };
+        let pix = Pix::from_raw(p).ok_or("the JPEG data could not be decoded")?;
+        if warnings > 0 {
+            return Err("the JPEG data is truncated or damaged");
+        }
+        Ok(pix)
+    }
+
+    /// Decode page `n` (0-based) of a TIFF held in memory.
+    pub fn read_tiff_page(data: &[u8], n: u32) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixReadMemTiff(data.as_ptr(), data.len(), n as i32) })
+    }
+
+    /// Build an 8-bit grey or 32-bit RGB image from packed samples
+    /// (`components` = 1 or 3, 8 bits each, rows without padding).
+    pub fn from_samples(width: u32, height: u32, components: u8, samples: &[u8]) -> Option<Pix> {
+        let (w, h) = (width as usize, height as usize);
+        if samples.len() < w * h * components as usize {
+            return None;
+        }
+        let depth = if components == 1 { 8 } else { 32 };
+        let pix = Pix::new(width, height, depth)?;
+        let wpl = unsafe { lept::pixGetWpl(pix.as_ptr()) } as usize;
+        let data = unsafe { lept::pixGetData(pix.as_ptr()) };
+        // SAFETY: pixCreate allocated wpl * h words.
+        let words = unsafe { std::slice::from_raw_parts_mut(data, wpl * h) };
+        for y in 0..h {
+            let row = &mut words[y * wpl..(y + 1) * wpl];
+            if components == 1 {
+                let src = &samples[y * w..(y + 1) * w];
+                for (x, &v) in src.iter().enumerate() {
+                    // Leptonica packs 8-bit pixels big-endian within each 32-bit word.
+                    let shift = 24 - 8 * (x % 4);
+                    row[x / 4] |= (v as u32) << shift;
+                }
+            } else {
+                let src = &samples[y * w * 3..(y + 1) * w * 3];
+                for x in 0..w {
+                    let (r, g, b) = (src[3 * x], src[3 * x + 1], src[3 * x + 2]);
+                    row[x] = ((r as u32) << 24) | ((g as u32) << 16) | ((b as u32) << 8);
+                }
+            }
+        }
+        Some(pix)
+    }
+
+    /// Build a 1-bit image from packed rows (MSB first, each row padded to a
+    /// byte); `black_is_one` follows the PDF/TIFF convention of the source.
+    pub fn from_bits(width: u32, height: u32, rows: &[u8], black_is_one: bool) -> Option<Pix> {
+        let (w, h) = (width as usize, height as usize);
+        let stride = w.div_ceil(8);
+        if rows.len() < stride * h {
+            return None;
+        }
+        let pix = Pix::new(width, height, 1)?;
+        let wpl = unsafe { lept::pixGetWpl(pix.as_ptr()) } as usize;
+        let data = unsafe { lept::pixGetData(pix.as_ptr()) };
+        let words = unsafe { std::slice::from_raw_parts_mut(data, wpl * h) };
+        for y in 0..h {
+            let src = &rows[y * stride..(y + 1) * stride];
+            for (i, &b) in src.iter().enumerate() {
+                // Leptonica: 1 = black.
+                let b = if black_is_one { b } else { !b };
+                words[y * wpl + i / 4] |= (b as u32) << (24 - 8 * (i % 4));
+            }
+        }
+        unsafe { lept::pixSetPadBits(pix.as_ptr(), 0) };
+        Some(pix)
+    }
+
+    /// A copy with black and white swapped.
+    pub fn invert(&self) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixInvert(ptr::null_mut(), self.as_ptr()) })
+    }
+
+    /// 8-bit grey copy (luminance for colour, 0/255 for 1-bit).
+    pub fn to_gray(&self) -> Option<Pix> {
+        if self.depth() == 8 && unsafe { lept::pixGetColormap(self.as_ptr()) }.is_null() {
+            return Pix::from_raw(unsafe { lept::pixCopy(ptr::null_mut(), self.as_ptr()) });
+        }
+        Pix::from_raw(unsafe { lept::pixConvertTo8(self.as_ptr(), 0) })
+    }
+
+    /// 1-bit copy: pixels darker than `threshold` become black.
+    pub fn to_binary(&self, threshold: u8) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixConvertTo1(self.as_ptr(), threshold as i32) })
+    }
+
+    /// Rotate by a multiple of 90° clockwise.
+    pub fn rotate_orth(&self, quarter_turns: u32) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixRotateOrth(self.as_ptr(), (quarter_turns % 4) as i32) })
+    }
+
+    /// Rotate by a small angle (degrees, counter-clockwise positive as seen on
+    /// the page), bringing in white, keeping the size.
+    pub fn rotate(&self, degrees: f32) -> Option<Pix> {
+        let radians = degrees.to_radians();
+        let kind = if self.depth() == 1 { 3 } else { 1 }; // L_ROTATE_SAMPLING / L_ROTATE_AREA_MAP
+        Pix::from_raw(unsafe { lept::pixRotate(self.as_ptr(), radians, kind, 1, 0, 0) })
+    }
+
+    /// Skew angle in degrees and Leptonica's confidence, measured on a 1-bit image.
+    pub fn find_skew(&self) -> Option<(f32, f32)> {
+        let (mut angle, mut conf) = (0f32, 0f32);
+        let ok = unsafe { lept::pixFindSkew(self.as_ptr(), &mut angle, &mut conf) };
+        (ok == 0).then_some((angle, conf))
+    }
+
+    /// Number of black pixels of a 1-bit image.
+    pub fn count_black(&self) -> u64 {
+        let mut n = 0;
+        unsafe { lept::pixCountPixels(self.as_ptr(), &mut n, ptr::null_mut()) };
+        n.max(0) as u64
+    }
+
+    /// The rectangle `(x, y, w, h)`, clipped to the image.
+    pub fn crop(&self, x: u32, y: u32, w: u32, h: u32) -> Option<Pix> {
+        let b = unsafe { lept::boxCreate(x as i32, y as i32, w as i32, h as i32) };
+        if b.is_null() {
+            return None;
+        }
+        let p = unsafe { lept::pixClipRectangle(self.as_ptr(), b, ptr::null_mut()) };
+        let mut b = b;
+        unsafe { lept::boxDestroy(&mut b) };
+        Pix::from_raw(p)
+    }
+
+    /// Halve the size of a 1-bit image, keeping a pixel black only when at
+    /// least `level` of its 2x2 block are black (removes speckle noise).
+    pub fn reduce_rank(&self, level: u8) -> Option<Pix> {
+        Pix::from_raw(unsafe {
+            lept::pixReduceRankBinary2(self.as_ptr(), level as i32, ptr::null_mut())
+        })
+    }
+
+    /// Downscale by area averaging (any depth, grey result for 1-bit).
+    pub fn scale_to_gray(&self, factor: f32) -> Option<Pix> {
+        if self.depth() == 1 {
+            Pix::from_raw(unsafe { lept::pixScaleToGray(self.as_ptr(), factor) })
+        } else {
+            Pix::from_raw(unsafe { lept::pixScale(self.as_ptr(), factor, factor) })
+        }
+    }
+
+    /// Read an 8-bit grey image as one byte a pixel, rows without padding.
+    pub fn gray_bytes(&self) -> Option<Vec<u8>> {
+        if self.depth() != 8 {
+            return None;
+        }
+        let (w, h) = (self.width() as usize, self.height() as usize);
+        let wpl = unsafe { lept::pixGetWpl(self.as_ptr()) } as usize;
+        let data = unsafe { lept::pixGetData(self.as_ptr()) };
+        let words = unsafe { std::slice::from_raw_parts(data, wpl * h) };
+        let mut out = Vec::with_capacity(w * h);
+        for y in 0..h {
+            let row = &words[y * wpl..];
+            out.extend((0..w).map(|x| (row[x / 4] >> (24 - 8 * (x % 4))) as u8));
+        }
+        Some(out)
+    }
+
+    /// Encode for a PDF: CCITT G4 for 1-bit, JPEG at `quality` otherwise.
+    pub fn encode_for_pdf(&self, quality: u8) -> Option<Encoded> {
+        let kind = if self.depth() == 1 { 2 } else { 1 }; // L_G4_ENCODE / L_JPEG_ENCODE
+        let mut cid: *mut lept::L_COMP_DATA = ptr::null_mut();
+        let ok =
+            unsafe { lept::pixGenerateCIData(self.as_ptr(), kind, quality as i32, 0, &mut cid) };
+        if ok != 0 || cid.is_null() {
+            return None;
+        }
+        // SAFETY: cid is a valid L_COMP_DATA until l_CIDataDestroy.
+        let c = unsafe { &*cid };
+        let data = unsafe { std::slice::from_raw_parts(c.datacomp, c.nbytescomp) }.to_vec();
+        let enc = Encoded {
+            filter: if kind == 2 { Filter::G4 } else { Filter::Jpeg },
+            data,
+            width: c.w as u32,
+            height: c.h as u32,
+            bits_per_component: c.bps as u8,
+            components: c.spp as u8,
+        };
+        unsafe { lept::l_CIDataDestroy(&mut cid) };
+        Some(enc)
+    }
+}
+
+/// Size of a PNG / JPEG / TIFF image from its header, before decoding.
+pub fn header_size(data: &[u8]) -> Option<(u32, u32)> {
+    let (mut fmt, mut w, mut h, mut bps, mut spp, mut cmap) = (0, 0, 0, 0, 0, 0);
+    let ok = unsafe {
+        lept::pixReadHeaderMem(
+            data.as_ptr(),
+            data.len(),
+            &mut fmt,
+            &mut w,
+            &mut h,
+            &mut bps,
+            &mut spp,
+            &mut cmap,
+        )
+    };
+    (ok == 0).then_some((w.max(0) as u32, h.max(0) as u32))
+}
+
+/// Size and resolution of page `n` of a TIFF, from its header alone;
+/// `None` when the TIFF has no such page.
+pub fn tiff_page_header(data: &[u8], n: u32) -> Option<(u32, u32, u32)> {
+    let (mut w, mut h, mut bps, mut spp, mut res, mut cmap, mut fmt) = (0, 0, 0, 0, 0, 0, 0);
+    let ok = unsafe {
+        lept::readHeaderMemTiff(
+            data.as_ptr(),
+            data.len(),
+            n as i32,
+            &mut w,
+            &mut h,
+            &mut bps,
+            &mut spp,
+            &mut res,
+            &mut cmap,
+            &mut fmt,
+        )
+    };
+    (ok == 0).then_some((w.max(0) as u32, h.max(0) as u32, res.max(0) as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gray_samples_round_trip() {
+        let samples: Vec<u8> = (0..35u8).map(|v| v * 7).collect();
+        let pix = Pix::from_samples(7, 5, 1, &samples).unwrap();
+        assert_eq!((pix.width(), pix.height(), pix.depth()), (7, 5, 8));
+        assert_eq!(pix.gray_bytes().unwrap(), samples);
+    }
+
+    #[test]
+    fn bits_follow_black_is_one() {
+        // One row of 8 pixels: the first four set.
+        let a = Pix::from_bits(8, 1, &[0xF0], true).unwrap();
+        let b = Pix::from_bits(8, 1, &[0xF0], false).unwrap();
+        assert_eq!(a.count_black(), 4);
+        assert_eq!(b.count_black(), 4); // inverted: the last four are black
+        assert_eq!(a.to_gray().unwrap().gray_bytes().unwrap()[0], 0);
+        assert_eq!(b.to_gray().unwrap().gray_bytes().unwrap()[0], 255);
+    }
+}

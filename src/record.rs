@@ -1,0 +1,114 @@
+//! The batch record: what one digitised batch produced, stored as
+//! `cases/<case_code>/<batch_id>.json` after every object it names.
+//! Its JSON Schema is `schemas/batch-record.schema.json`.
+
+use crate::codes::CaseCode;
+use crate::prepare::Preparation;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const RECORD_SCHEMA: &str = "https://sohoa.vn/schemas/batch-record/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BatchRecord {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub case_code: CaseCode,
+    /// Where the case code came from: `receipt_qr`, `receipt_text` or `station`.
+    pub case_code_source: String,
+    pub batch_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    /// RFC 3339 times.
+    pub started_at: String,
+    pub finished_at: String,
+    pub software: Software,
+    pub originals: Vec<OriginalRef>,
+    pub documents: Vec<DocumentRecord>,
+    pub skipped_pages: Vec<SkippedPage>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Software {
+    pub name: String,
+    pub version: String,
+    pub tesseract: String,
+    pub ocr_languages: String,
+    pub taxonomy: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OriginalRef {
+    pub name: String,
+    pub key: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub pages: u32,
+    pub format: crate::ingest::Format,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ObjectRef {
+    pub key: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DocumentRecord {
+    /// `<batch_id>-dNN`: unique across the case's batches.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    /// The heading as read on the first page, when one was recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub confidence: f32,
+    pub reason: String,
+    pub needs_review: bool,
+    pub fields: BTreeMap<String, String>,
+    pub pages: Vec<PageRecord>,
+    pub pdf: ObjectRef,
+    pub text: ObjectRef,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PageRecord {
+    /// The original's file name.
+    pub source: String,
+    /// 1-based page number inside that file.
+    pub page: u32,
+    pub width: u32,
+    pub height: u32,
+    pub dpi: u32,
+    pub dpi_source: String,
+    pub low_resolution: bool,
+    pub prepare: Preparation,
+    /// Mean OCR word confidence (0-100).
+    pub ocr_confidence: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedPage {
+    pub source: String,
+    pub page: u32,
+    /// `blank` or `separator`.
+    pub reason: String,
+}
+
+impl BatchRecord {
+    /// Every stored object the record names, with its expected SHA-256.
+    pub fn objects(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .originals
+            .iter()
+            .map(|o| (o.key.clone(), o.sha256.clone()))
+            .collect();
+        for d in &self.documents {
+            v.push((d.pdf.key.clone(), d.pdf.sha256.clone()));
+            v.push((d.text.key.clone(), d.text.sha256.clone()));
+        }
+        v
+    }
+}

@@ -1,0 +1,128 @@
+//! Split: group a batch's content pages into documents.
+//!
+//! A new document starts at a page that carries a known heading, the
+//! national motto at its top, or an ID card's QR code; after a separator
+//! sheet; and at the first content page. Every other content page continues
+//! the current document. A file boundary alone is not a document boundary:
+//! one document may span two files. Blank pages and separators belong to
+//! no document; they are listed as skipped.
+
+use crate::classify::{self, HeadingMatch, Taxonomy};
+use crate::ocr::PageText;
+use std::collections::BTreeMap;
+
+/// What a page is, for splitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Content,
+    Blank,
+    Separator,
+}
+
+/// The facts about one page that splitting needs.
+pub struct PageFacts<'a> {
+    pub kind: PageKind,
+    pub text: &'a PageText,
+    pub height: u32,
+    pub qr: &'a [String],
+}
+
+/// One document: the indices (into the batch's pages) of its content pages.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub pages: Vec<usize>,
+    /// The heading found on the first page (strong or weak).
+    pub heading: Option<HeadingMatch>,
+    /// Fields from an ID card's QR code on one of its pages.
+    pub id_card: Option<BTreeMap<String, String>>,
+}
+
+/// Weakest heading similarity still reported (for `other` documents' reasons).
+const WEAK_HEADING: f32 = 0.55;
+
+pub fn split(tax: &Taxonomy, pages: &[PageFacts]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut open = false;
+    for (i, p) in pages.iter().enumerate() {
+        match p.kind {
+            PageKind::Separator => open = false,
+            PageKind::Blank => {}
+            PageKind::Content => {
+                let heading = classify::find_heading(tax, p.text, p.height, WEAK_HEADING);
+                let strong = heading
+                    .as_ref()
+                    .is_some_and(|h| h.similarity >= tax.threshold);
+                let id_card = p.qr.iter().find_map(|q| classify::id_card_qr(q));
+                let starts =
+                    !open || strong || id_card.is_some() || classify::has_motto(p.text, p.height);
+                if starts {
+                    groups.push(Group {
+                        pages: vec![i],
+                        heading,
+                        id_card,
+                    });
+                    open = true;
+                } else if let Some(g) = groups.last_mut() {
+                    g.pages.push(i);
+                    if g.id_card.is_none() {
+                        g.id_card = id_card;
+                    }
+                }
+            }
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::{Line, Word};
+
+    fn text(lines: &[&str]) -> PageText {
+        PageText {
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| Line {
+                    words: vec![Word {
+                        text: l.to_string(),
+                        bbox: [0, i as u32 * 40, 10, i as u32 * 40 + 30],
+                        conf: 90.0,
+                    }],
+                    bbox: [0, i as u32 * 40, 100, i as u32 * 40 + 30],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn headings_separators_and_continuations() {
+        let tax = Taxonomy::default_set();
+        let receipt = text(&["GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Giấy ủy quyền"]);
+        let poa = text(&["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "GIẤY ỦY QUYỀN"]);
+        let cont = text(&["BÊN ỦY QUYỀN", "(Ký, ghi rõ họ tên)"]);
+        let empty = PageText::default();
+        let sep = text(&["TRANG PHÂN CÁCH"]);
+        let f = |kind, t| PageFacts {
+            kind,
+            text: t,
+            height: 2000,
+            qr: &[],
+        };
+        let pages = vec![
+            f(PageKind::Content, &receipt),
+            f(PageKind::Blank, &empty),
+            f(PageKind::Content, &poa),
+            f(PageKind::Content, &cont),
+            f(PageKind::Separator, &sep),
+            f(PageKind::Content, &cont),
+        ];
+        let g = split(&tax, &pages);
+        assert_eq!(
+            g.iter().map(|g| g.pages.clone()).collect::<Vec<_>>(),
+            vec![vec![0], vec![2, 3], vec![5]]
+        );
+        assert_eq!(g[1].heading.as_ref().unwrap().type_id, "power_of_attorney");
+    }
+}
