@@ -8,7 +8,7 @@
 //! compared after folding diacritics, by edit-distance similarity of the
 //! line's start, not by exact search.
 
-use crate::ocr::{Line, PageText};
+use crate::ocr::{COLUMN_BREAK, Line, PageText};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -165,9 +165,25 @@ pub struct HeadingMatch {
 const MOTTO: &str = "CONG HOA XA HOI CHU NGHIA VIET NAM";
 
 /// Lines in the page's heading area, in order.
+/// Lines with fewer than three letters (specks, rules, stamp fragments)
+/// are left out, so that a heading wrapped over two lines is still joined.
 fn heading_lines(text: &PageText, page_height: u32) -> Vec<&Line> {
     let limit = (page_height as f32 * HEADING_AREA) as u32;
-    text.lines.iter().filter(|l| l.bbox[1] <= limit).collect()
+    text.lines
+        .iter()
+        .filter(|l| l.bbox[1] <= limit)
+        .filter(|l| l.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphabetic()).count() >= 3)
+        .collect()
+}
+
+/// Similarity of `pattern` to the best-matching place in `text` that
+/// starts at a word (both folded).
+pub fn contains_similarity(text: &str, pattern: &str) -> f32 {
+    let mut best = prefix_similarity(text, pattern);
+    for (i, _) in text.match_indices(' ') {
+        best = best.max(prefix_similarity(&text[i + 1..], pattern));
+    }
+    best
 }
 
 /// Does the page's heading area carry the national motto (the usual top of
@@ -175,7 +191,7 @@ fn heading_lines(text: &PageText, page_height: u32) -> Vec<&Line> {
 pub fn has_motto(text: &PageText, page_height: u32) -> bool {
     heading_lines(text, page_height)
         .iter()
-        .any(|l| prefix_similarity(&fold(&l.text()), MOTTO) >= 0.8)
+        .any(|l| contains_similarity(&fold(&l.text()), MOTTO) >= 0.8)
 }
 
 /// Find the best heading of the taxonomy on a page, if any reaches `min_similarity`.
@@ -413,8 +429,10 @@ fn value_after_label(raw: &str, _label: &str) -> Option<String> {
 /// Keep the leading run of capitalised words (a Vietnamese name), title-cased.
 fn clean_name(v: &str) -> Option<String> {
     let v = v.split(" / ").next().unwrap_or(v);
+    let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
     let mut words = Vec::new();
-    for w in v.split_whitespace() {
+    let honorifics = ["Ông", "Bà", "ÔNG", "BÀ", "Anh", "Chị"];
+    for w in v.split_whitespace().skip_while(|w| honorifics.contains(&w.trim_end_matches(':'))) {
         let w = w.trim_matches(|c: char| !c.is_alphabetic());
         let first_upper = w.chars().next().is_some_and(char::is_uppercase);
         if w.is_empty() || !first_upper || w.chars().any(|c| c.is_ascii_digit()) {

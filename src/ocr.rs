@@ -43,7 +43,26 @@ pub struct Line {
     pub bbox: [u32; 4],
 }
 
+/// Put between two words of a line that are far apart (another column).
+pub const COLUMN_BREAK: &str = " | ";
+
 impl Line {
+    /// The text with [`COLUMN_BREAK`] where the gap between two words is
+    /// wider than twice the line's height: Tesseract often joins the two
+    /// columns of a form into one line.
+    pub fn text_with_columns(&self) -> String {
+        let height = self.bbox[3].saturating_sub(self.bbox[1]).max(1);
+        let mut s = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                let gap = w.bbox[0].saturating_sub(self.words[i - 1].bbox[2]);
+                s.push_str(if gap > 2 * height { COLUMN_BREAK } else { " " });
+            }
+            s.push_str(&w.text);
+        }
+        s
+    }
+
     pub fn text(&self) -> String {
         self.words
             .iter()

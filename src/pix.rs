@@ -95,7 +95,7 @@ impl Pix {
     pub fn read_jpeg(data: &[u8]) -> Result<Pix, &'static str> {
         let mut warnings = 0;
         let p = unsafe { lept::pixReadMemJpeg(data.as_ptr(), data.len(), 0, 1, &mut warnings, 0) };
-        let pix = Pix::from_raw(p).ok_or("the JPEG data could not be decoded")?;
+        let pix = Pix::from_raw(p).ok_or("the JPEG data is truncated or damaged")?;
         if warnings > 0 {
             return Err("the JPEG data is truncated or damaged");
         }
@@ -255,6 +255,19 @@ impl Pix {
         Some(out)
     }
 
+    /// Encode as PNG (used to write test fixtures and debug images).
+    pub fn to_png(&self) -> Option<Vec<u8>> {
+        let mut data: *mut u8 = ptr::null_mut();
+        let mut size = 0usize;
+        let ok = unsafe { lept::pixWriteMemPng(&mut data, &mut size, self.as_ptr(), 0.0) };
+        if ok != 0 || data.is_null() {
+            return None;
+        }
+        let out = unsafe { std::slice::from_raw_parts(data, size) }.to_vec();
+        unsafe { lept::lept_free(data as *mut _) };
+        Some(out)
+    }
+
     /// Encode for a PDF: CCITT G4 for 1-bit, JPEG at `quality` otherwise.
     pub fn encode_for_pdf(&self, quality: u8) -> Option<Encoded> {
         let kind = if self.depth() == 1 { 2 } else { 1 }; // L_G4_ENCODE / L_JPEG_ENCODE
@@ -282,6 +295,13 @@ impl Pix {
 
 /// Size of a PNG / JPEG / TIFF image from its header, before decoding.
 pub fn header_size(data: &[u8]) -> Option<(u32, u32)> {
+    // PNG's size is in its first chunk; read it directly so that a file
+    // cut after its header is still measured (and refused if too large).
+    if data.len() >= 24 && data.starts_with(b"\x89PNG") && &data[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes([data[16], data[17], data[18], data[19]]);
+        let h = u32::from_be_bytes([data[20], data[21], data[22], data[23]]);
+        return Some((w, h));
+    }
     let (mut fmt, mut w, mut h, mut bps, mut spp, mut cmap) = (0, 0, 0, 0, 0, 0);
     let ok = unsafe {
         lept::pixReadHeaderMem(

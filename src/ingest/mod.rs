@@ -227,6 +227,7 @@ pub fn open(path: &Path) -> Result<Original, IngestError> {
 
 /// Like [`open`], for bytes already in memory (the worker's downloads).
 pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Original, IngestError> {
+    pix::quiet();
     if bytes.is_empty() {
         return Err(IngestError::Empty { file: name });
     }

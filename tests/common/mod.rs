@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests: run the real `sohoa` binary
+//! (real Tesseract, real files) against temporary stores.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn sohoa() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sohoa"))
+}
+
+/// `../shared/samples` beside the checkout.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples")
+}
+
+pub fn example_batch() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample-batch")
+}
+
+/// The case code printed on the example batch's receipt.
+pub const EXAMPLE_CASE: &str = "000.00.00.H56-221006-0012";
+
+/// A fresh, empty directory under the system's temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sohoa-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run sohoa");
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir`, relative, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Process a batch into `store` and return the record as JSON.
+pub fn process_json(paths: &[&Path], store: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut cmd = sohoa();
+    cmd.arg("process").args(paths).arg("--store").arg(store).arg("--json").args(extra);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "process failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON record")
+}
