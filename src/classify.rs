@@ -172,7 +172,14 @@ fn heading_lines(text: &PageText, page_height: u32) -> Vec<&Line> {
     text.lines
         .iter()
         .filter(|l| l.bbox[1] <= limit)
-        .filter(|l| l.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphabetic()).count() >= 3)
+        .filter(|l| {
+            l.words
+                .iter()
+                .flat_map(|w| w.text.chars())
+                .filter(|c| c.is_alphabetic())
+                .count()
+                >= 3
+        })
         .collect()
 }
 
@@ -432,7 +439,10 @@ fn clean_name(v: &str) -> Option<String> {
     let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
     let mut words = Vec::new();
     let honorifics = ["Ông", "Bà", "ÔNG", "BÀ", "Anh", "Chị"];
-    for w in v.split_whitespace().skip_while(|w| honorifics.contains(&w.trim_end_matches(':'))) {
+    for w in v
+        .split_whitespace()
+        .skip_while(|w| honorifics.contains(&w.trim_end_matches(':')))
+    {
         let w = w.trim_matches(|c: char| !c.is_alphabetic());
         let first_upper = w.chars().next().is_some_and(char::is_uppercase);
         if w.is_empty() || !first_upper || w.chars().any(|c| c.is_ascii_digit()) {

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 /// A batch directory holding the example batch's receipt plus `name` with `bytes`.
 fn batch_with(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = temp_dir(&format!("bad-{name}"));
-    std::fs::copy(example_batch().join("scan_001.tif"), dir.join("scan_001.tif")).unwrap();
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
     std::fs::write(dir.join(name), bytes).unwrap();
     dir
 }
@@ -18,13 +22,27 @@ fn batch_with(name: &str, bytes: &[u8]) -> PathBuf {
 /// `says`, and the store holds no record.
 fn assert_refused(batch: &Path, extra: &[&str], file: &str, says: &str) {
     let store = batch.join("store");
-    let out = run(sohoa().arg("process").arg(batch).arg("--store").arg(&store).args(extra));
+    let out = run(sohoa()
+        .arg("process")
+        .arg(batch)
+        .arg("--store")
+        .arg(&store)
+        .args(extra));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "exit code; stderr: {err}");
     assert!(err.contains(file), "error should name {file}: {err}");
-    assert!(err.to_lowercase().contains(says), "error should say '{says}': {err}");
-    assert!(!store.join("cases").exists(), "a record was written for a refused batch");
-    assert!(!store.join("batches").exists(), "a batch index was written for a refused batch");
+    assert!(
+        err.to_lowercase().contains(says),
+        "error should say '{says}': {err}"
+    );
+    assert!(
+        !store.join("cases").exists(),
+        "a record was written for a refused batch"
+    );
+    assert!(
+        !store.join("batches").exists(),
+        "a batch index was written for a refused batch"
+    );
 }
 
 #[test]
@@ -49,7 +67,10 @@ fn truncated_tiff_is_refused() {
 
 #[test]
 fn office_document_is_refused_as_unsupported() {
-    let b = batch_with("letter.docx", b"PK\x03\x04\x14\x00\x06\x00word/document.xml");
+    let b = batch_with(
+        "letter.docx",
+        b"PK\x03\x04\x14\x00\x06\x00word/document.xml",
+    );
     assert_refused(&b, &[], "letter.docx", "unsupported file type");
 }
 
@@ -76,8 +97,13 @@ fn born_digital_pdf() -> Vec<u8> {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
-    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-    let content = doc.add_object(Stream::new(dictionary! {}, b"BT /F1 24 Tf 72 700 Td (Typed letter) Tj ET".to_vec()));
+    let font = doc.add_object(
+        dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+    );
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 24 Tf 72 700 Td (Typed letter) Tj ET".to_vec(),
+    ));
     let page = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content,
         "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
@@ -85,7 +111,9 @@ fn born_digital_pdf() -> Vec<u8> {
     });
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
     );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
@@ -120,22 +148,45 @@ fn encrypted_pdf_is_refused() {
 
 #[test]
 fn malformed_case_code_is_refused() {
-    let b = batch_with("scan_003.tif", &std::fs::read(example_batch().join("scan_003.tif")).unwrap());
-    assert_refused(&b, &["--case", "000.00.13-H04-2106-1"], "000.00.13-H04-2106-1", "not a valid case code");
+    let b = batch_with(
+        "scan_003.tif",
+        &std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
+    );
+    assert_refused(
+        &b,
+        &["--case", "000.00.13-H04-2106-1"],
+        "000.00.13-H04-2106-1",
+        "not a valid case code",
+    );
 }
 
 #[test]
 fn station_code_disagreeing_with_the_receipt_fails_naming_both() {
-    let b = batch_with("scan_003.tif", &std::fs::read(example_batch().join("scan_003.tif")).unwrap());
+    let b = batch_with(
+        "scan_003.tif",
+        &std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
+    );
     let station = "000.00.13.H04-210628-0001";
     assert_refused(&b, &["--case", station], station, "conflict");
-    let out = run(sohoa().arg("process").arg(&b).arg("--store").arg(b.join("store2")).args(["--case", station]));
-    assert!(stderr(&out).contains(EXAMPLE_CASE), "the receipt's code must be named too");
+    let out = run(sohoa()
+        .arg("process")
+        .arg(&b)
+        .arg("--store")
+        .arg(b.join("store2"))
+        .args(["--case", station]));
+    assert!(
+        stderr(&out).contains(EXAMPLE_CASE),
+        "the receipt's code must be named too"
+    );
 }
 
 #[test]
 fn batch_without_receipt_or_station_code_is_refused() {
     let dir = temp_dir("no-case");
-    std::fs::copy(example_batch().join("scan_003.tif"), dir.join("scan_003.tif")).unwrap();
+    std::fs::copy(
+        example_batch().join("scan_003.tif"),
+        dir.join("scan_003.tif"),
+    )
+    .unwrap();
     assert_refused(&dir, &[], "--case", "no case code");
 }

@@ -14,7 +14,12 @@ fn example_batch_is_digitised_into_three_typed_documents() {
     let r = process_json(&[&example_batch()], &store, &[]);
     assert_eq!(r["case_code"], EXAMPLE_CASE);
     assert_eq!(r["case_code_source"], "receipt_qr");
-    let types: Vec<&str> = r["documents"].as_array().unwrap().iter().map(|d| d["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["type"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["receipt", "id_card", "marital_status"]);
     assert_eq!(r["skipped_pages"][0]["reason"], "blank");
     for d in r["documents"].as_array().unwrap() {
@@ -22,7 +27,10 @@ fn example_batch_is_digitised_into_three_typed_documents() {
         assert!(store.join(d["pdf"]["key"].as_str().unwrap()).exists());
         assert!(store.join(d["text"]["key"].as_str().unwrap()).exists());
     }
-    let record = store.join(format!("cases/{EXAMPLE_CASE}/{}.json", r["batch_id"].as_str().unwrap()));
+    let record = store.join(format!(
+        "cases/{EXAMPLE_CASE}/{}.json",
+        r["batch_id"].as_str().unwrap()
+    ));
     let stored: Value = serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
     assert_eq!(stored, r, "--json prints exactly the stored record");
     // Key fields of the marital status certificate.
@@ -36,17 +44,34 @@ fn example_batch_is_digitised_into_three_typed_documents() {
 fn tiff_page_png(path: &std::path::Path, n: u32, quarter_turns: u32) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap();
     let pix = Pix::read_tiff_page(&bytes, n).unwrap();
-    let pix = if quarter_turns > 0 { pix.rotate_orth(quarter_turns).unwrap() } else { pix };
+    let pix = if quarter_turns > 0 {
+        pix.rotate_orth(quarter_turns).unwrap()
+    } else {
+        pix
+    };
     pix.to_png().unwrap()
 }
 
 #[test]
 fn upside_down_page_is_turned_upright_and_classified() {
     let dir = temp_dir("upside-down");
-    std::fs::copy(example_batch().join("scan_001.tif"), dir.join("scan_001.tif")).unwrap();
-    std::fs::write(dir.join("scan_002.png"), tiff_page_png(&example_batch().join("scan_003.tif"), 0, 2)).unwrap();
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scan_002.png"),
+        tiff_page_png(&example_batch().join("scan_003.tif"), 0, 2),
+    )
+    .unwrap();
     let r = process_json(&[&dir], &dir.join("store"), &[]);
-    let doc = r["documents"].as_array().unwrap().iter().find(|d| d["pages"][0]["source"] == "scan_002.png").unwrap();
+    let doc = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["pages"][0]["source"] == "scan_002.png")
+        .unwrap();
     assert_eq!(doc["pages"][0]["prepare"]["rotated_deg"], 180);
     assert_eq!(doc["type"], "marital_status");
 }
@@ -56,15 +81,28 @@ fn a_document_may_span_several_files() {
     // The transfer contract of sample batch 4 (pages 5-7) put in three files.
     let tiff = samples_dir().join("batch_004/scan_001.tif");
     let dir = temp_dir("span");
-    std::fs::copy(example_batch().join("scan_001.tif"), dir.join("scan_001.tif")).unwrap();
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
     for (i, page) in [4u32, 5, 6].iter().enumerate() {
-        std::fs::write(dir.join(format!("scan_{:03}.png", i + 2)), tiff_page_png(&tiff, *page, 0)).unwrap();
+        std::fs::write(
+            dir.join(format!("scan_{:03}.png", i + 2)),
+            tiff_page_png(&tiff, *page, 0),
+        )
+        .unwrap();
     }
     let r = process_json(&[&dir], &dir.join("store"), &[]);
     let docs = r["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 2, "{docs:#?}");
     assert_eq!(docs[1]["type"], "transfer_contract");
-    let sources: Vec<&str> = docs[1]["pages"].as_array().unwrap().iter().map(|p| p["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> = docs[1]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["source"].as_str().unwrap())
+        .collect();
     assert_eq!(sources, ["scan_002.png", "scan_003.png", "scan_004.png"]);
 }
 
@@ -76,7 +114,12 @@ fn same_input_bytes_give_the_same_batch_id_and_outputs() {
     let rb = process_json(&[&example_batch()], &b, &[]);
     assert_eq!(ra["batch_id"], rb["batch_id"]);
     let keys = |r: &Value| -> Vec<String> {
-        r["documents"].as_array().unwrap().iter().map(|d| d["pdf"]["key"].as_str().unwrap().to_string()).collect()
+        r["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["pdf"]["key"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(keys(&ra), keys(&rb), "rendering is deterministic");
     // A second run into the same store reports the existing record.

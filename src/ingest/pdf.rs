@@ -221,9 +221,12 @@ fn icc_components(doc: &Document, dict: &lopdf::Dictionary) -> Option<u8> {
     Some(n as u8)
 }
 
+/// A page's JPEG file bytes, shared.
+pub type JpegBytes = Arc<[u8]>;
+
 /// Decode one page image. Returns the JPEG bytes too when the page is a
 /// JPEG, so an unrotated page can be embedded again without re-encoding.
-pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<Arc<[u8]>>), String> {
+pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<JpegBytes>), String> {
     let (pix, jpeg) = match &img.compression {
         Compression::Jpeg => {
             let pix = Pix::read_jpeg(&img.data).map_err(str::to_string)?;

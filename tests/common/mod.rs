@@ -30,8 +30,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run sohoa");
-    out
+    cmd.output().expect("run sohoa")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -47,7 +46,9 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -64,7 +65,12 @@ pub fn files_under(dir: &Path) -> Vec<String> {
 /// Process a batch into `store` and return the record as JSON.
 pub fn process_json(paths: &[&Path], store: &Path, extra: &[&str]) -> serde_json::Value {
     let mut cmd = sohoa();
-    cmd.arg("process").args(paths).arg("--store").arg(store).arg("--json").args(extra);
+    cmd.arg("process")
+        .args(paths)
+        .arg("--store")
+        .arg(store)
+        .arg("--json")
+        .args(extra);
     let out = run(&mut cmd);
     assert!(out.status.success(), "process failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON record")
