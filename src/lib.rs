@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod ocr;
 pub mod pipeline;
 pub mod pix;
+pub mod queue;
 pub mod prepare;
 pub mod record;
 pub mod render;

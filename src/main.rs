@@ -78,6 +78,28 @@ enum Command {
         #[arg(long, default_value_t = 150)]
         max_megapixels: u64,
     },
+    /// Upload a batch to the store's inbox and queue it for the workers
+    /// (for scanning stations). Safe to run again after a failure.
+    Submit {
+        /// Scanned files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long = "case")]
+        case_code: Option<String>,
+        #[arg(long)]
+        batch_id: Option<String>,
+        #[arg(long)]
+        station: Option<String>,
+        /// RabbitMQ URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2f
+        #[arg(long, env = "SOHOA_AMQP_URL")]
+        amqp: String,
+        /// Queue the workers consume.
+        #[arg(long, env = "SOHOA_QUEUE", default_value = sohoa::queue::BATCH_QUEUE)]
+        queue: String,
+        /// Where the files go: s3://BUCKET[/PREFIX] (or a directory shared with the workers).
+        #[arg(long, env = "SOHOA_STORE")]
+        store: String,
+    },
     /// List a case's documents across all its batches.
     Case {
         case_code: String,
@@ -221,6 +243,18 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             } else {
                 print_summary(&outcome, store.as_ref());
             }
+            Ok(exit::OK)
+        }
+        Command::Submit {
+            paths,
+            case_code,
+            batch_id,
+            station,
+            amqp,
+            queue,
+            store,
+        } => {
+            submit(paths, case_code, batch_id, station, &amqp, &queue, &store).await?;
             Ok(exit::OK)
         }
         Command::Case {
@@ -371,6 +405,75 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             })
         }
     }
+}
+
+/// Upload the files under `inbox/<batch_id>/`, then publish the batch
+/// message and wait for the broker's confirm. Uploads are write-once and
+/// the batch id is derived from the bytes, so a rerun is harmless.
+async fn submit(
+    paths: Vec<PathBuf>,
+    case_code: Option<String>,
+    batch_id: Option<String>,
+    station: Option<String>,
+    amqp: &str,
+    queue: &str,
+    store: &str,
+) -> Result<(), Failure> {
+    use sohoa::queue::{self, BatchMessage, FileRef, Topology};
+    let rejected = |e: &dyn std::fmt::Display| (exit::REJECTED, e.to_string());
+    if let Some(c) = &case_code {
+        parse_case(c)?;
+    }
+    let files = sohoa::ingest::expand_inputs(&paths).map_err(|e| rejected(&e))?;
+    // Check the files here, at the station, where they can still be rescanned.
+    let originals = files
+        .iter()
+        .map(|f| sohoa::ingest::open(f))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| rejected(&e))?;
+    let mut names: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
+    names.sort();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err((exit::REJECTED, "two files have the same name; rename one".into()));
+    }
+    let batch_id = batch_id.unwrap_or_else(|| pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str())));
+    pipeline::validate_batch_id(&batch_id).map_err(|e| rejected(&e))?;
+    let store = archive::open(store).await.map_err(env_err)?;
+    let mut refs = Vec::new();
+    for o in &originals {
+        let key = queue::inbox_key(&batch_id, &o.name);
+        if store.put_if_absent(&key, o.bytes.to_vec()).await.map_err(env_err)? == archive::Put::Existed {
+            // A rerun: the object must be the same file.
+            let (got, _) = store.sha256(&key).await.map_err(env_err)?.unwrap_or_default();
+            if got != o.sha256 {
+                return Err((exit::REJECTED, format!("{key} already holds a different file; use another --batch-id")));
+            }
+        }
+        refs.push(FileRef {
+            key,
+            name: o.name.clone(),
+            sha256: Some(o.sha256.clone()),
+        });
+    }
+    let msg = BatchMessage {
+        batch_id: batch_id.clone(),
+        case_code,
+        station,
+        files: refs,
+    };
+    let body = serde_json::to_vec(&msg).map_err(env_err)?;
+    let conn = queue::connect(amqp).await.map_err(env_err)?;
+    let ch = queue::confirm_channel(&conn).await.map_err(env_err)?;
+    let topology = Topology {
+        queue: queue.to_string(),
+        ..Topology::default()
+    };
+    topology.declare(&ch).await.map_err(env_err)?;
+    queue::publish_json(&ch, "", queue, &body, None).await.map_err(env_err)?;
+    let _ = conn.close(200, "bye".into()).await;
+    eprintln!("queued {} files on {queue}", msg.files.len());
+    println!("{batch_id}");
+    Ok(())
 }
 
 fn print_summary(o: &pipeline::Outcome, store: &dyn Store) {

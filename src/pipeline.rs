@@ -120,6 +120,9 @@ pub struct Outcome {
     pub record_key: String,
     /// The batch had been digitised before; nothing was written.
     pub already_done: bool,
+    /// Pages read and seconds spent in Tesseract (zero when already done).
+    pub pages: usize,
+    pub ocr_seconds: f64,
 }
 
 /// One processed page, as it comes back from the pool.
@@ -133,6 +136,8 @@ pub struct PageOut {
     pub qr: Vec<String>,
     pub text: PageText,
     pub image: Option<Encoded>,
+    /// Seconds spent in Tesseract (OSD and recognition) on this page.
+    pub ocr_seconds: f64,
 }
 
 struct Job {
@@ -291,6 +296,7 @@ fn process_page(
         qr: Vec::new(),
         text: PageText::default(),
         image: None,
+        ocr_seconds: 0.0,
     };
     if prepare::is_blank(prep.ink_ratio) {
         return Ok(out);
@@ -308,8 +314,11 @@ fn process_page(
         out.qr = qr;
         return Ok(out);
     }
+    let osd_started = std::time::Instant::now();
     let pix = prepare::upright(osd, decoded.pix, dpi, &mut prep);
+    let osd_seconds = osd_started.elapsed().as_secs_f64();
     let pix = prepare::deskew(pix, &mut prep);
+    let ocr_started = std::time::Instant::now();
     let text = text_engine
         .recognize(&pix, dpi)
         .map_err(|source| PipelineError::Ocr {
@@ -317,6 +326,7 @@ fn process_page(
             page: page_no,
             source,
         })?;
+    out.ocr_seconds = osd_seconds + ocr_started.elapsed().as_secs_f64();
     // A separator whose QR code could not be read still says so in print.
     if text.word_count() <= 6 && classify::fold(&text.text()).contains("TRANG PHAN CACH") {
         out.kind = PageKind::Separator;
@@ -354,9 +364,14 @@ fn process_page(
 
 /// A batch id stable for the same input bytes: a digest of the files' digests in order.
 pub fn default_batch_id(originals: &[Arc<Original>]) -> String {
+    batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str()))
+}
+
+/// The default batch id of files with these SHA-256 digests, in scan order.
+pub fn batch_id_from_digests<'a>(digests: impl Iterator<Item = &'a str>) -> String {
     let mut h = Sha256::new();
-    for o in originals {
-        h.update(o.sha256.as_bytes());
+    for d in digests {
+        h.update(d.as_bytes());
         h.update(b"\n");
     }
     format!("b{}", &hex::encode(h.finalize())[..20])
@@ -405,6 +420,8 @@ pub async fn find_existing(
         record,
         record_key: key,
         already_done: true,
+        pages: 0,
+        ocr_seconds: 0.0,
     }))
 }
 
@@ -460,11 +477,14 @@ pub async fn process(
     let record_key = archive::record_key(record.case_code.as_str(), &record.batch_id);
     let json =
         serde_json::to_vec_pretty(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let (pages, ocr_seconds) = (built.pages, built.ocr_seconds);
     let outcome = match store.put_if_absent(&record_key, json).await? {
         Put::Created => Outcome {
             record,
             record_key: record_key.clone(),
             already_done: false,
+            pages,
+            ocr_seconds,
         },
         // Another worker finished the same batch first: keep its record.
         Put::Existed => {
@@ -477,6 +497,8 @@ pub async fn process(
                 record,
                 record_key: record_key.clone(),
                 already_done: true,
+                pages,
+                ocr_seconds,
             }
         }
     };
@@ -493,6 +515,8 @@ pub async fn process(
 struct Built {
     record: BatchRecord,
     objects: Vec<(String, Vec<u8>)>,
+    pages: usize,
+    ocr_seconds: f64,
 }
 
 fn now() -> String {
@@ -732,5 +756,10 @@ fn build(
         skipped_pages,
         warnings,
     };
-    Ok(Built { record, objects })
+    Ok(Built {
+        record,
+        objects,
+        pages: pages.len(),
+        ocr_seconds: pages.iter().map(|p| p.ocr_seconds).sum(),
+    })
 }

@@ -17,9 +17,11 @@
 //! record's presence means the batch is complete.
 
 mod local;
+mod s3;
 pub mod verify;
 
 pub use local::LocalStore;
+pub use s3::S3Store;
 
 use async_trait::async_trait;
 
@@ -45,7 +47,7 @@ pub enum Put {
 }
 
 /// An object store. Implementations: [`LocalStore`] (a directory; the
-/// object with key K is the file DIR/K) and the S3 backend.
+/// object with key K is the file DIR/K) and [`S3Store`].
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Write `bytes` under `key` unless the key exists; never overwrites.
@@ -102,9 +104,7 @@ pub fn batch_index_key(batch_id: &str) -> String {
 /// backend) or `s3://BUCKET[/PREFIX]`.
 pub async fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
     if spec.starts_with("s3://") {
-        return Err(StoreError::Backend(format!(
-            "'{spec}': the S3 backend is not built into this version; use a directory"
-        )));
+        return Ok(Box::new(S3Store::open(spec).await?));
     }
     Ok(Box::new(LocalStore::new(spec)))
 }

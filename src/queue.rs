@@ -1,0 +1,259 @@
+//! Queue: the batch message stations publish, the events workers publish,
+//! and the RabbitMQ topology both sides declare.
+//!
+//! Topology (all durable):
+//! - `sohoa.batches`: quorum queue of batch messages, with a delivery limit
+//!   and dead-lettering to `sohoa.batches.dead` (a message that crashes
+//!   every worker that takes it ends there, not in an endless loop);
+//! - `sohoa.batches.dead`: dead letters; workers put refused batches here
+//!   themselves with the reason in the `x-sohoa-reason` header;
+//! - `sohoa.events`: topic exchange; routing keys `batch.digitised` and
+//!   `batch.failed` (schemas in `schemas/`).
+//!
+//! The batch message is plain JSON (`schemas/batch-message.schema.json`)
+//! so that any AMQP client in any language can submit a batch.
+
+use crate::archive::validate_key;
+use crate::codes::CaseCode;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
+use serde::{Deserialize, Serialize};
+
+pub const BATCH_QUEUE: &str = "sohoa.batches";
+pub const EVENTS_EXCHANGE: &str = "sohoa.events";
+pub const DIGITISED: &str = "batch.digitised";
+pub const FAILED: &str = "batch.failed";
+/// Header carrying the reason on a dead letter.
+pub const REASON_HEADER: &str = "x-sohoa-reason";
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("AMQP: {0}")]
+    Amqp(#[from] lapin::Error),
+    #[error("the broker refused (nacked) a message published to '{0}'")]
+    Nacked(String),
+}
+
+/// One batch to digitise: the files a station uploaded under `inbox/<batch_id>/`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BatchMessage {
+    pub batch_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    pub files: Vec<FileRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    /// Store key, `inbox/<batch_id>/<name>`.
+    pub key: String,
+    /// The file name as scanned (scan order is the order of `files`).
+    pub name: String,
+    /// Hex SHA-256 of the file; checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// The inbox key of a station file.
+pub fn inbox_key(batch_id: &str, name: &str) -> String {
+    format!("inbox/{batch_id}/{name}")
+}
+
+impl BatchMessage {
+    /// Check what the schema cannot: ids, keys and codes are well formed and
+    /// every key is inside the batch's inbox.
+    pub fn validate(&self) -> Result<Option<CaseCode>, String> {
+        crate::pipeline::validate_batch_id(&self.batch_id).map_err(|e| e.to_string())?;
+        let case = match &self.case_code {
+            Some(c) => Some(c.parse::<CaseCode>().map_err(|e| e.to_string())?),
+            None => None,
+        };
+        if self.files.is_empty() {
+            return Err("the batch message lists no files".into());
+        }
+        let prefix = format!("inbox/{}/", self.batch_id);
+        for f in &self.files {
+            validate_key(&f.key).map_err(|e| e.to_string())?;
+            if !f.key.starts_with(&prefix) {
+                return Err(format!("file key '{}' is outside the batch's inbox '{prefix}'", f.key));
+            }
+            if f.name.is_empty() || f.name.contains('/') || f.name.contains('\\') {
+                return Err(format!("file name '{}' must be a plain file name", f.name));
+            }
+            if let Some(h) = &f.sha256
+                && (h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return Err(format!("sha256 of '{}' is not 64 hex digits", f.name));
+            }
+        }
+        Ok(case)
+    }
+}
+
+/// `batch.digitised`: the batch is stored and its record written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DigitisedEvent {
+    pub event: String,
+    pub batch_id: String,
+    pub case_code: String,
+    pub record_key: String,
+    pub documents: usize,
+    pub types: Vec<String>,
+    pub at: String,
+}
+
+/// `batch.failed`: the batch can never be digitised as it is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FailedEvent {
+    pub event: String,
+    /// Absent when the message was too broken to carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    pub reason: String,
+    pub at: String,
+}
+
+/// Connect to the broker (`amqp://user:pass@host:port/vhost`).
+pub async fn connect(url: &str) -> Result<Connection, QueueError> {
+    Ok(Connection::connect(url, ConnectionProperties::default()).await?)
+}
+
+/// A channel in publisher-confirm mode.
+pub async fn confirm_channel(conn: &Connection) -> Result<Channel, QueueError> {
+    let ch = conn.create_channel().await?;
+    ch.confirm_select(ConfirmSelectOptions::default()).await?;
+    Ok(ch)
+}
+
+/// Queue and exchange names; tests give each run its own.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub queue: String,
+    pub events_exchange: String,
+    /// Deliveries after which a message is dead-lettered by the broker.
+    pub delivery_limit: i64,
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology {
+            queue: BATCH_QUEUE.into(),
+            events_exchange: EVENTS_EXCHANGE.into(),
+            delivery_limit: 5,
+        }
+    }
+}
+
+impl Topology {
+    pub fn dead_queue(&self) -> String {
+        format!("{}.dead", self.queue)
+    }
+
+    /// Declare the batch queue, its dead-letter queue and the events exchange.
+    pub async fn declare(&self, ch: &Channel) -> Result<(), QueueError> {
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        ch.queue_declare(self.dead_queue().as_str().into(), durable, FieldTable::default()).await?;
+        let mut args = FieldTable::default();
+        args.insert("x-queue-type".into(), AMQPValue::LongString(LongString::from("quorum")));
+        args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(self.delivery_limit));
+        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(LongString::from("")));
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(LongString::from(self.dead_queue().as_str())),
+        );
+        ch.queue_declare(self.queue.as_str().into(), durable, args).await?;
+        ch.exchange_declare(
+            self.events_exchange.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Publish a persistent JSON message and wait for the broker's confirm.
+pub async fn publish_json(
+    ch: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    body: &[u8],
+    headers: Option<FieldTable>,
+) -> Result<(), QueueError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut props = BasicProperties::default()
+        .with_content_type(ShortString::from("application/json"))
+        .with_delivery_mode(2)
+        .with_timestamp(now);
+    if let Some(h) = headers {
+        props = props.with_headers(h);
+    }
+    let confirm = ch
+        .basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), body, props)
+        .await?
+        .await?;
+    if confirm.is_nack() {
+        return Err(QueueError::Nacked(format!("{exchange}/{routing_key}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg() -> BatchMessage {
+        BatchMessage {
+            batch_id: "b1".into(),
+            case_code: Some("000.00.13.H04-210628-0001".into()),
+            station: None,
+            files: vec![FileRef {
+                key: "inbox/b1/scan_001.tif".into(),
+                name: "scan_001.tif".into(),
+                sha256: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_good_message_validates() {
+        assert!(msg().validate().unwrap().is_some());
+    }
+
+    #[test]
+    fn keys_outside_the_inbox_and_bad_codes_are_refused() {
+        let mut m = msg();
+        m.files[0].key = "cases/x/y.json".into();
+        assert!(m.validate().unwrap_err().contains("outside"));
+        let mut m = msg();
+        m.files[0].key = "inbox/b1/../../cases/x".into();
+        assert!(m.validate().is_err());
+        let mut m = msg();
+        m.case_code = Some("nope".into());
+        assert!(m.validate().unwrap_err().contains("not a valid case code"));
+        let mut m = msg();
+        m.files.clear();
+        assert!(m.validate().is_err());
+    }
+
+    #[test]
+    fn unknown_fields_break_the_schema() {
+        let j = r#"{"batch_id":"b1","files":[],"priority":1}"#;
+        assert!(serde_json::from_str::<BatchMessage>(j).is_err());
+    }
+}

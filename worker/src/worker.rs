@@ -1,0 +1,408 @@
+//! The consume loop: connect (and reconnect) to the broker, take batches,
+//! process them, publish outcomes, acknowledge.
+
+use crate::Config;
+use crate::metrics::{Metrics, add_secs};
+use futures_lite::stream::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{Channel, Connection};
+use sha2::{Digest, Sha256};
+use sohoa::archive::{self, Store};
+use sohoa::pipeline::{self, BatchInfo, Options, Outcome, PagePool};
+use sohoa::queue::{self, BatchMessage, DigitisedEvent, FailedEvent, Topology};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// A flag every task can wait on; set once on SIGTERM / Ctrl-C.
+#[derive(Clone)]
+pub struct Shutdown(Arc<watch::Sender<bool>>);
+
+impl Shutdown {
+    pub fn new() -> Shutdown {
+        Shutdown(Arc::new(watch::channel(false).0))
+    }
+    pub fn trigger(&self) {
+        self.0.send_replace(true);
+    }
+    pub fn is_triggered(&self) -> bool {
+        *self.0.borrow()
+    }
+    pub async fn wait(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|v| *v).await;
+    }
+}
+
+/// Exponential backoff between retries, up to a ceiling.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(max_secs: u64) -> Backoff {
+        Backoff {
+            next: Duration::from_millis(500),
+            max: Duration::from_secs(max_secs.max(1)),
+        }
+    }
+    /// Sleep for the next interval; `false` if shutdown came first.
+    async fn wait(&mut self, shutdown: &Shutdown) -> bool {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = shutdown.wait() => false,
+        }
+    }
+}
+
+/// What is shared by the tasks handling deliveries.
+struct Ctx {
+    config: Config,
+    topology: Topology,
+    metrics: Arc<Metrics>,
+    shutdown: Shutdown,
+    pool: Arc<PagePool>,
+    store: Arc<dyn Store>,
+}
+
+pub struct Worker {
+    ctx: Arc<Ctx>,
+}
+
+enum Fault {
+    /// The batch can never succeed as it is.
+    Permanent(String),
+    /// The environment failed; try again.
+    Transient(String),
+}
+
+enum Done {
+    Digitised(Box<Outcome>),
+    Failed { batch_id: Option<String>, reason: String },
+    /// Shutting down in the middle of retries: give the message back.
+    HandBack,
+}
+
+impl Worker {
+    /// Start the OCR engines and open the store (retrying while it is unreachable).
+    pub async fn start(config: Config, metrics: Arc<Metrics>, shutdown: Shutdown) -> anyhow::Result<Worker> {
+        let mut opts = Options {
+            lang: config.lang.clone(),
+            ..Options::default()
+        };
+        if let Some(t) = config.ocr_threads {
+            opts.threads = t.max(1);
+        }
+        let pool = Arc::new(PagePool::new(&opts)?);
+        let mut backoff = Backoff::new(config.max_backoff);
+        let store: Arc<dyn Store> = loop {
+            match archive::open(&config.store).await {
+                Ok(s) => break Arc::from(s),
+                Err(e) => {
+                    tracing::warn!("store {} not reachable: {e}; retrying", config.store);
+                    if !backoff.wait(&shutdown).await {
+                        anyhow::bail!("stopped before the store was reachable");
+                    }
+                }
+            }
+        };
+        let topology = Topology {
+            queue: config.queue.clone(),
+            events_exchange: config.events_exchange.clone(),
+            delivery_limit: config.delivery_limit,
+        };
+        Ok(Worker {
+            ctx: Arc::new(Ctx {
+                config,
+                topology,
+                metrics,
+                shutdown,
+                pool,
+                store,
+            }),
+        })
+    }
+
+    /// Consume until shutdown, reconnecting with backoff whenever the
+    /// connection drops; then wait for the batches in hand and exit.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let ctx = self.ctx;
+        let permits = Arc::new(Semaphore::new(ctx.config.concurrency.max(1) as usize));
+        let mut tasks = JoinSet::new();
+        let mut backoff = Backoff::new(ctx.config.max_backoff);
+        let mut last_conn: Option<Connection> = None;
+        'connect: while !ctx.shutdown.is_triggered() {
+            let (conn, consume_ch, publish_ch) = match open(&ctx).await {
+                Ok(c) => c,
+                Err(e) => {
+                    ctx.metrics.connected.store(false, Ordering::Relaxed);
+                    tracing::warn!("broker not reachable: {e}; retrying");
+                    if !backoff.wait(&ctx.shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let mut consumer = match consume_ch
+                .basic_consume(
+                    ctx.topology.queue.as_str().into(),
+                    "".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("cannot consume {}: {e}; retrying", ctx.topology.queue);
+                    if !backoff.wait(&ctx.shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            tracing::info!(queue = %ctx.topology.queue, concurrency = ctx.config.concurrency, "consuming");
+            ctx.metrics.connected.store(true, Ordering::Relaxed);
+            backoff = Backoff::new(ctx.config.max_backoff);
+            loop {
+                // Reap finished tasks as we go.
+                while tasks.try_join_next().is_some() {}
+                let next = tokio::select! {
+                    _ = ctx.shutdown.wait() => {
+                        let _ = consume_ch.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
+                        last_conn = Some(conn);
+                        break 'connect;
+                    }
+                    d = consumer.next() => d,
+                };
+                match next {
+                    Some(Ok(delivery)) => {
+                        let Ok(permit) = permits.clone().acquire_owned().await else { break 'connect };
+                        let ctx = ctx.clone();
+                        let ch = publish_ch.clone();
+                        tasks.spawn(async move {
+                            handle(&ctx, &ch, delivery).await;
+                            drop(permit);
+                        });
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!("connection to the broker lost: {e}; reconnecting");
+                        break;
+                    }
+                    None => {
+                        tracing::warn!("the broker ended the consumer; reconnecting");
+                        break;
+                    }
+                }
+            }
+            ctx.metrics.connected.store(false, Ordering::Relaxed);
+            let _ = conn.close(200, "reconnecting".into()).await;
+            if !backoff.wait(&ctx.shutdown).await {
+                break;
+            }
+        }
+        // Finish (or hand back) the batches in hand before closing.
+        while tasks.join_next().await.is_some() {}
+        if let Some(conn) = last_conn {
+            let _ = conn.close(200, "shutdown".into()).await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueError> {
+    let conn = queue::connect(&ctx.config.amqp).await?;
+    let publish = queue::confirm_channel(&conn).await?;
+    ctx.topology.declare(&publish).await?;
+    let consume = conn.create_channel().await?;
+    consume.basic_qos(ctx.config.concurrency.max(1), BasicQosOptions::default()).await?;
+    Ok((conn, consume, publish))
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Process one delivery to its end: acked after its outcome is published,
+/// or handed back on shutdown.
+async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
+    ctx.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    if let Some(ts) = d.properties.timestamp() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|t| t.as_secs())
+            .unwrap_or(0);
+        ctx.metrics.queue_lag_s.store(now.saturating_sub(*ts), Ordering::Relaxed);
+    }
+    let started = std::time::Instant::now();
+    let done = process(ctx, &d).await;
+    add_secs(&ctx.metrics.processing_ms, started.elapsed().as_secs_f64());
+    let settled = match done {
+        Done::Digitised(o) => {
+            let event = DigitisedEvent {
+                event: queue::DIGITISED.into(),
+                batch_id: o.record.batch_id.clone(),
+                case_code: o.record.case_code.to_string(),
+                record_key: o.record_key.clone(),
+                documents: o.record.documents.len(),
+                types: o.record.documents.iter().map(|d| d.doc_type.clone()).collect(),
+                at: now(),
+            };
+            let body = serde_json::to_vec(&event).unwrap_or_default();
+            match queue::publish_json(ch, &ctx.topology.events_exchange, queue::DIGITISED, &body, None).await {
+                Ok(()) => {
+                    if o.already_done {
+                        ctx.metrics.already_done.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        ctx.metrics.digitised.fetch_add(1, Ordering::Relaxed);
+                        ctx.metrics.pages.fetch_add(o.pages as u64, Ordering::Relaxed);
+                        add_secs(&ctx.metrics.ocr_ms, o.ocr_seconds);
+                    }
+                    tracing::info!(batch = %event.batch_id, case = %event.case_code, documents = event.documents, "digitised");
+                    d.acker.ack(BasicAckOptions::default()).await.is_ok()
+                }
+                Err(e) => {
+                    tracing::warn!("could not publish the outcome of {}: {e}; the broker will redeliver it", event.batch_id);
+                    false
+                }
+            }
+        }
+        Done::Failed { batch_id, reason } => {
+            tracing::warn!(batch = ?batch_id, "refused: {reason}");
+            match fail(ctx, ch, &d, batch_id, &reason).await {
+                Ok(()) => {
+                    ctx.metrics.failed.fetch_add(1, Ordering::Relaxed);
+                    d.acker.ack(BasicAckOptions::default()).await.is_ok()
+                }
+                Err(e) => {
+                    tracing::warn!("could not dead-letter a refused batch: {e}; the broker will redeliver it");
+                    false
+                }
+            }
+        }
+        Done::HandBack => d
+            .acker
+            .nack(BasicNackOptions {
+                requeue: true,
+                ..Default::default()
+            })
+            .await
+            .is_ok(),
+    };
+    if !settled {
+        tracing::debug!("delivery left unsettled; it returns to the queue when the channel closes");
+    }
+    ctx.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Publish `batch.failed`, then the dead letter with the reason in a header.
+async fn fail(ctx: &Ctx, ch: &Channel, d: &Delivery, batch_id: Option<String>, reason: &str) -> Result<(), queue::QueueError> {
+    let event = FailedEvent {
+        event: queue::FAILED.into(),
+        batch_id: batch_id.clone(),
+        reason: reason.to_string(),
+        at: now(),
+    };
+    let body = serde_json::to_vec(&event).unwrap_or_default();
+    queue::publish_json(ch, &ctx.topology.events_exchange, queue::FAILED, &body, None).await?;
+    let mut headers = FieldTable::default();
+    headers.insert(queue::REASON_HEADER.into(), AMQPValue::LongString(LongString::from(reason)));
+    headers.insert("x-sohoa-queue".into(), AMQPValue::LongString(LongString::from(ctx.topology.queue.as_str())));
+    if let Some(b) = batch_id {
+        headers.insert("x-sohoa-batch-id".into(), AMQPValue::LongString(LongString::from(b.as_str())));
+    }
+    queue::publish_json(ch, "", &ctx.topology.dead_queue(), &d.data, Some(headers)).await
+}
+
+/// Decide the delivery's outcome, retrying transient faults with backoff.
+async fn process(ctx: &Ctx, d: &Delivery) -> Done {
+    let msg: BatchMessage = match serde_json::from_slice(&d.data) {
+        Ok(m) => m,
+        Err(e) => {
+            let batch_id = serde_json::from_slice::<serde_json::Value>(&d.data)
+                .ok()
+                .and_then(|v| v["batch_id"].as_str().map(str::to_string));
+            return Done::Failed {
+                batch_id,
+                reason: format!("the message does not follow schemas/batch-message.schema.json: {e}"),
+            };
+        }
+    };
+    let case = match msg.validate() {
+        Ok(c) => c,
+        Err(reason) => {
+            return Done::Failed {
+                batch_id: Some(msg.batch_id.clone()),
+                reason,
+            };
+        }
+    };
+    let mut backoff = Backoff::new(ctx.config.max_backoff);
+    loop {
+        match attempt(ctx, &msg, case.clone()).await {
+            Ok(o) => return Done::Digitised(Box::new(o)),
+            Err(Fault::Permanent(reason)) => {
+                return Done::Failed {
+                    batch_id: Some(msg.batch_id.clone()),
+                    reason,
+                };
+            }
+            Err(Fault::Transient(why)) => {
+                ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(batch = %msg.batch_id, "transient fault, will retry: {why}");
+                if ctx.shutdown.is_triggered() || !backoff.wait(&ctx.shutdown).await {
+                    return Done::HandBack;
+                }
+            }
+        }
+    }
+}
+
+async fn attempt(ctx: &Ctx, msg: &BatchMessage, case: Option<sohoa::codes::CaseCode>) -> Result<Outcome, Fault> {
+    let transient = |e: &dyn std::fmt::Display| Fault::Transient(e.to_string());
+    if let Some(done) = pipeline::find_existing(ctx.store.as_ref(), &msg.batch_id)
+        .await
+        .map_err(|e| transient(&e))?
+    {
+        return Ok(done);
+    }
+    let mut originals = Vec::new();
+    for f in &msg.files {
+        let bytes = ctx
+            .store
+            .get(&f.key)
+            .await
+            .map_err(|e| transient(&e))?
+            .ok_or_else(|| Fault::Permanent(format!("inbox file {} is missing from the store", f.key)))?;
+        if let Some(want) = &f.sha256 {
+            let got = hex::encode(Sha256::digest(&bytes));
+            if !got.eq_ignore_ascii_case(want) {
+                return Err(Fault::Permanent(format!(
+                    "{}: SHA-256 mismatch: the message says {want}, the inbox file {} has {got}",
+                    f.name, f.key
+                )));
+            }
+        }
+        let original = sohoa::ingest::open_bytes(f.name.clone(), f.key.clone().into(), bytes)
+            .map_err(|e| Fault::Permanent(e.to_string()))?;
+        originals.push(original);
+    }
+    let info = BatchInfo {
+        batch_id: Some(msg.batch_id.clone()),
+        case_code: case,
+        station: msg.station.clone(),
+    };
+    pipeline::process(ctx.pool.clone(), originals, &info, ctx.store.as_ref(), Arc::new(|_, _| {}))
+        .await
+        .map_err(|e| if e.is_permanent() { Fault::Permanent(e.to_string()) } else { Fault::Transient(e.to_string()) })
+}
