@@ -401,8 +401,10 @@ def cmd_report(a):
     L.append("")
     L.append(f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     L.append(f"- Commit: `{head}`" + (" (working tree has uncommitted changes)" if dirty else ""))
-    L.append(f"- Machine: {os.cpu_count()} cores (nproc {a.jobs}), {mem_kib / 1048576:.1f} GiB memory, {cpu}; "
-             f"load average at the end {os.getloadavg()[0]:.2f}")
+    ls = work / "load_start"
+    load = (f"1-minute load average {ls.read_text().strip()} at the start, " if ls.exists() else "1-minute load average ") \
+        + f"{os.getloadavg()[0]:.2f} at the end"
+    L.append(f"- Machine: {os.cpu_count()} cores (nproc {a.jobs}), {mem_kib / 1048576:.1f} GiB memory, {cpu}; {load}")
     L.append(f"- Set: {total_pages} pages ({kinds.get('content', 0)} content, {kinds.get('blank', 0)} blank, "
              f"{kinds.get('separator', 0)} separator) in {len(batches)} batches from `{a.samples}`: "
              + ", ".join(Path(b).name for b in batches))

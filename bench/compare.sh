@@ -167,6 +167,7 @@ accumulate() {
 
 tools=(sohoa tesseract ocrmypdf ocrmypdf-rd)
 : >"$work/runs.tsv"
+cut -d' ' -f1 /proc/loadavg >"$work/load_start"
 for ((r = 0; r < repeats; r++)); do
   for ((i = 0; i < ${#tools[@]}; i++)); do
     tool=${tools[(i + r) % ${#tools[@]}]}

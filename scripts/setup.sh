@@ -23,4 +23,12 @@ if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install Rust (https://rustup.rs) and run again" >&2
   exit 1
 fi
+# The S3 server the tests (and a local trial of the workers) run on loopback.
+# Later s3s-fs versions need a newer rustc than 1.95.
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! s3s-fs --version 2>/dev/null | grep -q "0.14.1"; then
+  echo "setup: installing s3s-fs 0.14.1 (about 2 minutes)" >&2
+  cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet
+fi
+
 echo "setup: ok (tesseract $(tesseract --version 2>&1 | head -1 | awk '{print $2}'))" >&2

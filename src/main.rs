@@ -464,11 +464,19 @@ async fn submit(
     let body = serde_json::to_vec(&msg).map_err(env_err)?;
     let conn = queue::connect(amqp).await.map_err(env_err)?;
     let ch = queue::confirm_channel(&conn).await.map_err(env_err)?;
-    let topology = Topology {
-        queue: queue.to_string(),
-        ..Topology::default()
+    // The workers own the queue's settings (delivery limit...): declare it
+    // only if no worker has yet.
+    let ch = if queue::queue_exists(&ch, queue).await {
+        ch
+    } else {
+        let ch = queue::confirm_channel(&conn).await.map_err(env_err)?;
+        let topology = Topology {
+            queue: queue.to_string(),
+            ..Topology::default()
+        };
+        topology.declare(&ch).await.map_err(env_err)?;
+        ch
     };
-    topology.declare(&ch).await.map_err(env_err)?;
     queue::publish_json(&ch, "", queue, &body, None).await.map_err(env_err)?;
     let _ = conn.close(200, "bye".into()).await;
     eprintln!("queued {} files on {queue}", msg.files.len());

@@ -184,6 +184,16 @@ impl Topology {
     }
 }
 
+/// Does the queue exist? (A passive declare; on `false` the broker has
+/// closed `ch`, so use another channel.)
+pub async fn queue_exists(ch: &Channel, queue: &str) -> bool {
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    ch.queue_declare(queue.into(), passive, FieldTable::default()).await.is_ok()
+}
+
 /// Publish a persistent JSON message and wait for the broker's confirm.
 pub async fn publish_json(
     ch: &Channel,

@@ -1,0 +1,364 @@
+//! Test harness: a real S3 server (s3s-fs) per test on its own port and
+//! data directory, the real RabbitMQ on 127.0.0.1:5672 with queue and
+//! exchange names of the test's own, and the real worker and CLI binaries.
+#![allow(dead_code)]
+
+use futures_lite::stream::StreamExt;
+use lapin::options::*;
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use serde_json::Value;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub const ACCESS_KEY: &str = "sohoa-test";
+pub const SECRET_KEY: &str = "sohoa-test-secret";
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn samples_dir() -> PathBuf {
+    repo().join("../shared/samples")
+}
+
+pub fn example_batch() -> PathBuf {
+    repo().join("examples/sample-batch")
+}
+
+/// The `sohoa` CLI, built beside this test binary by `cargo test --workspace`.
+pub fn sohoa_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let bin = dir.join("sohoa");
+    assert!(bin.exists(), "{} not built: run `cargo test --workspace`", bin.display());
+    bin
+}
+
+pub fn worker_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_sohoa-worker"))
+}
+
+fn s3s_fs_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("S3S_FS") {
+        return p.into();
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = Path::new(&home).join(".cargo/bin/s3s-fs");
+    if cargo_bin.exists() { cargo_bin } else { "s3s-fs".into() }
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sohoa-wtest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let t = Instant::now();
+    while t.elapsed() < timeout {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// An s3s-fs server on loopback; stopped on drop.
+pub struct S3Server {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl S3Server {
+    pub fn start(name: &str) -> S3Server {
+        let dir = temp_dir(&format!("s3-{name}"));
+        let mut s = S3Server {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        s.resume();
+        s
+    }
+
+    /// Start (again) on the same port and data.
+    pub fn resume(&mut self) {
+        let child = Command::new(s3s_fs_bin())
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs is installed (cargo install s3s-fs --version 0.14.1 --features binary)");
+        self.child = Some(child);
+        assert!(wait_for_port(self.port, Duration::from_secs(10)), "s3s-fs did not start");
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Set the AWS variables for a child process.
+    pub fn env(&self, cmd: &mut Command) {
+        cmd.env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env_remove("AWS_PROFILE");
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Names of this test's queue and exchange.
+#[derive(Clone)]
+pub struct Names {
+    pub queue: String,
+    pub exchange: String,
+    pub bucket: String,
+}
+
+impl Names {
+    pub fn new(test: &str) -> Names {
+        let tag = format!("{test}-{}-{}", std::process::id(), free_port());
+        Names {
+            queue: format!("test.{tag}.batches"),
+            exchange: format!("test.{tag}.events"),
+            bucket: format!("t-{}", tag.replace('_', "-").to_lowercase()),
+        }
+    }
+    pub fn dead_queue(&self) -> String {
+        format!("{}.dead", self.queue)
+    }
+    pub fn store(&self) -> String {
+        format!("s3://{}", self.bucket)
+    }
+}
+
+/// A running worker; killed on drop.
+pub struct Worker {
+    pub child: Child,
+    pub metrics_port: u16,
+    pub log: PathBuf,
+}
+
+impl Worker {
+    pub fn start(s3: &S3Server, names: &Names, extra: &[&str]) -> Worker {
+        let metrics_port = free_port();
+        let log = temp_dir(&format!("worker-log-{metrics_port}")).join("worker.log");
+        let mut cmd = Command::new(worker_bin());
+        s3.env(&mut cmd);
+        cmd.args(["--amqp", AMQP, "--store", &names.store(), "--queue", &names.queue])
+            .args(["--events-exchange", &names.exchange, "--max-backoff", "2"])
+            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
+            .args(extra)
+            .env("SOHOA_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let child = cmd.spawn().expect("start sohoa-worker");
+        assert!(wait_for_port(metrics_port, Duration::from_secs(20)), "worker did not start");
+        let w = Worker { child, metrics_port, log };
+        // Ready when connected: its queues are declared by then.
+        let t = Instant::now();
+        while w.metric("sohoa_broker_connected") != Some(1.0) {
+            assert!(t.elapsed() < Duration::from_secs(30), "worker never connected: {}", w.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        w
+    }
+
+    /// The value of one metric, if the worker answers.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.metrics_port)).ok()?;
+        use std::io::{Read, Write};
+        s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        write!(s, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        body.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait; returns the exit code.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let t = Instant::now();
+        while t.elapsed() < timeout {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run `sohoa submit` for a batch; returns the batch id.
+pub fn submit(s3: &S3Server, names: &Names, paths: &[&Path], extra: &[&str]) -> String {
+    let mut cmd = Command::new(sohoa_bin());
+    s3.env(&mut cmd);
+    cmd.arg("submit").args(paths).args(["--amqp", AMQP, "--queue", &names.queue, "--store", &names.store()]).args(extra);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "submit failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().lines().last().unwrap_or_default().to_string()
+}
+
+/// Run a `sohoa` command against the test's S3 store.
+pub fn sohoa(s3: &S3Server, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(sohoa_bin());
+    s3.env(&mut cmd);
+    cmd.args(args).output().unwrap()
+}
+
+/// The verify report of the whole store.
+pub fn verify(s3: &S3Server, names: &Names) -> (bool, Value) {
+    let out = sohoa(s3, &["verify", "--json", "--store", &names.store()]);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.success(), report)
+}
+
+/// Batch records under `cases/` in the bucket (read from the server's data dir).
+pub fn record_files(s3: &S3Server, names: &Names) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let cases = s3.dir.join(&names.bucket).join("cases");
+    for case in std::fs::read_dir(cases).into_iter().flatten().flatten() {
+        for r in std::fs::read_dir(case.path()).into_iter().flatten().flatten() {
+            if r.path().extension().is_some_and(|e| e == "json") {
+                out.push(r.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Listens to the test's events exchange.
+pub struct Events {
+    conn: Connection,
+    consumer: lapin::Consumer,
+}
+
+impl Events {
+    pub async fn listen(names: &Names) -> Events {
+        let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.expect("RabbitMQ on 127.0.0.1:5672");
+        let ch = conn.create_channel().await.unwrap();
+        ch.exchange_declare(
+            names.exchange.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        let q = ch
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        ch.queue_bind(q.name().clone(), names.exchange.as_str().into(), "batch.*".into(), QueueBindOptions::default(), FieldTable::default())
+            .await
+            .unwrap();
+        let consumer = ch
+            .basic_consume(q.name().clone(), "".into(), BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        Events { conn, consumer }
+    }
+
+    /// The next event (routing key, body) within `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Option<(String, Value)> {
+        let d = tokio::time::timeout(timeout, self.consumer.next()).await.ok()??.ok()?;
+        Some((d.routing_key.to_string(), serde_json::from_slice(&d.data).ok()?))
+    }
+
+    /// Collect events until `n` have arrived or `timeout` passes.
+    pub async fn collect(&mut self, n: usize, timeout: Duration) -> Vec<(String, Value)> {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        while out.len() < n {
+            let left = timeout.saturating_sub(t.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            match self.next(left).await {
+                Some(e) => out.push(e),
+                None => break,
+            }
+        }
+        out
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close(200, "done".into()).await;
+    }
+}
+
+/// Delete the test's queues (best effort).
+pub async fn cleanup(names: &Names) {
+    if let Ok(conn) = Connection::connect(AMQP, ConnectionProperties::default()).await
+        && let Ok(ch) = conn.create_channel().await
+    {
+        for q in [names.queue.clone(), names.dead_queue()] {
+            let _ = ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await;
+        }
+        let _ = ch.exchange_delete(names.exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+        let _ = conn.close(200, "bye".into()).await;
+    }
+}
+
+/// The truth's case code when the batch has no receipt (the station must give it).
+pub fn station_case(batch: &Path) -> Option<String> {
+    let t: Value = serde_json::from_slice(&std::fs::read(batch.join("truth.json")).ok()?).ok()?;
+    (t["receipt_position"] == "none").then(|| t["case_code"].as_str().unwrap_or_default().to_string())
+}

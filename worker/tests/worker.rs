@@ -1,0 +1,343 @@
+//! The worker against the real RabbitMQ and a real S3 server (s3s-fs):
+//! happy path, plain AMQP clients, crashes, two workers, S3 outages and
+//! bad messages.
+
+mod common;
+
+use common::*;
+use lapin::options::{BasicGetOptions, BasicPublishOptions};
+use lapin::types::AMQPValue;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn sample_batches() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(samples_dir())
+        .expect("../shared/samples")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("truth.json").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+fn digitised_ids(events: &[(String, Value)]) -> Vec<String> {
+    let mut v: Vec<String> = events
+        .iter()
+        .filter(|(k, _)| k == "batch.digitised")
+        .map(|(_, e)| e["batch_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn submitted_sample_batches_are_digitised_recorded_and_verify() {
+    let s3 = S3Server::start("samples");
+    let names = Names::new("samples");
+    let mut events = Events::listen(&names).await;
+    let _worker = Worker::start(&s3, &names, &[]);
+    let mut ids = Vec::new();
+    for b in sample_batches() {
+        let case = station_case(&b);
+        let extra: Vec<&str> = match &case {
+            Some(c) => vec!["--case", c],
+            None => vec![],
+        };
+        ids.push(submit(&s3, &names, &[&b], &extra));
+    }
+    let got = events.collect(ids.len(), Duration::from_secs(600)).await;
+    ids.sort();
+    assert_eq!(digitised_ids(&got), ids, "events: {got:?}");
+    for (_, e) in &got {
+        assert!(e["documents"].as_u64().unwrap() > 0);
+        assert!(e["record_key"].as_str().unwrap().starts_with("cases/"));
+    }
+    assert_eq!(record_files(&s3, &names).len(), ids.len());
+    let (ok, report) = verify(&s3, &names);
+    assert!(ok, "verify --store s3:// failed: {report}");
+    assert_eq!(report["records"].as_u64(), Some(ids.len() as u64));
+    events.close().await;
+    cleanup(&names).await;
+}
+
+/// Upload with the AWS SDK and publish with lapin: no sohoa code on the station side.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_from_a_plain_amqp_client_is_processed() {
+    let s3 = S3Server::start("plain");
+    let names = Names::new("plain");
+    let mut events = Events::listen(&names).await;
+    let _worker = Worker::start(&s3, &names, &[]);
+
+    let creds = aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(s3.endpoint())
+        .credentials_provider(creds)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(conf);
+    let _ = client.create_bucket().bucket(&names.bucket).send().await;
+    let mut files = Vec::new();
+    for name in ["scan_001.tif", "scan_002.jpg", "scan_003.tif"] {
+        let bytes = std::fs::read(example_batch().join(name)).unwrap();
+        let key = format!("inbox/plain-1/{name}");
+        client
+            .put_object()
+            .bucket(&names.bucket)
+            .key(&key)
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+        files.push(json!({"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}));
+    }
+    let body = json!({"batch_id": "plain-1", "station": "python-desk", "files": files});
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(lapin::options::ConfirmSelectOptions::default()).await.unwrap();
+    let confirm = ch
+        .basic_publish(
+            "".into(),
+            names.queue.as_str().into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body.to_string().as_bytes(),
+            BasicProperties::default().with_content_type("application/json".into()).with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(confirm.is_ack(), "the broker refused the message");
+    assert!(confirm.take_message().is_none(), "the message was not routed to {}", names.queue);
+    let got = events.collect(1, Duration::from_secs(180)).await;
+    assert_eq!(digitised_ids(&got), vec!["plain-1".to_string()], "{got:?}");
+    assert_eq!(got[0].1["case_code"], "000.00.00.H56-221006-0012");
+    let types: Vec<&str> = got[0].1["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(types, ["receipt", "id_card", "marital_status"]);
+    let _ = conn.close(200, "bye".into()).await;
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_batch_is_replaced_and_the_batch_completes_once() {
+    let s3 = S3Server::start("kill");
+    let names = Names::new("kill");
+    let mut events = Events::listen(&names).await;
+    let batch = samples_dir().join("batch_004"); // 20 pages: long enough to be killed in
+    let mut first = Worker::start(&s3, &names, &[]);
+    let id = submit(&s3, &names, &[&batch], &[]);
+    // Wait until the batch is in the worker's hands, then kill it.
+    let t = std::time::Instant::now();
+    while first.metric("sohoa_batches_in_flight") != Some(1.0) {
+        assert!(t.elapsed() < Duration::from_secs(60), "the worker never took the batch");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    first.kill9();
+    assert!(record_files(&s3, &names).is_empty(), "killed before finishing, nothing recorded yet");
+
+    let _second = Worker::start(&s3, &names, &[]);
+    let got = events.collect(1, Duration::from_secs(300)).await;
+    assert_eq!(digitised_ids(&got), vec![id.clone()]);
+    // Exactly once: one record, one index, no extra document objects.
+    let records = record_files(&s3, &names);
+    assert_eq!(records.len(), 1);
+    let record: Value = serde_json::from_slice(&std::fs::read(&records[0]).unwrap()).unwrap();
+    let pdfs = std::fs::read_dir(s3.dir.join(&names.bucket).join("documents")).unwrap().count();
+    assert_eq!(pdfs, record["documents"].as_array().unwrap().len());
+    // No second event arrives.
+    assert!(events.next(Duration::from_secs(3)).await.is_none());
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_on_one_queue_record_every_batch_once() {
+    let s3 = S3Server::start("two");
+    let names = Names::new("two");
+    let mut events = Events::listen(&names).await;
+    let _a = Worker::start(&s3, &names, &["--ocr-threads", "1"]);
+    let _b = Worker::start(&s3, &names, &["--ocr-threads", "1"]);
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        ids.push(submit(&s3, &names, &[&example_batch()], &["--batch-id", &format!("run-{n}")]));
+    }
+    let got = events.collect(ids.len(), Duration::from_secs(600)).await;
+    ids.sort();
+    assert_eq!(digitised_ids(&got), ids, "each batch digitised once: {got:?}");
+    assert!(events.next(Duration::from_secs(3)).await.is_none(), "no duplicate events");
+    assert_eq!(record_files(&s3, &names).len(), ids.len());
+    let (ok, report) = verify(&s3, &names);
+    assert!(ok, "{report}");
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_outage_delays_batches_but_loses_and_fails_none() {
+    let mut s3 = S3Server::start("outage");
+    let names = Names::new("outage");
+    let mut events = Events::listen(&names).await;
+    let worker = Worker::start(&s3, &names, &[]);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(submit(&s3, &names, &[&example_batch()], &["--batch-id", &format!("outage-{n}")]));
+    }
+    // Take the store away while the worker is busy, then bring it back.
+    std::thread::sleep(Duration::from_millis(800));
+    s3.stop();
+    std::thread::sleep(Duration::from_secs(8));
+    s3.resume();
+    let got = events.collect(ids.len(), Duration::from_secs(300)).await;
+    ids.sort();
+    assert!(got.iter().all(|(k, _)| k == "batch.digitised"), "nothing may fail: {got:?}");
+    assert_eq!(digitised_ids(&got), ids);
+    assert!(
+        worker.metric("sohoa_transient_retries_total").unwrap_or(0.0) >= 1.0,
+        "the outage was not noticed; log: {}",
+        worker.log()
+    );
+    assert_eq!(record_files(&s3, &names).len(), ids.len());
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
+    let s3 = S3Server::start("bad");
+    let names = Names::new("bad");
+    let mut events = Events::listen(&names).await;
+    let mut worker = Worker::start(&s3, &names, &[]);
+    // Put a real file and a corrupt scan in the inbox through `sohoa submit`'s store.
+    let good = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-1"]);
+    let got = events.collect(1, Duration::from_secs(180)).await;
+    assert_eq!(digitised_ids(&got), vec![good]);
+    let inbox = s3.dir.join(&names.bucket).join("inbox");
+    std::fs::create_dir_all(inbox.join("bad-corrupt")).unwrap();
+    std::fs::write(inbox.join("bad-corrupt/scan_001.tif"), b"II*\0this is not a TIFF").unwrap();
+    let real = std::fs::read(example_batch().join("scan_001.tif")).unwrap();
+    std::fs::create_dir_all(inbox.join("bad-sha")).unwrap();
+    std::fs::write(inbox.join("bad-sha/scan_001.tif"), &real).unwrap();
+
+    let bad: Vec<(&str, String)> = vec![
+        ("not json", "this is not json".to_string()),
+        ("schema", json!({"batch_id": "bad-schema", "files": "scan_001.tif"}).to_string()),
+        (
+            "missing",
+            json!({"batch_id": "bad-missing", "files": [{"key": "inbox/bad-missing/scan_001.tif", "name": "scan_001.tif"}]}).to_string(),
+        ),
+        (
+            "sha",
+            json!({"batch_id": "bad-sha", "files": [{"key": "inbox/bad-sha/scan_001.tif", "name": "scan_001.tif", "sha256": "0".repeat(64)}]})
+                .to_string(),
+        ),
+        (
+            "corrupt",
+            json!({"batch_id": "bad-corrupt", "files": [{"key": "inbox/bad-corrupt/scan_001.tif", "name": "scan_001.tif"}]}).to_string(),
+        ),
+    ];
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    for (_, body) in &bad {
+        ch.basic_publish("".into(), names.queue.as_str().into(), BasicPublishOptions::default(), body.as_bytes(), BasicProperties::default())
+            .await
+            .unwrap();
+    }
+    // And a good batch after them: the worker must still be consuming.
+    let after = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-2"]);
+    let got = events.collect(bad.len() + 1, Duration::from_secs(180)).await;
+    let failed: Vec<&Value> = got.iter().filter(|(k, _)| k == "batch.failed").map(|(_, e)| e).collect();
+    assert_eq!(failed.len(), bad.len(), "{got:?}");
+    assert_eq!(digitised_ids(&got), vec![after]);
+    let reasons: Vec<String> = failed.iter().map(|e| e["reason"].as_str().unwrap().to_string()).collect();
+    for needle in ["does not follow", "missing from the store", "SHA-256 mismatch", "scan_001.tif"] {
+        assert!(reasons.iter().any(|r| r.contains(needle)), "no reason mentions '{needle}': {reasons:#?}");
+    }
+    // Each bad message is in the dead-letter queue with its reason in a header.
+    let mut dead = Vec::new();
+    while let Some(m) = ch.basic_get(names.dead_queue().as_str().into(), BasicGetOptions { no_ack: true }).await.unwrap() {
+        let headers = m.delivery.properties.headers().clone().unwrap_or_default();
+        let reason = match headers.inner().get("x-sohoa-reason") {
+            Some(AMQPValue::LongString(s)) => s.to_string(),
+            other => panic!("dead letter without a reason header: {other:?}"),
+        };
+        dead.push((String::from_utf8_lossy(&m.delivery.data).into_owned(), reason));
+    }
+    assert_eq!(dead.len(), bad.len(), "{dead:#?}");
+    for (_, body) in &bad {
+        assert!(dead.iter().any(|(b, _)| b == body), "{body} not dead-lettered");
+    }
+    assert!(record_files(&s3, &names).len() == 2, "only the two good batches are recorded");
+    // Graceful stop.
+    assert_eq!(worker.terminate(Duration::from_secs(30)), Some(0), "SIGTERM must exit 0");
+    let _ = conn.close(200, "bye".into()).await;
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
+    let s3 = S3Server::start("poison");
+    let names = Names::new("poison");
+    let batch = samples_dir().join("batch_004");
+    let mut dead_lettered = false;
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    for round in 0..6 {
+        let mut w = Worker::start(&s3, &names, &["--delivery-limit", "2"]);
+        if round == 0 {
+            submit(&s3, &names, &[&batch], &[]);
+        }
+        let t = std::time::Instant::now();
+        let mut taken = false;
+        while t.elapsed() < Duration::from_secs(20) {
+            if w.metric("sohoa_batches_in_flight") == Some(1.0) {
+                taken = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        w.kill9(); // "crash" while holding the batch
+        if !taken {
+            let q = ch
+                .queue_declare(
+                    names.dead_queue().as_str().into(),
+                    lapin::options::QueueDeclareOptions {
+                        passive: true,
+                        ..Default::default()
+                    },
+                    lapin::types::FieldTable::default(),
+                )
+                .await
+                .unwrap();
+            if q.message_count() == 1 {
+                dead_lettered = true;
+                break;
+            }
+        }
+    }
+    assert!(dead_lettered, "the message was not dead-lettered by the delivery limit");
+    let m = ch
+        .basic_get(names.dead_queue().as_str().into(), BasicGetOptions { no_ack: true })
+        .await
+        .unwrap()
+        .expect("a dead letter");
+    let headers = m.delivery.properties.headers().clone().unwrap_or_default();
+    let reason = match headers.inner().get("x-first-death-reason") {
+        Some(AMQPValue::LongString(s)) => s.to_string(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!(reason, "delivery_limit", "dead-lettered for another reason");
+    assert!(record_files(&s3, &names).is_empty());
+    let _ = conn.close(200, "bye".into()).await;
+    cleanup(&names).await;
+}
