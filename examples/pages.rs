@@ -11,13 +11,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args.next().ok_or("usage: pages OUT_DIR BATCH_DIR...")?;
     std::fs::create_dir_all(&out)?;
     for batch in args {
-        let name = batch.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = batch
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for file in sohoa::ingest::expand_inputs(std::slice::from_ref(&batch))? {
             let original = sohoa::ingest::open(&file)?;
             for i in 0..original.pages.len() {
                 let page = sohoa::ingest::decode_page(&original, i, 150)?;
                 let png = page.pix.to_png().ok_or("PNG encoding failed")?;
-                let stem = original.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&original.name);
+                let stem = original
+                    .name
+                    .rsplit_once('.')
+                    .map(|(s, _)| s)
+                    .unwrap_or(&original.name);
                 std::fs::write(out.join(format!("{name}__{stem}__p{:03}.png", i + 1)), png)?;
             }
         }

@@ -434,19 +434,36 @@ async fn submit(
     let mut names: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
     names.sort();
     if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err((exit::REJECTED, "two files have the same name; rename one".into()));
+        return Err((
+            exit::REJECTED,
+            "two files have the same name; rename one".into(),
+        ));
     }
-    let batch_id = batch_id.unwrap_or_else(|| pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str())));
+    let batch_id = batch_id.unwrap_or_else(|| {
+        pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str()))
+    });
     pipeline::validate_batch_id(&batch_id).map_err(|e| rejected(&e))?;
     let store = archive::open(store).await.map_err(env_err)?;
     let mut refs = Vec::new();
     for o in &originals {
         let key = queue::inbox_key(&batch_id, &o.name);
-        if store.put_if_absent(&key, o.bytes.to_vec()).await.map_err(env_err)? == archive::Put::Existed {
+        if store
+            .put_if_absent(&key, o.bytes.to_vec())
+            .await
+            .map_err(env_err)?
+            == archive::Put::Existed
+        {
             // A rerun: the object must be the same file.
-            let (got, _) = store.sha256(&key).await.map_err(env_err)?.unwrap_or_default();
+            let (got, _) = store
+                .sha256(&key)
+                .await
+                .map_err(env_err)?
+                .unwrap_or_default();
             if got != o.sha256 {
-                return Err((exit::REJECTED, format!("{key} already holds a different file; use another --batch-id")));
+                return Err((
+                    exit::REJECTED,
+                    format!("{key} already holds a different file; use another --batch-id"),
+                ));
             }
         }
         refs.push(FileRef {
@@ -477,7 +494,9 @@ async fn submit(
         topology.declare(&ch).await.map_err(env_err)?;
         ch
     };
-    queue::publish_json(&ch, "", queue, &body, None).await.map_err(env_err)?;
+    queue::publish_json(&ch, "", queue, &body, None)
+        .await
+        .map_err(env_err)?;
     let _ = conn.close(200, "bye".into()).await;
     eprintln!("queued {} files on {queue}", msg.files.len());
     println!("{batch_id}");

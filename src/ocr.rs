@@ -143,6 +143,10 @@ impl Engine {
         // Inverted-text detection doubles the work on every line; scans are
         // dark on light.
         engine.set("tessedit_do_invert", "0");
+        // The C API defaults to one uniform block (PSM 6), which runs the
+        // two header columns of a form into one line; the `tesseract`
+        // command uses full automatic layout analysis (PSM 3). So do we.
+        unsafe { tess::TessBaseAPISetPageSegMode(api.as_ptr(), tess::TessPageSegMode_PSM_AUTO) };
         engine.set("debug_file", "/dev/null");
         Ok(engine)
     }

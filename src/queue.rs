@@ -15,7 +15,9 @@
 
 use crate::archive::validate_key;
 use crate::codes::CaseCode;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde::{Deserialize, Serialize};
@@ -80,7 +82,10 @@ impl BatchMessage {
         for f in &self.files {
             validate_key(&f.key).map_err(|e| e.to_string())?;
             if !f.key.starts_with(&prefix) {
-                return Err(format!("file key '{}' is outside the batch's inbox '{prefix}'", f.key));
+                return Err(format!(
+                    "file key '{}' is outside the batch's inbox '{prefix}'",
+                    f.key
+                ));
             }
             if f.name.is_empty() || f.name.contains('/') || f.name.contains('\\') {
                 return Err(format!("file name '{}' must be a plain file name", f.name));
@@ -160,16 +165,31 @@ impl Topology {
             durable: true,
             ..Default::default()
         };
-        ch.queue_declare(self.dead_queue().as_str().into(), durable, FieldTable::default()).await?;
+        ch.queue_declare(
+            self.dead_queue().as_str().into(),
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
         let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), AMQPValue::LongString(LongString::from("quorum")));
-        args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(self.delivery_limit));
-        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(LongString::from("")));
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString(LongString::from("quorum")),
+        );
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(self.delivery_limit),
+        );
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(LongString::from("")),
+        );
         args.insert(
             "x-dead-letter-routing-key".into(),
             AMQPValue::LongString(LongString::from(self.dead_queue().as_str())),
         );
-        ch.queue_declare(self.queue.as_str().into(), durable, args).await?;
+        ch.queue_declare(self.queue.as_str().into(), durable, args)
+            .await?;
         ch.exchange_declare(
             self.events_exchange.as_str().into(),
             ExchangeKind::Topic,
@@ -191,7 +211,9 @@ pub async fn queue_exists(ch: &Channel, queue: &str) -> bool {
         passive: true,
         ..Default::default()
     };
-    ch.queue_declare(queue.into(), passive, FieldTable::default()).await.is_ok()
+    ch.queue_declare(queue.into(), passive, FieldTable::default())
+        .await
+        .is_ok()
 }
 
 /// Publish a persistent JSON message and wait for the broker's confirm.
@@ -214,7 +236,13 @@ pub async fn publish_json(
         props = props.with_headers(h);
     }
     let confirm = ch
-        .basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), body, props)
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            body,
+            props,
+        )
         .await?
         .await?;
     if confirm.is_nack() {

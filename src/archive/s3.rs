@@ -59,7 +59,9 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl S3Store {
     /// Connect to `s3://BUCKET[/PREFIX]`; creates the bucket if it does not exist.
     pub async fn open(spec: &str) -> Result<S3Store, StoreError> {
-        let rest = spec.strip_prefix("s3://").ok_or_else(|| backend("store", format!("'{spec}' is not s3://BUCKET[/PREFIX]")))?;
+        let rest = spec
+            .strip_prefix("s3://")
+            .ok_or_else(|| backend("store", format!("'{spec}' is not s3://BUCKET[/PREFIX]")))?;
         let (bucket, prefix) = match rest.split_once('/') {
             Some((b, p)) => (b.to_string(), p.trim_matches('/').to_string()),
             None => (rest.to_string(), String::new()),
@@ -67,7 +69,8 @@ impl S3Store {
         if bucket.is_empty() {
             return Err(backend("store", format!("'{spec}' names no bucket")));
         }
-        let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
+        let region =
+            aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(3))
             .operation_attempt_timeout(Duration::from_secs(120))
@@ -83,12 +86,18 @@ impl S3Store {
         };
         let conf = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(path_style)
-            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            )
             .build();
         let store = S3Store {
             client: Client::from_conf(conf),
             bucket,
-            prefix: if prefix.is_empty() { prefix } else { format!("{prefix}/") },
+            prefix: if prefix.is_empty() {
+                prefix
+            } else {
+                format!("{prefix}/")
+            },
             multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
             conditional_puts: AtomicBool::new(true),
         };
@@ -101,7 +110,13 @@ impl S3Store {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
                 tracing::info!(bucket = %self.bucket, "creating bucket");
-                match self.client.create_bucket().bucket(&self.bucket).send().await {
+                match self
+                    .client
+                    .create_bucket()
+                    .bucket(&self.bucket)
+                    .send()
+                    .await
+                {
                     Ok(_) => Ok(()),
                     Err(e)
                         if e.as_service_error().is_some_and(|s| {
@@ -110,7 +125,10 @@ impl S3Store {
                     {
                         Ok(())
                     }
-                    Err(e) => Err(backend(&format!("create bucket {}", self.bucket), chain(&e))),
+                    Err(e) => Err(backend(
+                        &format!("create bucket {}", self.bucket),
+                        chain(&e),
+                    )),
                 }
             }
             Err(e) => Err(backend(&format!("bucket {}", self.bucket), chain(&e))),
@@ -122,7 +140,13 @@ impl S3Store {
         Ok(format!("{}{key}", self.prefix))
     }
 
-    async fn put_single(&self, full: &str, bytes: Vec<u8>, sha_b64: String, conditional: bool) -> Result<Put, StoreError> {
+    async fn put_single(
+        &self,
+        full: &str,
+        bytes: Vec<u8>,
+        sha_b64: String,
+        conditional: bool,
+    ) -> Result<Put, StoreError> {
         let mut req = self
             .client
             .put_object()
@@ -140,14 +164,21 @@ impl S3Store {
                 let status = e.raw_response().map(|r| r.status().as_u16());
                 match status {
                     Some(412) | Some(409) => Ok(Put::Existed),
-                    Some(501) if conditional => Err(StoreError::Backend("conditional-put-unsupported".into())),
+                    Some(501) if conditional => {
+                        Err(StoreError::Backend("conditional-put-unsupported".into()))
+                    }
                     _ => Err(backend(&format!("put {full}"), chain(&e))),
                 }
             }
         }
     }
 
-    async fn put_multipart(&self, full: &str, bytes: &[u8], sha_hex: &str) -> Result<Put, StoreError> {
+    async fn put_multipart(
+        &self,
+        full: &str,
+        bytes: &[u8],
+        sha_hex: &str,
+    ) -> Result<Put, StoreError> {
         let created = self
             .client
             .create_multipart_upload()
@@ -190,7 +221,11 @@ impl S3Store {
                 .bucket(&self.bucket)
                 .key(full)
                 .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
                 .send()
                 .await
                 .map_err(|e| backend(&format!("complete multipart {full}"), chain(&e)))?;
@@ -220,11 +255,16 @@ impl Store for S3Store {
         }
         let digest = Sha256::digest(&bytes);
         if bytes.len() > self.multipart_threshold {
-            return self.put_multipart(&full, &bytes, &hex::encode(digest)).await;
+            return self
+                .put_multipart(&full, &bytes, &hex::encode(digest))
+                .await;
         }
         let sha_b64 = aws_smithy_types::base64::encode(digest);
         let conditional = self.conditional_puts.load(Ordering::Relaxed);
-        match self.put_single(&full, bytes.clone(), sha_b64.clone(), conditional).await {
+        match self
+            .put_single(&full, bytes.clone(), sha_b64.clone(), conditional)
+            .await
+        {
             Err(StoreError::Backend(m)) if m == "conditional-put-unsupported" => {
                 // This server does not implement If-None-Match on PUT: rely on the HEAD above.
                 self.conditional_puts.store(false, Ordering::Relaxed);
@@ -236,9 +276,20 @@ impl Store for S3Store {
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let full = self.full(key)?;
-        match self.client.get_object().bucket(&self.bucket).key(&full).send().await {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
             Ok(out) => {
-                let data = out.body.collect().await.map_err(|e| backend(&format!("read {full}"), e))?;
+                let data = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| backend(&format!("read {full}"), e))?;
                 Ok(Some(data.into_bytes().to_vec()))
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
@@ -248,7 +299,14 @@ impl Store for S3Store {
 
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         let full = self.full(key)?;
-        match self.client.head_object().bucket(&self.bucket).key(&full).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
@@ -286,7 +344,14 @@ impl Store for S3Store {
 
     async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
         let full = self.full(key)?;
-        let out = match self.client.get_object().bucket(&self.bucket).key(&full).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
             Ok(o) => o,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(backend(&format!("get {full}"), chain(&e))),
@@ -295,7 +360,11 @@ impl Store for S3Store {
         let mut body = out.body;
         let mut h = Sha256::new();
         let mut n = 0u64;
-        while let Some(chunk) = body.try_next().await.map_err(|e| backend(&format!("read {full}"), e))? {
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| backend(&format!("read {full}"), e))?
+        {
             h.update(&chunk);
             n += chunk.len() as u64;
         }

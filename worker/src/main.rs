@@ -22,10 +22,18 @@ use std::sync::Arc;
 
 /// Configuration: every flag has an environment variable.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "sohoa-worker", version, about = "Digitise batches from RabbitMQ into an S3 store")]
+#[command(
+    name = "sohoa-worker",
+    version,
+    about = "Digitise batches from RabbitMQ into an S3 store"
+)]
 pub struct Config {
     /// RabbitMQ URL.
-    #[arg(long, env = "SOHOA_AMQP_URL", default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+    #[arg(
+        long,
+        env = "SOHOA_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
     pub amqp: String,
     /// Store: s3://BUCKET[/PREFIX] or a directory.
     #[arg(long, env = "SOHOA_STORE")]
@@ -60,7 +68,10 @@ fn main() -> std::process::ExitCode {
     sohoa::ocr::ensure_single_threaded_openmp();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SOHOA_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SOHOA_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = Config::parse();
     let rt = match tokio::runtime::Runtime::new() {
@@ -90,10 +101,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = worker::Shutdown::new();
     let s = shutdown.clone();
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => return,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return,
+            };
         tokio::select! {
             _ = term.recv() => {},
             _ = tokio::signal::ctrl_c() => {},
@@ -101,5 +113,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!("stopping: no new batches; finishing the ones in hand");
         s.trigger();
     });
-    worker::Worker::start(config, metrics, shutdown).await?.run().await
+    worker::Worker::start(config, metrics, shutdown)
+        .await?
+        .run()
+        .await
 }

@@ -33,26 +33,58 @@ impl Metrics {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut s = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-            s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+            s.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+            ));
         };
-        metric("sohoa_batches_digitised_total", "counter", "Batches digitised and recorded.", g(&self.digitised).to_string());
-        metric("sohoa_batches_failed_total", "counter", "Batches refused (batch.failed, dead-lettered).", g(&self.failed).to_string());
+        metric(
+            "sohoa_batches_digitised_total",
+            "counter",
+            "Batches digitised and recorded.",
+            g(&self.digitised).to_string(),
+        );
+        metric(
+            "sohoa_batches_failed_total",
+            "counter",
+            "Batches refused (batch.failed, dead-lettered).",
+            g(&self.failed).to_string(),
+        );
         metric(
             "sohoa_batches_already_done_total",
             "counter",
             "Redelivered batches whose record already existed.",
             g(&self.already_done).to_string(),
         );
-        metric("sohoa_pages_total", "counter", "Pages read.", g(&self.pages).to_string());
-        metric("sohoa_ocr_seconds_total", "counter", "Seconds spent in Tesseract.", format!("{:.3}", g(&self.ocr_ms) as f64 / 1000.0));
+        metric(
+            "sohoa_pages_total",
+            "counter",
+            "Pages read.",
+            g(&self.pages).to_string(),
+        );
+        metric(
+            "sohoa_ocr_seconds_total",
+            "counter",
+            "Seconds spent in Tesseract.",
+            format!("{:.3}", g(&self.ocr_ms) as f64 / 1000.0),
+        );
         metric(
             "sohoa_batch_processing_seconds_total",
             "counter",
             "Wall seconds spent processing batches.",
             format!("{:.3}", g(&self.processing_ms) as f64 / 1000.0),
         );
-        metric("sohoa_transient_retries_total", "counter", "Retries after transient faults.", g(&self.retries).to_string());
-        metric("sohoa_batches_in_flight", "gauge", "Batches being processed now.", g(&self.in_flight).to_string());
+        metric(
+            "sohoa_transient_retries_total",
+            "counter",
+            "Retries after transient faults.",
+            g(&self.retries).to_string(),
+        );
+        metric(
+            "sohoa_batches_in_flight",
+            "gauge",
+            "Batches being processed now.",
+            g(&self.in_flight).to_string(),
+        );
         metric(
             "sohoa_queue_lag_seconds",
             "gauge",
@@ -73,7 +105,10 @@ async fn healthz(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
     if m.connected.load(Ordering::Relaxed) {
         (StatusCode::OK, "ok\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not connected to the broker\n")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not connected to the broker\n",
+        )
     }
 }
 

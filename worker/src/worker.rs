@@ -5,7 +5,9 @@ use crate::Config;
 use crate::metrics::{Metrics, add_secs};
 use futures_lite::stream::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+};
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection};
 use sha2::{Digest, Sha256};
@@ -85,14 +87,21 @@ enum Fault {
 
 enum Done {
     Digitised(Box<Outcome>),
-    Failed { batch_id: Option<String>, reason: String },
+    Failed {
+        batch_id: Option<String>,
+        reason: String,
+    },
     /// Shutting down in the middle of retries: give the message back.
     HandBack,
 }
 
 impl Worker {
     /// Start the OCR engines and open the store (retrying while it is unreachable).
-    pub async fn start(config: Config, metrics: Arc<Metrics>, shutdown: Shutdown) -> anyhow::Result<Worker> {
+    pub async fn start(
+        config: Config,
+        metrics: Arc<Metrics>,
+        shutdown: Shutdown,
+    ) -> anyhow::Result<Worker> {
         let mut opts = Options {
             lang: config.lang.clone(),
             ..Options::default()
@@ -184,7 +193,9 @@ impl Worker {
                 };
                 match next {
                     Some(Ok(delivery)) => {
-                        let Ok(permit) = permits.clone().acquire_owned().await else { break 'connect };
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            break 'connect;
+                        };
                         let ctx = ctx.clone();
                         let ch = publish_ch.clone();
                         tasks.spawn(async move {
@@ -223,7 +234,9 @@ async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueE
     let publish = queue::confirm_channel(&conn).await?;
     ctx.topology.declare(&publish).await?;
     let consume = conn.create_channel().await?;
-    consume.basic_qos(ctx.config.concurrency.max(1), BasicQosOptions::default()).await?;
+    consume
+        .basic_qos(ctx.config.concurrency.max(1), BasicQosOptions::default())
+        .await?;
     Ok((conn, consume, publish))
 }
 
@@ -242,7 +255,9 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|t| t.as_secs())
             .unwrap_or(0);
-        ctx.metrics.queue_lag_s.store(now.saturating_sub(*ts), Ordering::Relaxed);
+        ctx.metrics
+            .queue_lag_s
+            .store(now.saturating_sub(*ts), Ordering::Relaxed);
     }
     let started = std::time::Instant::now();
     let done = process(ctx, &d).await;
@@ -255,24 +270,42 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
                 case_code: o.record.case_code.to_string(),
                 record_key: o.record_key.clone(),
                 documents: o.record.documents.len(),
-                types: o.record.documents.iter().map(|d| d.doc_type.clone()).collect(),
+                types: o
+                    .record
+                    .documents
+                    .iter()
+                    .map(|d| d.doc_type.clone())
+                    .collect(),
                 at: now(),
             };
             let body = serde_json::to_vec(&event).unwrap_or_default();
-            match queue::publish_json(ch, &ctx.topology.events_exchange, queue::DIGITISED, &body, None).await {
+            match queue::publish_json(
+                ch,
+                &ctx.topology.events_exchange,
+                queue::DIGITISED,
+                &body,
+                None,
+            )
+            .await
+            {
                 Ok(()) => {
                     if o.already_done {
                         ctx.metrics.already_done.fetch_add(1, Ordering::Relaxed);
                     } else {
                         ctx.metrics.digitised.fetch_add(1, Ordering::Relaxed);
-                        ctx.metrics.pages.fetch_add(o.pages as u64, Ordering::Relaxed);
+                        ctx.metrics
+                            .pages
+                            .fetch_add(o.pages as u64, Ordering::Relaxed);
                         add_secs(&ctx.metrics.ocr_ms, o.ocr_seconds);
                     }
                     tracing::info!(batch = %event.batch_id, case = %event.case_code, documents = event.documents, "digitised");
                     d.acker.ack(BasicAckOptions::default()).await.is_ok()
                 }
                 Err(e) => {
-                    tracing::warn!("could not publish the outcome of {}: {e}; the broker will redeliver it", event.batch_id);
+                    tracing::warn!(
+                        "could not publish the outcome of {}: {e}; the broker will redeliver it",
+                        event.batch_id
+                    );
                     false
                 }
             }
@@ -285,7 +318,9 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
                     d.acker.ack(BasicAckOptions::default()).await.is_ok()
                 }
                 Err(e) => {
-                    tracing::warn!("could not dead-letter a refused batch: {e}; the broker will redeliver it");
+                    tracing::warn!(
+                        "could not dead-letter a refused batch: {e}; the broker will redeliver it"
+                    );
                     false
                 }
             }
@@ -306,7 +341,13 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
 }
 
 /// Publish `batch.failed`, then the dead letter with the reason in a header.
-async fn fail(ctx: &Ctx, ch: &Channel, d: &Delivery, batch_id: Option<String>, reason: &str) -> Result<(), queue::QueueError> {
+async fn fail(
+    ctx: &Ctx,
+    ch: &Channel,
+    d: &Delivery,
+    batch_id: Option<String>,
+    reason: &str,
+) -> Result<(), queue::QueueError> {
     let event = FailedEvent {
         event: queue::FAILED.into(),
         batch_id: batch_id.clone(),
@@ -314,12 +355,28 @@ async fn fail(ctx: &Ctx, ch: &Channel, d: &Delivery, batch_id: Option<String>, r
         at: now(),
     };
     let body = serde_json::to_vec(&event).unwrap_or_default();
-    queue::publish_json(ch, &ctx.topology.events_exchange, queue::FAILED, &body, None).await?;
+    queue::publish_json(
+        ch,
+        &ctx.topology.events_exchange,
+        queue::FAILED,
+        &body,
+        None,
+    )
+    .await?;
     let mut headers = FieldTable::default();
-    headers.insert(queue::REASON_HEADER.into(), AMQPValue::LongString(LongString::from(reason)));
-    headers.insert("x-sohoa-queue".into(), AMQPValue::LongString(LongString::from(ctx.topology.queue.as_str())));
+    headers.insert(
+        queue::REASON_HEADER.into(),
+        AMQPValue::LongString(LongString::from(reason)),
+    );
+    headers.insert(
+        "x-sohoa-queue".into(),
+        AMQPValue::LongString(LongString::from(ctx.topology.queue.as_str())),
+    );
     if let Some(b) = batch_id {
-        headers.insert("x-sohoa-batch-id".into(), AMQPValue::LongString(LongString::from(b.as_str())));
+        headers.insert(
+            "x-sohoa-batch-id".into(),
+            AMQPValue::LongString(LongString::from(b.as_str())),
+        );
     }
     queue::publish_json(ch, "", &ctx.topology.dead_queue(), &d.data, Some(headers)).await
 }
@@ -334,7 +391,9 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
                 .and_then(|v| v["batch_id"].as_str().map(str::to_string));
             return Done::Failed {
                 batch_id,
-                reason: format!("the message does not follow schemas/batch-message.schema.json: {e}"),
+                reason: format!(
+                    "the message does not follow schemas/batch-message.schema.json: {e}"
+                ),
             };
         }
     };
@@ -368,7 +427,11 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     }
 }
 
-async fn attempt(ctx: &Ctx, msg: &BatchMessage, case: Option<sohoa::codes::CaseCode>) -> Result<Outcome, Fault> {
+async fn attempt(
+    ctx: &Ctx,
+    msg: &BatchMessage,
+    case: Option<sohoa::codes::CaseCode>,
+) -> Result<Outcome, Fault> {
     let transient = |e: &dyn std::fmt::Display| Fault::Transient(e.to_string());
     if let Some(done) = pipeline::find_existing(ctx.store.as_ref(), &msg.batch_id)
         .await
@@ -383,7 +446,9 @@ async fn attempt(ctx: &Ctx, msg: &BatchMessage, case: Option<sohoa::codes::CaseC
             .get(&f.key)
             .await
             .map_err(|e| transient(&e))?
-            .ok_or_else(|| Fault::Permanent(format!("inbox file {} is missing from the store", f.key)))?;
+            .ok_or_else(|| {
+                Fault::Permanent(format!("inbox file {} is missing from the store", f.key))
+            })?;
         if let Some(want) = &f.sha256 {
             let got = hex::encode(Sha256::digest(&bytes));
             if !got.eq_ignore_ascii_case(want) {
@@ -402,7 +467,19 @@ async fn attempt(ctx: &Ctx, msg: &BatchMessage, case: Option<sohoa::codes::CaseC
         case_code: case,
         station: msg.station.clone(),
     };
-    pipeline::process(ctx.pool.clone(), originals, &info, ctx.store.as_ref(), Arc::new(|_, _| {}))
-        .await
-        .map_err(|e| if e.is_permanent() { Fault::Permanent(e.to_string()) } else { Fault::Transient(e.to_string()) })
+    pipeline::process(
+        ctx.pool.clone(),
+        originals,
+        &info,
+        ctx.store.as_ref(),
+        Arc::new(|_, _| {}),
+    )
+    .await
+    .map_err(|e| {
+        if e.is_permanent() {
+            Fault::Permanent(e.to_string())
+        } else {
+            Fault::Transient(e.to_string())
+        }
+    })
 }

@@ -13,13 +13,20 @@ struct StartAppOnDrop;
 
 impl Drop for StartAppOnDrop {
     fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").args(["-q", "start_app"]).status();
-        let _ = Command::new("rabbitmqctl").args(["-q", "await_startup"]).status();
+        let _ = Command::new("rabbitmqctl")
+            .args(["-q", "start_app"])
+            .status();
+        let _ = Command::new("rabbitmqctl")
+            .args(["-q", "await_startup"])
+            .status();
     }
 }
 
 fn rabbitmqctl(args: &[&str]) {
-    let st = Command::new("rabbitmqctl").args(args).status().expect("rabbitmqctl");
+    let st = Command::new("rabbitmqctl")
+        .args(args)
+        .status()
+        .expect("rabbitmqctl");
     assert!(st.success(), "rabbitmqctl {args:?} failed");
 }
 
@@ -30,11 +37,19 @@ async fn a_broker_restart_during_a_run_loses_nothing() {
     let worker = Worker::start(&s3, &names, &[]);
     let n = 4;
     for i in 0..n {
-        submit(&s3, &names, &[&example_batch()], &["--batch-id", &format!("restart-{i}")]);
+        submit(
+            &s3,
+            &names,
+            &[&example_batch()],
+            &["--batch-id", &format!("restart-{i}")],
+        );
     }
     let t = Instant::now();
     while record_files(&s3, &names).is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(120), "nothing processed before the restart");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "nothing processed before the restart"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     {
@@ -52,11 +67,18 @@ async fn a_broker_restart_during_a_run_loses_nothing() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    assert_eq!(record_files(&s3, &names).len(), n, "each batch recorded once");
+    assert_eq!(
+        record_files(&s3, &names).len(),
+        n,
+        "each batch recorded once"
+    );
     // The worker is connected again and failed nothing.
     let t = Instant::now();
     while worker.metric("sohoa_broker_connected") != Some(1.0) {
-        assert!(t.elapsed() < Duration::from_secs(60), "worker did not reconnect");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "worker did not reconnect"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(worker.metric("sohoa_batches_failed_total"), Some(0.0));

@@ -94,12 +94,17 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
             .send()
             .await
             .unwrap();
-        files.push(json!({"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}));
+        files
+            .push(json!({"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}));
     }
     let body = json!({"batch_id": "plain-1", "station": "python-desk", "files": files});
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let conn = Connection::connect(AMQP, ConnectionProperties::default())
+        .await
+        .unwrap();
     let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(lapin::options::ConfirmSelectOptions::default()).await.unwrap();
+    ch.confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     let confirm = ch
         .basic_publish(
             "".into(),
@@ -109,18 +114,29 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
                 ..Default::default()
             },
             body.to_string().as_bytes(),
-            BasicProperties::default().with_content_type("application/json".into()).with_delivery_mode(2),
+            BasicProperties::default()
+                .with_content_type("application/json".into())
+                .with_delivery_mode(2),
         )
         .await
         .unwrap()
         .await
         .unwrap();
     assert!(confirm.is_ack(), "the broker refused the message");
-    assert!(confirm.take_message().is_none(), "the message was not routed to {}", names.queue);
+    assert!(
+        confirm.take_message().is_none(),
+        "the message was not routed to {}",
+        names.queue
+    );
     let got = events.collect(1, Duration::from_secs(180)).await;
     assert_eq!(digitised_ids(&got), vec!["plain-1".to_string()], "{got:?}");
     assert_eq!(got[0].1["case_code"], "000.00.00.H56-221006-0012");
-    let types: Vec<&str> = got[0].1["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let types: Vec<&str> = got[0].1["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
     assert_eq!(types, ["receipt", "id_card", "marital_status"]);
     let _ = conn.close(200, "bye".into()).await;
     events.close().await;
@@ -138,12 +154,18 @@ async fn a_worker_killed_mid_batch_is_replaced_and_the_batch_completes_once() {
     // Wait until the batch is in the worker's hands, then kill it.
     let t = std::time::Instant::now();
     while first.metric("sohoa_batches_in_flight") != Some(1.0) {
-        assert!(t.elapsed() < Duration::from_secs(60), "the worker never took the batch");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the worker never took the batch"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(1500));
     first.kill9();
-    assert!(record_files(&s3, &names).is_empty(), "killed before finishing, nothing recorded yet");
+    assert!(
+        record_files(&s3, &names).is_empty(),
+        "killed before finishing, nothing recorded yet"
+    );
 
     let _second = Worker::start(&s3, &names, &[]);
     let got = events.collect(1, Duration::from_secs(300)).await;
@@ -152,7 +174,9 @@ async fn a_worker_killed_mid_batch_is_replaced_and_the_batch_completes_once() {
     let records = record_files(&s3, &names);
     assert_eq!(records.len(), 1);
     let record: Value = serde_json::from_slice(&std::fs::read(&records[0]).unwrap()).unwrap();
-    let pdfs = std::fs::read_dir(s3.dir.join(&names.bucket).join("documents")).unwrap().count();
+    let pdfs = std::fs::read_dir(s3.dir.join(&names.bucket).join("documents"))
+        .unwrap()
+        .count();
     assert_eq!(pdfs, record["documents"].as_array().unwrap().len());
     // No second event arrives.
     assert!(events.next(Duration::from_secs(3)).await.is_none());
@@ -169,12 +193,24 @@ async fn two_workers_on_one_queue_record_every_batch_once() {
     let _b = Worker::start(&s3, &names, &["--ocr-threads", "1"]);
     let mut ids = Vec::new();
     for n in 0..6 {
-        ids.push(submit(&s3, &names, &[&example_batch()], &["--batch-id", &format!("run-{n}")]));
+        ids.push(submit(
+            &s3,
+            &names,
+            &[&example_batch()],
+            &["--batch-id", &format!("run-{n}")],
+        ));
     }
     let got = events.collect(ids.len(), Duration::from_secs(600)).await;
     ids.sort();
-    assert_eq!(digitised_ids(&got), ids, "each batch digitised once: {got:?}");
-    assert!(events.next(Duration::from_secs(3)).await.is_none(), "no duplicate events");
+    assert_eq!(
+        digitised_ids(&got),
+        ids,
+        "each batch digitised once: {got:?}"
+    );
+    assert!(
+        events.next(Duration::from_secs(3)).await.is_none(),
+        "no duplicate events"
+    );
     assert_eq!(record_files(&s3, &names).len(), ids.len());
     let (ok, report) = verify(&s3, &names);
     assert!(ok, "{report}");
@@ -190,7 +226,12 @@ async fn s3_outage_delays_batches_but_loses_and_fails_none() {
     let worker = Worker::start(&s3, &names, &[]);
     let mut ids = Vec::new();
     for n in 0..3 {
-        ids.push(submit(&s3, &names, &[&example_batch()], &["--batch-id", &format!("outage-{n}")]));
+        ids.push(submit(
+            &s3,
+            &names,
+            &[&example_batch()],
+            &["--batch-id", &format!("outage-{n}")],
+        ));
     }
     // Take the store away while the worker is busy, then bring it back.
     std::thread::sleep(Duration::from_millis(800));
@@ -199,10 +240,16 @@ async fn s3_outage_delays_batches_but_loses_and_fails_none() {
     s3.resume();
     let got = events.collect(ids.len(), Duration::from_secs(300)).await;
     ids.sort();
-    assert!(got.iter().all(|(k, _)| k == "batch.digitised"), "nothing may fail: {got:?}");
+    assert!(
+        got.iter().all(|(k, _)| k == "batch.digitised"),
+        "nothing may fail: {got:?}"
+    );
     assert_eq!(digitised_ids(&got), ids);
     assert!(
-        worker.metric("sohoa_transient_retries_total").unwrap_or(0.0) >= 1.0,
+        worker
+            .metric("sohoa_transient_retries_total")
+            .unwrap_or(0.0)
+            >= 1.0,
         "the outage was not noticed; log: {}",
         worker.log()
     );
@@ -223,7 +270,11 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
     assert_eq!(digitised_ids(&got), vec![good]);
     let inbox = s3.dir.join(&names.bucket).join("inbox");
     std::fs::create_dir_all(inbox.join("bad-corrupt")).unwrap();
-    std::fs::write(inbox.join("bad-corrupt/scan_001.tif"), b"II*\0this is not a TIFF").unwrap();
+    std::fs::write(
+        inbox.join("bad-corrupt/scan_001.tif"),
+        b"II*\0this is not a TIFF",
+    )
+    .unwrap();
     let real = std::fs::read(example_batch().join("scan_001.tif")).unwrap();
     std::fs::create_dir_all(inbox.join("bad-sha")).unwrap();
     std::fs::write(inbox.join("bad-sha/scan_001.tif"), &real).unwrap();
@@ -245,40 +296,85 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
             json!({"batch_id": "bad-corrupt", "files": [{"key": "inbox/bad-corrupt/scan_001.tif", "name": "scan_001.tif"}]}).to_string(),
         ),
     ];
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let conn = Connection::connect(AMQP, ConnectionProperties::default())
+        .await
+        .unwrap();
     let ch = conn.create_channel().await.unwrap();
     for (_, body) in &bad {
-        ch.basic_publish("".into(), names.queue.as_str().into(), BasicPublishOptions::default(), body.as_bytes(), BasicProperties::default())
-            .await
-            .unwrap();
+        ch.basic_publish(
+            "".into(),
+            names.queue.as_str().into(),
+            BasicPublishOptions::default(),
+            body.as_bytes(),
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap();
     }
     // And a good batch after them: the worker must still be consuming.
     let after = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-2"]);
-    let got = events.collect(bad.len() + 1, Duration::from_secs(180)).await;
-    let failed: Vec<&Value> = got.iter().filter(|(k, _)| k == "batch.failed").map(|(_, e)| e).collect();
+    let got = events
+        .collect(bad.len() + 1, Duration::from_secs(180))
+        .await;
+    let failed: Vec<&Value> = got
+        .iter()
+        .filter(|(k, _)| k == "batch.failed")
+        .map(|(_, e)| e)
+        .collect();
     assert_eq!(failed.len(), bad.len(), "{got:?}");
     assert_eq!(digitised_ids(&got), vec![after]);
-    let reasons: Vec<String> = failed.iter().map(|e| e["reason"].as_str().unwrap().to_string()).collect();
-    for needle in ["does not follow", "missing from the store", "SHA-256 mismatch", "scan_001.tif"] {
-        assert!(reasons.iter().any(|r| r.contains(needle)), "no reason mentions '{needle}': {reasons:#?}");
+    let reasons: Vec<String> = failed
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect();
+    for needle in [
+        "does not follow",
+        "missing from the store",
+        "SHA-256 mismatch",
+        "scan_001.tif",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(needle)),
+            "no reason mentions '{needle}': {reasons:#?}"
+        );
     }
     // Each bad message is in the dead-letter queue with its reason in a header.
     let mut dead = Vec::new();
-    while let Some(m) = ch.basic_get(names.dead_queue().as_str().into(), BasicGetOptions { no_ack: true }).await.unwrap() {
+    while let Some(m) = ch
+        .basic_get(
+            names.dead_queue().as_str().into(),
+            BasicGetOptions { no_ack: true },
+        )
+        .await
+        .unwrap()
+    {
         let headers = m.delivery.properties.headers().clone().unwrap_or_default();
         let reason = match headers.inner().get("x-sohoa-reason") {
             Some(AMQPValue::LongString(s)) => s.to_string(),
             other => panic!("dead letter without a reason header: {other:?}"),
         };
-        dead.push((String::from_utf8_lossy(&m.delivery.data).into_owned(), reason));
+        dead.push((
+            String::from_utf8_lossy(&m.delivery.data).into_owned(),
+            reason,
+        ));
     }
     assert_eq!(dead.len(), bad.len(), "{dead:#?}");
     for (_, body) in &bad {
-        assert!(dead.iter().any(|(b, _)| b == body), "{body} not dead-lettered");
+        assert!(
+            dead.iter().any(|(b, _)| b == body),
+            "{body} not dead-lettered"
+        );
     }
-    assert!(record_files(&s3, &names).len() == 2, "only the two good batches are recorded");
+    assert!(
+        record_files(&s3, &names).len() == 2,
+        "only the two good batches are recorded"
+    );
     // Graceful stop.
-    assert_eq!(worker.terminate(Duration::from_secs(30)), Some(0), "SIGTERM must exit 0");
+    assert_eq!(
+        worker.terminate(Duration::from_secs(30)),
+        Some(0),
+        "SIGTERM must exit 0"
+    );
     let _ = conn.close(200, "bye".into()).await;
     events.close().await;
     cleanup(&names).await;
@@ -290,7 +386,9 @@ async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
     let names = Names::new("poison");
     let batch = samples_dir().join("batch_004");
     let mut dead_lettered = false;
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.unwrap();
+    let conn = Connection::connect(AMQP, ConnectionProperties::default())
+        .await
+        .unwrap();
     let ch = conn.create_channel().await.unwrap();
     for round in 0..6 {
         let mut w = Worker::start(&s3, &names, &["--delivery-limit", "2"]);
@@ -325,9 +423,15 @@ async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
             }
         }
     }
-    assert!(dead_lettered, "the message was not dead-lettered by the delivery limit");
+    assert!(
+        dead_lettered,
+        "the message was not dead-lettered by the delivery limit"
+    );
     let m = ch
-        .basic_get(names.dead_queue().as_str().into(), BasicGetOptions { no_ack: true })
+        .basic_get(
+            names.dead_queue().as_str().into(),
+            BasicGetOptions { no_ack: true },
+        )
         .await
         .unwrap()
         .expect("a dead letter");

@@ -34,7 +34,11 @@ pub fn sohoa_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
     let bin = dir.join("sohoa");
-    assert!(bin.exists(), "{} not built: run `cargo test --workspace`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo test --workspace`",
+        bin.display()
+    );
     bin
 }
 
@@ -48,7 +52,11 @@ fn s3s_fs_bin() -> PathBuf {
     }
     let home = std::env::var("HOME").unwrap_or_default();
     let cargo_bin = Path::new(&home).join(".cargo/bin/s3s-fs");
-    if cargo_bin.exists() { cargo_bin } else { "s3s-fs".into() }
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        "s3s-fs".into()
+    }
 }
 
 pub fn temp_dir(name: &str) -> PathBuf {
@@ -59,7 +67,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16, timeout: Duration) -> bool {
@@ -101,9 +113,14 @@ impl S3Server {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("s3s-fs is installed (cargo install s3s-fs --version 0.14.1 --features binary)");
+            .expect(
+                "s3s-fs is installed (cargo install s3s-fs --version 0.14.1 --features binary)",
+            );
         self.child = Some(child);
-        assert!(wait_for_port(self.port, Duration::from_secs(10)), "s3s-fs did not start");
+        assert!(
+            wait_for_port(self.port, Duration::from_secs(10)),
+            "s3s-fs did not start"
+        );
     }
 
     pub fn stop(&mut self) {
@@ -171,20 +188,38 @@ impl Worker {
         let log = temp_dir(&format!("worker-log-{metrics_port}")).join("worker.log");
         let mut cmd = Command::new(worker_bin());
         s3.env(&mut cmd);
-        cmd.args(["--amqp", AMQP, "--store", &names.store(), "--queue", &names.queue])
-            .args(["--events-exchange", &names.exchange, "--max-backoff", "2"])
-            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
-            .args(extra)
-            .env("SOHOA_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
+        cmd.args([
+            "--amqp",
+            AMQP,
+            "--store",
+            &names.store(),
+            "--queue",
+            &names.queue,
+        ])
+        .args(["--events-exchange", &names.exchange, "--max-backoff", "2"])
+        .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
+        .args(extra)
+        .env("SOHOA_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
         let child = cmd.spawn().expect("start sohoa-worker");
-        assert!(wait_for_port(metrics_port, Duration::from_secs(20)), "worker did not start");
-        let w = Worker { child, metrics_port, log };
+        assert!(
+            wait_for_port(metrics_port, Duration::from_secs(20)),
+            "worker did not start"
+        );
+        let w = Worker {
+            child,
+            metrics_port,
+            log,
+        };
         // Ready when connected: its queues are declared by then.
         let t = Instant::now();
         while w.metric("sohoa_broker_connected") != Some(1.0) {
-            assert!(t.elapsed() < Duration::from_secs(30), "worker never connected: {}", w.log());
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "worker never connected: {}",
+                w.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         w
@@ -211,7 +246,9 @@ impl Worker {
 
     /// SIGTERM, then wait; returns the exit code.
     pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let t = Instant::now();
         while t.elapsed() < timeout {
             if let Ok(Some(st)) = self.child.try_wait() {
@@ -238,10 +275,29 @@ impl Drop for Worker {
 pub fn submit(s3: &S3Server, names: &Names, paths: &[&Path], extra: &[&str]) -> String {
     let mut cmd = Command::new(sohoa_bin());
     s3.env(&mut cmd);
-    cmd.arg("submit").args(paths).args(["--amqp", AMQP, "--queue", &names.queue, "--store", &names.store()]).args(extra);
+    cmd.arg("submit")
+        .args(paths)
+        .args([
+            "--amqp",
+            AMQP,
+            "--queue",
+            &names.queue,
+            "--store",
+            &names.store(),
+        ])
+        .args(extra);
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "submit failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().lines().last().unwrap_or_default().to_string()
+    assert!(
+        out.status.success(),
+        "submit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Run a `sohoa` command against the test's S3 store.
@@ -263,7 +319,11 @@ pub fn record_files(s3: &S3Server, names: &Names) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let cases = s3.dir.join(&names.bucket).join("cases");
     for case in std::fs::read_dir(cases).into_iter().flatten().flatten() {
-        for r in std::fs::read_dir(case.path()).into_iter().flatten().flatten() {
+        for r in std::fs::read_dir(case.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             if r.path().extension().is_some_and(|e| e == "json") {
                 out.push(r.path());
             }
@@ -281,7 +341,9 @@ pub struct Events {
 
 impl Events {
     pub async fn listen(names: &Names) -> Events {
-        let conn = Connection::connect(AMQP, ConnectionProperties::default()).await.expect("RabbitMQ on 127.0.0.1:5672");
+        let conn = Connection::connect(AMQP, ConnectionProperties::default())
+            .await
+            .expect("RabbitMQ on 127.0.0.1:5672");
         let ch = conn.create_channel().await.unwrap();
         ch.exchange_declare(
             names.exchange.as_str().into(),
@@ -306,11 +368,25 @@ impl Events {
             )
             .await
             .unwrap();
-        ch.queue_bind(q.name().clone(), names.exchange.as_str().into(), "batch.*".into(), QueueBindOptions::default(), FieldTable::default())
-            .await
-            .unwrap();
+        ch.queue_bind(
+            q.name().clone(),
+            names.exchange.as_str().into(),
+            "batch.*".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
         let consumer = ch
-            .basic_consume(q.name().clone(), "".into(), BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+            .basic_consume(
+                q.name().clone(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
             .await
             .unwrap();
         Events { conn, consumer }
@@ -318,8 +394,14 @@ impl Events {
 
     /// The next event (routing key, body) within `timeout`.
     pub async fn next(&mut self, timeout: Duration) -> Option<(String, Value)> {
-        let d = tokio::time::timeout(timeout, self.consumer.next()).await.ok()??.ok()?;
-        Some((d.routing_key.to_string(), serde_json::from_slice(&d.data).ok()?))
+        let d = tokio::time::timeout(timeout, self.consumer.next())
+            .await
+            .ok()??
+            .ok()?;
+        Some((
+            d.routing_key.to_string(),
+            serde_json::from_slice(&d.data).ok()?,
+        ))
     }
 
     /// Collect events until `n` have arrived or `timeout` passes.
@@ -350,9 +432,16 @@ pub async fn cleanup(names: &Names) {
         && let Ok(ch) = conn.create_channel().await
     {
         for q in [names.queue.clone(), names.dead_queue()] {
-            let _ = ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await;
+            let _ = ch
+                .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await;
         }
-        let _ = ch.exchange_delete(names.exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+        let _ = ch
+            .exchange_delete(
+                names.exchange.as_str().into(),
+                ExchangeDeleteOptions::default(),
+            )
+            .await;
         let _ = conn.close(200, "bye".into()).await;
     }
 }
@@ -360,5 +449,6 @@ pub async fn cleanup(names: &Names) {
 /// The truth's case code when the batch has no receipt (the station must give it).
 pub fn station_case(batch: &Path) -> Option<String> {
     let t: Value = serde_json::from_slice(&std::fs::read(batch.join("truth.json")).ok()?).ok()?;
-    (t["receipt_position"] == "none").then(|| t["case_code"].as_str().unwrap_or_default().to_string())
+    (t["receipt_position"] == "none")
+        .then(|| t["case_code"].as_str().unwrap_or_default().to_string())
 }
