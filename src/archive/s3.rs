@@ -8,7 +8,8 @@
 //!
 //! Integrity: every PUT carries the SHA-256 of its bytes
 //! (`x-amz-checksum-sha256`), so the server rejects corrupted uploads.
-//! Objects up to [`S3Store::multipart_threshold`] go in one PUT, so the
+//! Objects up to [`S3Store::multipart_threshold`] (64 MiB, or
+//! `SOHOA_S3_MULTIPART_THRESHOLD` bytes) go in one PUT, so the
 //! server's checksum equals the file's SHA-256; larger ones are uploaded in
 //! parts, each with its own checksum, and our SHA-256 of the whole object
 //! in the metadata (`x-amz-meta-sha256`).
@@ -98,7 +99,10 @@ impl S3Store {
             } else {
                 format!("{prefix}/")
             },
-            multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+            multipart_threshold: std::env::var("SOHOA_S3_MULTIPART_THRESHOLD")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_MULTIPART_THRESHOLD),
             conditional_puts: AtomicBool::new(true),
         };
         store.ensure_bucket().await?;

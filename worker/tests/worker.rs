@@ -72,15 +72,7 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
     let mut events = Events::listen(&names).await;
     let _worker = Worker::start(&s3, &names, &[]);
 
-    let creds = aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test");
-    let conf = aws_sdk_s3::config::Builder::new()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(s3.endpoint())
-        .credentials_provider(creds)
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(conf);
+    let client = s3_client(&s3);
     let _ = client.create_bucket().bucket(&names.bucket).send().await;
     let mut files = Vec::new();
     for name in ["scan_001.tif", "scan_002.jpg", "scan_003.tif"] {
@@ -443,5 +435,60 @@ async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
     assert_eq!(reason, "delivery_limit", "dead-lettered for another reason");
     assert!(record_files(&s3, &names).is_empty());
     let _ = conn.close(200, "bye".into()).await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_over_the_multipart_threshold_are_uploaded_in_parts_and_verify() {
+    let s3 = S3Server::start("multipart");
+    let names = Names::new("multipart");
+    let mut events = Events::listen(&names).await;
+    // 40 kB: the scans and most PDFs of the example batch go in parts.
+    let env = [("SOHOA_S3_MULTIPART_THRESHOLD", "40000")];
+    let _w = Worker::start_with_env(&s3, &names, &[], &env);
+    let mut cmd = std::process::Command::new(sohoa_bin());
+    s3.env(&mut cmd);
+    let out = cmd
+        .envs(env)
+        .arg("submit")
+        .arg(example_batch())
+        .args([
+            "--amqp",
+            AMQP,
+            "--queue",
+            &names.queue,
+            "--store",
+            &names.store(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = events.collect(1, Duration::from_secs(180)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "batch.digitised", "{got:?}");
+    // The multipart objects hash to what the record says, and carry our SHA-256 as metadata.
+    let (ok, report) = verify(&s3, &names);
+    assert!(ok, "{report}");
+    let jpeg = std::fs::read(example_batch().join("scan_002.jpg")).unwrap();
+    let sha = hex::encode(Sha256::digest(&jpeg));
+    let stored = std::fs::read(s3.dir.join(&names.bucket).join("originals").join(&sha)).unwrap();
+    assert_eq!(stored, jpeg);
+    let head = s3_client(&s3)
+        .head_object()
+        .bucket(&names.bucket)
+        .key(format!("originals/{sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("sha256")),
+        Some(&sha),
+        "multipart object lacks its sha256 metadata"
+    );
+    events.close().await;
     cleanup(&names).await;
 }

@@ -184,6 +184,15 @@ pub struct Worker {
 
 impl Worker {
     pub fn start(s3: &S3Server, names: &Names, extra: &[&str]) -> Worker {
+        Worker::start_with_env(s3, names, extra, &[])
+    }
+
+    pub fn start_with_env(
+        s3: &S3Server,
+        names: &Names,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Worker {
         let metrics_port = free_port();
         let log = temp_dir(&format!("worker-log-{metrics_port}")).join("worker.log");
         let mut cmd = Command::new(worker_bin());
@@ -199,6 +208,7 @@ impl Worker {
         .args(["--events-exchange", &names.exchange, "--max-backoff", "2"])
         .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
         .args(extra)
+        .envs(env.iter().copied())
         .env("SOHOA_LOG", "info")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap());
@@ -451,4 +461,17 @@ pub fn station_case(batch: &Path) -> Option<String> {
     let t: Value = serde_json::from_slice(&std::fs::read(batch.join("truth.json")).ok()?).ok()?;
     (t["receipt_position"] == "none")
         .then(|| t["case_code"].as_str().unwrap_or_default().to_string())
+}
+
+/// A plain AWS SDK client for the test's server (no sohoa code).
+pub fn s3_client(s3: &S3Server) -> aws_sdk_s3::Client {
+    let creds = aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(s3.endpoint())
+        .credentials_provider(creds)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
