@@ -314,19 +314,40 @@ fn process_page(
         out.qr = qr;
         return Ok(out);
     }
-    let osd_started = std::time::Instant::now();
-    let pix = prepare::upright(osd, decoded.pix, dpi, &mut prep);
-    let osd_seconds = osd_started.elapsed().as_secs_f64();
-    let pix = prepare::deskew(pix, &mut prep);
-    let ocr_started = std::time::Instant::now();
-    let text = text_engine
-        .recognize(&pix, dpi)
-        .map_err(|source| PipelineError::Ocr {
-            file: original.name.clone(),
-            page: page_no,
-            source,
-        })?;
-    out.ocr_seconds = osd_seconds + ocr_started.elapsed().as_secs_f64();
+    // Straighten and read the page as scanned; only if it reads poorly,
+    // ask OSD whether it is turned, turn it and read it again.
+    let ocr_error = |source| PipelineError::Ocr {
+        file: original.name.clone(),
+        page: page_no,
+        source,
+    };
+    let scanned = decoded.pix;
+    let mut pix = match prepare::deskew(&scanned, &mut prep) {
+        Some(straight) => straight,
+        None => scanned,
+    };
+    let started = std::time::Instant::now();
+    let mut text = text_engine.recognize(&pix, dpi).map_err(ocr_error)?;
+    if prepare::needs_orientation_check(&text) {
+        let turns = prepare::orientation(osd, &pix, dpi, &mut prep);
+        if turns != 0
+            && let Some(turned) = pix.rotate_orth(turns)
+        {
+            let mut turned_prep = prep.clone();
+            turned_prep.rotated_deg = turns * 90;
+            let candidate = match prepare::deskew(&turned, &mut turned_prep) {
+                Some(straight) => straight,
+                None => turned,
+            };
+            let turned_text = text_engine.recognize(&candidate, dpi).map_err(ocr_error)?;
+            if turned_text.mean_conf() > text.mean_conf() {
+                text = turned_text;
+                pix = candidate;
+                prep = turned_prep;
+            }
+        }
+    }
+    out.ocr_seconds = started.elapsed().as_secs_f64();
     // A separator whose QR code could not be read still says so in print.
     if text.word_count() <= 6 && classify::fold(&text.text()).contains("TRANG PHAN CACH") {
         out.kind = PageKind::Separator;
