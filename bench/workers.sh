@@ -35,6 +35,15 @@ done
 
 records() { find "$work/s3/$1/cases" -name '*.json' 2>/dev/null | wc -l; }
 
+# Wait until bucket $1 holds $2 records; give up after 600 s (a refused batch never records).
+wait_records() {
+  local deadline=$((SECONDS + 600))
+  while [ "$(records "$1")" -lt "$2" ]; do
+    if ((SECONDS > deadline)); then echo "workers.sh: timed out waiting for $2 records in $1" >&2; exit 1; fi
+    sleep "${3:-0.2}"
+  done
+}
+
 start_workers() { # bucket queue n threads
   for i in $(seq 1 "$3"); do
     SOHOA_LOG=warn "$bin/sohoa-worker" --store "s3://$1" --queue "$2" --events-exchange "$2.events" \
@@ -59,7 +68,7 @@ run() { # label workers threads
       n=$((n + 1))
     done
   done
-  while [ "$(records "$bucket")" -lt "$n" ]; do sleep 0.2; done
+  wait_records "$bucket" "$n"
   local t1; t1=$(date +%s.%N)
   stop_workers
   local secs pages
@@ -86,8 +95,8 @@ lat=()
 for i in 1 2 3; do
   t0=$(date +%s.%N)
   "$bin/sohoa" submit "$work/ten" --store "s3://$bucket" --queue "$queue" --batch-id "ten-$i" \
-    --case 000.00.13.H04-210628-0001 >/dev/null 2>>"$work/submit.log"
-  while [ "$(records "$bucket")" -lt "$i" ]; do sleep 0.05; done
+    >/dev/null 2>>"$work/submit.log"
+  wait_records "$bucket" "$i" 0.05
   t1=$(date +%s.%N)
   lat+=("$(awk "BEGIN{print $t1 - $t0}")")
 done
