@@ -299,7 +299,7 @@ pub fn decide(
             needs_review: false,
         };
     }
-    if id_card_qr {
+    if id_card_qr && tax.types.iter().any(|t| t.id == "id_card") {
         return Decision {
             type_id: "id_card".into(),
             title: heading.map(|h| h.found.clone()),

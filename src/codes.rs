@@ -109,31 +109,45 @@ pub fn case_codes_in_text(text: &str) -> Vec<CaseCode> {
     out
 }
 
-/// Decode every QR code on a page. Tries the page at full size, then at
-/// half size (which helps with noisy or blurred scans).
+/// Decode every QR code on a page. The search runs on the page at half
+/// size first (a quarter of the pixels; the receipt's and the separator's
+/// codes are large); the full-size page is searched only where a code was
+/// seen at half size but could not be read (small codes such as an ID
+/// card's). Pages without any code, most of them, cost only the half-size search.
 pub fn decode_qr(gray: &Pix) -> Vec<String> {
-    let mut found = decode_qr_once(gray);
-    if found.is_empty()
-        && let Some(half) = gray.scale_to_gray(0.5)
-    {
-        found = decode_qr_once(&half);
+    let Some(half) = gray.scale_to_gray(0.5) else {
+        return decode_qr_once(gray).0;
+    };
+    let (found, unread) = decode_qr_once(&half);
+    if unread == 0 {
+        return found;
     }
-    found
+    let (full, _) = decode_qr_once(gray);
+    let mut all = found;
+    for f in full {
+        if !all.contains(&f) {
+            all.push(f);
+        }
+    }
+    all
 }
 
-fn decode_qr_once(gray: &Pix) -> Vec<String> {
+/// The codes read, and how many detected codes could not be read.
+fn decode_qr_once(gray: &Pix) -> (Vec<String>, usize) {
     let Some(bytes) = gray.gray_bytes() else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| bytes[y * w + x]);
     let mut out = Vec::new();
+    let mut unread = 0;
     for grid in img.detect_grids() {
-        if let Ok((_, content)) = grid.decode() {
-            out.push(content);
+        match grid.decode() {
+            Ok((_, content)) => out.push(content),
+            Err(_) => unread += 1,
         }
     }
-    out
+    (out, unread)
 }
 
 #[cfg(test)]

@@ -108,7 +108,9 @@ pub fn deskew(pix: &Pix, prep: &mut Preparation) -> Option<Pix> {
     let measured = if pix.depth() == 1 {
         pix.find_skew()
     } else {
-        pix.to_gray().and_then(|g| g.to_binary(128)).and_then(|b| b.find_skew())
+        pix.to_gray()
+            .and_then(|g| g.to_binary(128))
+            .and_then(|b| b.find_skew())
     };
     let (angle, conf) = measured?;
     prep.skew_deg = (angle * 1000.0).round() / 1000.0;

@@ -126,3 +126,118 @@ fn same_input_bytes_give_the_same_batch_id_and_outputs() {
     let again = process_json(&[&example_batch()], &a, &[]);
     assert_eq!(again, ra);
 }
+
+/// A scanner-style PDF whose pages are the given encoded images (made with
+/// sohoa's own PDF writer, which embeds them as they are).
+fn pdf_of(images: &[sohoa::pix::Encoded]) -> Vec<u8> {
+    let empty = sohoa::ocr::PageText::default();
+    let pages: Vec<sohoa::render::RenderPage> = images
+        .iter()
+        .map(|image| sohoa::render::RenderPage {
+            image,
+            text: &empty,
+            dpi: 200,
+        })
+        .collect();
+    sohoa::render::render(&pages, "scan").unwrap()
+}
+
+fn tiff_page(path: &std::path::Path, n: u32) -> Pix {
+    Pix::read_tiff_page(&std::fs::read(path).unwrap(), n).unwrap()
+}
+
+#[test]
+fn pdf_pages_with_ccitt_g4_and_flate_images_are_read() {
+    // The marital status certificate as a CCITT G4 image, the receipt as a
+    // Flate-compressed grey image, each in a PDF of its own.
+    let g4 = tiff_page(&example_batch().join("scan_003.tif"), 0)
+        .encode_for_pdf(80)
+        .unwrap();
+    assert_eq!(g4.filter, sohoa::pix::Filter::G4);
+    let receipt = tiff_page(&example_batch().join("scan_001.tif"), 0)
+        .to_gray()
+        .unwrap();
+    let samples = receipt.gray_bytes().unwrap();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut z, &samples).unwrap();
+    let flate = sohoa::pix::Encoded {
+        filter: sohoa::pix::Filter::Flate,
+        data: z.finish().unwrap(),
+        width: receipt.width(),
+        height: receipt.height(),
+        bits_per_component: 8,
+        components: 1,
+    };
+    let dir = temp_dir("pdf-kinds");
+    std::fs::write(dir.join("scan_001.pdf"), pdf_of(&[flate])).unwrap();
+    std::fs::write(dir.join("scan_002.pdf"), pdf_of(&[g4])).unwrap();
+    let r = process_json(&[&dir], &dir.join("store"), &[]);
+    assert_eq!(r["case_code"], EXAMPLE_CASE);
+    let types: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["receipt", "marital_status"]);
+    for d in r["documents"].as_array().unwrap() {
+        assert_eq!(d["pages"][0]["dpi"], 200);
+        assert_eq!(d["pages"][0]["dpi_source"], "pdf page size");
+    }
+}
+
+#[test]
+fn pages_under_200_dpi_are_flagged_low_resolution_but_kept() {
+    let dir = temp_dir("low-res");
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
+    let page = tiff_page(&example_batch().join("scan_003.tif"), 0);
+    let mut small = page.scale_to_gray(0.75).unwrap();
+    small.set_resolution(150);
+    std::fs::write(dir.join("scan_002.png"), small.to_png().unwrap()).unwrap();
+    let r = process_json(&[&dir], &dir.join("store"), &[]);
+    let doc = &r["documents"][1];
+    assert_eq!(doc["pages"][0]["dpi"], 150);
+    assert_eq!(doc["pages"][0]["low_resolution"], true);
+    assert_eq!(r["documents"][0]["pages"][0]["low_resolution"], false);
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("scan_002.png page 1") && warnings.contains("low_resolution"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_replacement_taxonomy_decides_the_types() {
+    // A taxonomy that knows only receipts: the other documents are `other`
+    // and flagged for review, with a reason.
+    let dir = temp_dir("taxonomy");
+    let tax = dir.join("receipts-only.toml");
+    std::fs::write(
+        &tax,
+        "threshold = 0.8\n[[types]]\nid = \"receipt\"\nname = \"Receipt\"\nheadings = [\"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ\"]\n",
+    )
+    .unwrap();
+    let r = process_json(
+        &[&example_batch()],
+        &dir.join("store"),
+        &["--taxonomy", tax.to_str().unwrap()],
+    );
+    let docs = r["documents"].as_array().unwrap();
+    assert_eq!(docs[0]["type"], "receipt");
+    assert_eq!(docs[0]["needs_review"], false);
+    for d in &docs[1..] {
+        assert_eq!(d["type"], "other");
+        assert_eq!(d["needs_review"], true);
+        assert!(d["reason"].as_str().unwrap().contains("page"));
+    }
+    assert!(
+        r["software"]["taxonomy"]
+            .as_str()
+            .unwrap()
+            .ends_with("receipts-only.toml")
+    );
+}

@@ -279,9 +279,11 @@ pub fn wrap_ccitt_in_tiff(
     data: &[u8],
 ) -> Vec<u8> {
     let compression: u16 = if k < 0 { 4 } else { 3 };
-    // Photometric 0 = WhiteIsZero; with BlackIs1 false, PDF's 0 bits are black,
-    // which TIFF calls BlackIsZero (1).
-    let photometric: u16 = if black_is_1 { 0 } else { 1 };
+    // The fax runs say which pixels are black. With BlackIs1 false (the PDF
+    // default) a reader shows them black: TIFF's WhiteIsZero (0). With
+    // BlackIs1 true (and no Decode array) the filter's 1 bits for black
+    // pixels are shown white, as PDF readers do: BlackIsZero (1).
+    let photometric: u16 = if black_is_1 { 1 } else { 0 };
     let entries: Vec<(u16, u16, u32)> = vec![
         (256, 4, width),
         (257, 4, height),
