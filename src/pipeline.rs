@@ -456,6 +456,7 @@ pub async fn process(
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Result<Outcome, PipelineError> {
     let started = now();
+    let started_clock = std::time::Instant::now();
     let originals: Vec<Arc<Original>> = originals.into_iter().map(Arc::new).collect();
     let batch_id = match &info.batch_id {
         Some(id) => id.clone(),
@@ -523,6 +524,13 @@ pub async fn process(
             }
         }
     };
+    tracing::info!(
+        batch = %outcome.record.batch_id,
+        pages = outcome.pages,
+        ocr_seconds = format!("{:.2}", outcome.ocr_seconds),
+        total_seconds = format!("{:.2}", started_clock.elapsed().as_secs_f64()),
+        "batch processed"
+    );
     let pointer = serde_json::json!({ "batch_id": outcome.record.batch_id, "record": record_key });
     store
         .put_if_absent(
