@@ -12,10 +12,16 @@
 //!
 //! Output is deterministic: the same pages give the same bytes (no dates),
 //! so a re-run stores nothing new.
+//!
+//! Towards PDF/A-2b (the archive's format): embedded font, no transparency,
+//! XMP metadata declaring part 2 / conformance B and matching the Info
+//! dictionary, an RGB output intent, and a file ID. Not yet checked with a
+//! PDF/A validator (veraPDF is not available here).
 
 use crate::ocr::PageText;
 use crate::pix::{Encoded, Filter};
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+use sha2::{Digest, Sha256};
 
 const GLYPHLESS_FONT: &[u8] = include_bytes!("../assets/glyphless.ttf");
 
@@ -62,17 +68,140 @@ pub fn render(pages: &[RenderPage], title: &str) -> Result<Vec<u8>, RenderError>
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
     );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    // PDF/A-2b parts: XMP metadata matching the Info dictionary, an RGB
+    // output intent (the images are DeviceGray / DeviceRGB), a file ID.
+    let producer = format!("sohoa {}", env!("CARGO_PKG_VERSION"));
+    let metadata = Stream::new(
+        dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+        xmp(title, &producer).into_bytes(),
+    )
+    .with_compression(false);
+    let metadata_id = doc.add_object(metadata);
+    let profile = Stream::new(dictionary! { "N" => 3 }, rgb_icc_profile());
+    let profile_id = doc.add_object(profile);
+    let intent_id = doc.add_object(dictionary! {
+        "Type" => "OutputIntent",
+        "S" => "GTS_PDFA1",
+        "OutputConditionIdentifier" => Object::string_literal("sRGB"),
+        "Info" => Object::string_literal("sRGB primaries and white point, gamma 2.2"),
+        "DestOutputProfile" => profile_id,
+    });
+    let catalog_id = doc.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages_id,
+        "Metadata" => metadata_id,
+        "OutputIntents" => vec![Object::Reference(intent_id)],
+    });
     let info_id = doc.add_object(dictionary! {
         "Title" => Object::string_literal(utf16_text(title)),
-        "Producer" => Object::string_literal(format!("sohoa {}", env!("CARGO_PKG_VERSION"))),
+        "Producer" => Object::string_literal(producer),
     });
     doc.trailer.set("Root", catalog_id);
     doc.trailer.set("Info", info_id);
+    // A deterministic file identifier: a digest of the title and page images.
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    for page in pages {
+        h.update(&page.image.data);
+    }
+    let id = h.finalize()[..16].to_vec();
+    let id = Object::String(id, lopdf::StringFormat::Hexadecimal);
+    doc.trailer.set("ID", vec![id.clone(), id]);
     let mut out = Vec::new();
     doc.save_to(&mut out)
         .map_err(|e| RenderError(e.to_string()))?;
     Ok(out)
+}
+
+/// XMP metadata declaring PDF/A-2b, with the same title and producer as
+/// the Info dictionary (no dates: the output stays deterministic).
+fn xmp(title: &str, producer: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" \
+xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n\
+<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n\
+<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:title>\n\
+<pdf:Producer>{}</pdf:Producer>\n\
+</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>",
+        esc(title),
+        esc(producer)
+    )
+}
+
+/// A small ICC v2 display profile with the sRGB primaries and D50-adapted
+/// colorants, and a 2.2 gamma curve: the output intent PDF/A asks for when
+/// pages use device colour spaces. Built here rather than shipped, so no
+/// third-party profile file (and its licence) comes with sohoa.
+fn rgb_icc_profile() -> Vec<u8> {
+    fn s15(x: f64) -> [u8; 4] {
+        ((x * 65536.0).round() as i32).to_be_bytes()
+    }
+    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+        let mut v = b"XYZ \0\0\0\0".to_vec();
+        v.extend(s15(x));
+        v.extend(s15(y));
+        v.extend(s15(z));
+        v
+    }
+    let desc = {
+        let text = b"sohoa sRGB (gamma 2.2)\0";
+        let mut v = b"desc\0\0\0\0".to_vec();
+        v.extend((text.len() as u32).to_be_bytes());
+        v.extend(text);
+        v.extend([0u8; 4 + 4 + 2 + 1 + 67]);
+        v
+    };
+    let cprt = b"text\0\0\0\0No copyright, use freely\0".to_vec();
+    let curve = b"curv\0\0\0\0\0\0\0\x01\x02\x33\0\0".to_vec();
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"desc", desc),
+        (b"cprt", cprt),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.4361, 0.2225, 0.0139)),
+        (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", xyz(0.1431, 0.0606, 0.7141)),
+        (b"rTRC", curve.clone()),
+        (b"gTRC", curve.clone()),
+        (b"bTRC", curve),
+    ];
+    let table_len = 4 + 12 * tags.len();
+    let mut data = Vec::new();
+    let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+    for (sig, body) in &tags {
+        let offset = 128 + table_len + data.len();
+        table.extend(*sig);
+        table.extend((offset as u32).to_be_bytes());
+        table.extend((body.len() as u32).to_be_bytes());
+        data.extend(body);
+        while data.len() % 4 != 0 {
+            data.push(0);
+        }
+    }
+    let size = 128 + table.len() + data.len();
+    let mut header = Vec::with_capacity(128);
+    header.extend((size as u32).to_be_bytes());
+    header.extend([0u8; 4]); // preferred CMM
+    header.extend([0x02, 0x10, 0, 0]); // version 2.1
+    header.extend(b"mntrRGB XYZ ");
+    header.extend([0x07, 0xEA, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]); // 2026-01-01 00:00:00
+    header.extend(b"acsp");
+    header.extend([0u8; 4 + 4 + 4 + 4 + 8 + 4]); // platform, flags, maker, model, attributes, intent
+    header.extend(s15(0.9642));
+    header.extend(s15(1.0));
+    header.extend(s15(0.8249));
+    header.extend([0u8; 4]); // creator
+    header.resize(128, 0);
+    let mut out = header;
+    out.extend(table);
+    out.extend(data);
+    out
 }
 
 /// A PDF text string in UTF-16BE with its byte-order mark (for titles).
@@ -267,5 +396,32 @@ mod tests {
         let page = *doc.get_pages().values().next().unwrap();
         let content = doc.get_page_content(page);
         assert!(String::from_utf8_lossy(&content).contains("<00481ED3>"));
+        // PDF/A-2b declarations: XMP, output intent, file ID.
+        let catalog = doc.catalog().unwrap();
+        assert!(catalog.get(b"Metadata").is_ok());
+        assert!(catalog.get(b"OutputIntents").is_ok());
+        assert!(doc.trailer.get(b"ID").is_ok());
+        assert!(String::from_utf8_lossy(&pdf).contains("<pdfaid:part>2</pdfaid:part>"));
+    }
+
+    #[test]
+    fn icc_profile_is_well_formed() {
+        let p = rgb_icc_profile();
+        assert_eq!(
+            u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize,
+            p.len()
+        );
+        assert_eq!(&p[36..40], b"acsp");
+        assert_eq!(&p[12..24], b"mntrRGB XYZ ");
+        let n = u32::from_be_bytes([p[128], p[129], p[130], p[131]]) as usize;
+        for i in 0..n {
+            let e = 132 + 12 * i;
+            let off = u32::from_be_bytes([p[e + 4], p[e + 5], p[e + 6], p[e + 7]]) as usize;
+            let len = u32::from_be_bytes([p[e + 8], p[e + 9], p[e + 10], p[e + 11]]) as usize;
+            assert!(
+                off.is_multiple_of(4) && off + len <= p.len(),
+                "tag {i} out of bounds"
+            );
+        }
     }
 }
