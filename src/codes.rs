@@ -28,13 +28,14 @@ pub struct CaseCode(String);
 pub struct InvalidCaseCode(pub String);
 
 static CASE_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z])(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{4})$")
+    Regex::new(r"^([0-9]{3})\.([0-9]{2})\.([0-9]{2})\.([A-Z])([0-9]{2})-([0-9]{2})([0-9]{2})([0-9]{2})-([0-9]{4})$")
         .expect("valid regex")
 });
 
 /// The same pattern, unanchored, for finding a case code in OCR text.
 static CASE_CODE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}").expect("valid regex")
+    Regex::new(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}")
+        .expect("valid regex")
 });
 
 impl FromStr for CaseCode {
@@ -171,6 +172,7 @@ mod tests {
             "../../etc/passwd",
             "056194131970||Lê Thùy Lan|25081994|Nữ",
             "SEPARATOR",
+            "٠٠٠.00.13.H04-210628-0001",
         ] {
             assert!(s.parse::<CaseCode>().is_err(), "{s} should be refused");
         }

@@ -70,10 +70,12 @@ impl PipelineError {
     /// Faults of the input (the batch can never succeed as it is), as
     /// opposed to faults of the environment (store, engines) that a retry may cure.
     pub fn is_permanent(&self) -> bool {
-        !matches!(
-            self,
-            PipelineError::Store(_) | PipelineError::PoolGone | PipelineError::OcrInit(_)
-        )
+        match self {
+            // A key that cannot be stored comes from the input, not the environment.
+            PipelineError::Store(StoreError::InvalidKey(_)) => true,
+            PipelineError::Store(_) | PipelineError::PoolGone | PipelineError::OcrInit(_) => false,
+            _ => true,
+        }
     }
 }
 
@@ -188,7 +190,18 @@ impl PagePool {
                         };
                         let Ok(job) = job else { return };
                         let _span = tracing::debug_span!("page", file = %job.original.name, page = job.index + 1).entered();
-                        let out = process_page(&mut text, &mut osd, &job.original, job.index, &o);
+                        // A panic on one page (a decoder's assertion on a hostile
+                        // file) fails that batch as unreadable; the thread lives on.
+                        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            process_page(&mut text, &mut osd, &job.original, job.index, &o)
+                        }))
+                        .unwrap_or_else(|_| {
+                            Err(PipelineError::Ingest(IngestError::Corrupt {
+                                file: job.original.name.clone(),
+                                page: job.index as u32 + 1,
+                                reason: "the page crashed the decoder (damaged or hostile data)".into(),
+                            }))
+                        });
                         let _ = job.reply.send((job.slot, out));
                     }
                 })
@@ -510,7 +523,11 @@ pub async fn process(
         },
         // Another worker finished the same batch first: keep its record.
         Put::Existed => {
-            let bytes = store.get(&record_key).await?.unwrap_or_default();
+            let bytes = store.get(&record_key).await?.ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "{record_key} was reported as existing but cannot be read yet"
+                ))
+            })?;
             let record = serde_json::from_slice(&bytes).map_err(|e| PipelineError::BadRecord {
                 key: record_key.clone(),
                 reason: e.to_string(),

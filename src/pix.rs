@@ -111,7 +111,7 @@ impl Pix {
     /// (`components` = 1 or 3, 8 bits each, rows without padding).
     pub fn from_samples(width: u32, height: u32, components: u8, samples: &[u8]) -> Option<Pix> {
         let (w, h) = (width as usize, height as usize);
-        if samples.len() < w * h * components as usize {
+        if (components != 1 && components != 3) || samples.len() < w * h * components as usize {
             return None;
         }
         let depth = if components == 1 { 8 } else { 32 };

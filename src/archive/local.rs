@@ -7,8 +7,9 @@
 use super::{Put, Store, StoreError, validate_key};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct LocalStore {
     root: PathBuf,
@@ -45,21 +46,29 @@ impl Store for LocalStore {
                 .parent()
                 .ok_or_else(|| StoreError::InvalidKey(key.clone()))?;
             std::fs::create_dir_all(dir).map_err(io(&key))?;
+            static COUNTER: AtomicU64 = AtomicU64::new(0);
             let tmp = dir.join(format!(
                 ".tmp-{}-{}",
                 std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
+                COUNTER.fetch_add(1, Ordering::Relaxed)
             ));
-            std::fs::write(&tmp, &bytes).map_err(io(&key))?;
-            // Make the bytes durable before they become visible.
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
+            // create_new: never write into another writer's temp file.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
                 .map_err(io(&key))?;
+            // Make the bytes durable before they become visible.
+            let written = f.write_all(&bytes).and_then(|_| f.sync_all());
+            drop(f);
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(io(&key)(e));
+            }
             let linked = std::fs::hard_link(&tmp, &path);
             let _ = std::fs::remove_file(&tmp);
+            // And make the new name durable.
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
             match linked {
                 Ok(()) => Ok(Put::Created),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(Put::Existed),

@@ -167,7 +167,7 @@ impl S3Store {
             Err(e) => {
                 let status = e.raw_response().map(|r| r.status().as_u16());
                 match status {
-                    Some(412) | Some(409) => Ok(Put::Existed),
+                    Some(412) => Ok(Put::Existed),
                     Some(501) if conditional => {
                         Err(StoreError::Backend("conditional-put-unsupported".into()))
                     }

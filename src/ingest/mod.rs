@@ -325,6 +325,12 @@ pub fn decode_page(
         }
         PageData::Pdf(img) => {
             check(img.width, img.height)?;
+            // The PDF's /Width and /Height may lie about the JPEG inside.
+            if let pdf::Compression::Jpeg = img.compression {
+                let (w, h) = pix::header_size(&img.data)
+                    .ok_or_else(|| corrupt("the JPEG header cannot be read"))?;
+                check(w, h)?;
+            }
             let (pix, jpeg) = pdf::decode(img).map_err(|r| corrupt(&r))?;
             (pix, img.dpi, jpeg, "pdf page size")
         }

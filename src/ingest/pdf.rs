@@ -133,6 +133,11 @@ fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>,
         None => 1,
         Some(other) => return Err(PageErr::Unsupported(format!("colour space {other}"))),
     };
+    if components != 1 && components != 3 {
+        return Err(PageErr::Unsupported(format!(
+            "{components} colour components"
+        )));
+    }
     let (compression, data): (Compression, Arc<[u8]>) =
         match filters.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             ["DCTDecode"] => (Compression::Jpeg, Arc::from(img.content)),

@@ -335,7 +335,17 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
             .is_ok(),
     };
     if !settled {
-        tracing::debug!("delivery left unsettled; it returns to the queue when the channel closes");
+        // Give the message back now rather than hold a prefetch slot until
+        // the channel closes (on a dead channel this fails harmlessly and the
+        // broker requeues the message itself).
+        let _ = d
+            .acker
+            .nack(BasicNackOptions {
+                requeue: true,
+                ..Default::default()
+            })
+            .await;
+        tracing::debug!("delivery handed back to the queue");
     }
     ctx.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
 }
@@ -437,6 +447,28 @@ async fn attempt(
         .await
         .map_err(|e| transient(&e))?
     {
+        // The same batch again, or a reused id for other files?
+        let recorded: Vec<&str> = done
+            .record
+            .originals
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        let sent: Vec<&str> = msg.files.iter().map(|f| f.name.as_str()).collect();
+        let hashes_agree = msg.files.iter().all(|f| {
+            f.sha256.as_ref().is_none_or(|h| {
+                done.record
+                    .originals
+                    .iter()
+                    .any(|o| o.name == f.name && o.sha256.eq_ignore_ascii_case(h))
+            })
+        });
+        if recorded != sent || !hashes_agree {
+            return Err(Fault::Permanent(format!(
+                "batch id {} was already used for other files (recorded in {}); submit the new files under a new batch id",
+                msg.batch_id, done.record_key
+            )));
+        }
         return Ok(done);
     }
     let mut originals = Vec::new();

@@ -303,17 +303,24 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
         .await
         .unwrap();
     }
+    // A batch id used again for other files is refused, not mistaken for a redelivery.
+    submit(
+        &s3,
+        &names,
+        &[&example_batch().join("scan_003.tif")],
+        &["--batch-id", "good-1"],
+    );
     // And a good batch after them: the worker must still be consuming.
     let after = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-2"]);
     let got = events
-        .collect(bad.len() + 1, Duration::from_secs(180))
+        .collect(bad.len() + 2, Duration::from_secs(180))
         .await;
     let failed: Vec<&Value> = got
         .iter()
         .filter(|(k, _)| k == "batch.failed")
         .map(|(_, e)| e)
         .collect();
-    assert_eq!(failed.len(), bad.len(), "{got:?}");
+    assert_eq!(failed.len(), bad.len() + 1, "{got:?}");
     assert_eq!(digitised_ids(&got), vec![after]);
     let reasons: Vec<String> = failed
         .iter()
@@ -324,6 +331,7 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
         "missing from the store",
         "SHA-256 mismatch",
         "scan_001.tif",
+        "already used",
     ] {
         assert!(
             reasons.iter().any(|r| r.contains(needle)),
@@ -350,7 +358,7 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
             reason,
         ));
     }
-    assert_eq!(dead.len(), bad.len(), "{dead:#?}");
+    assert_eq!(dead.len(), bad.len() + 1, "{dead:#?}");
     for (_, body) in &bad {
         assert!(
             dead.iter().any(|(b, _)| b == body),
