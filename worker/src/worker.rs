@@ -193,9 +193,21 @@ impl Worker {
                 };
                 match next {
                     Some(Ok(delivery)) => {
-                        let Ok(permit) = permits.clone().acquire_owned().await else {
-                            break 'connect;
+                        // Wait for a free slot, but not past a shutdown: a batch
+                        // that has not started is handed back untouched.
+                        let permit = tokio::select! {
+                            p = permits.clone().acquire_owned() => p,
+                            _ = ctx.shutdown.wait() => {
+                                let _ = delivery
+                                    .acker
+                                    .nack(BasicNackOptions { requeue: true, ..Default::default() })
+                                    .await;
+                                let _ = consume_ch.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
+                                last_conn = Some(conn);
+                                break 'connect;
+                            }
                         };
+                        let Ok(permit) = permit else { break 'connect };
                         let ctx = ctx.clone();
                         let ch = publish_ch.clone();
                         tasks.spawn(async move {
