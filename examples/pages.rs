@@ -15,8 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for file in sohoa::ingest::expand_inputs(std::slice::from_ref(&batch))? {
-            let original = sohoa::ingest::open(&file)?;
+        for original in sohoa::ingest::open_all(std::slice::from_ref(&batch))? {
             for i in 0..original.pages.len() {
                 let page = sohoa::ingest::decode_page(&original, i, 150)?;
                 let png = page.pix.to_png().ok_or("PNG encoding failed")?;

@@ -91,7 +91,6 @@ pub fn case_codes_in_text(text: &str) -> Vec<CaseCode> {
             c => c,
         })
         .collect();
-    // Put the agency letter back (it was turned into a digit above when it was O).
     let mut out = Vec::new();
     for m in CASE_CODE_IN_TEXT.find_iter(&cleaned) {
         if let Ok(c) = m.as_str().parse::<CaseCode>() {

@@ -211,13 +211,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 };
                 (code, e.to_string())
             };
-            let files = sohoa::ingest::expand_inputs(&paths)
-                .map_err(|e| (exit::REJECTED, e.to_string()))?;
-            let originals = files
-                .iter()
-                .map(|f| sohoa::ingest::open(f))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| (exit::REJECTED, e.to_string()))?;
+            let originals =
+                sohoa::ingest::open_all(&paths).map_err(|e| (exit::REJECTED, e.to_string()))?;
             let total: usize = originals.iter().map(|o| o.pages.len()).sum();
             let bar = indicatif::ProgressBar::new(total as u64);
             bar.set_style(
@@ -424,13 +419,8 @@ async fn submit(
     if let Some(c) = &case_code {
         parse_case(c)?;
     }
-    let files = sohoa::ingest::expand_inputs(&paths).map_err(|e| rejected(&e))?;
     // Check the files here, at the station, where they can still be rescanned.
-    let originals = files
-        .iter()
-        .map(|f| sohoa::ingest::open(f))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| rejected(&e))?;
+    let originals = sohoa::ingest::open_all(&paths).map_err(|e| rejected(&e))?;
     let mut names: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
     names.sort();
     if names.windows(2).any(|w| w[0] == w[1]) {

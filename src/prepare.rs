@@ -50,7 +50,7 @@ pub fn ink_ratio(pix: &Pix) -> f32 {
     let bin = if pix.depth() == 1 {
         pix
     } else {
-        match pix.to_gray().and_then(|g| g.to_binary(128)) {
+        match pix.to_binary(128) {
             Some(b) => {
                 converted = b;
                 &converted
@@ -108,9 +108,7 @@ pub fn deskew(pix: &Pix, prep: &mut Preparation) -> Option<Pix> {
     let measured = if pix.depth() == 1 {
         pix.find_skew()
     } else {
-        pix.to_gray()
-            .and_then(|g| g.to_binary(128))
-            .and_then(|b| b.find_skew())
+        pix.to_binary(128).and_then(|b| b.find_skew())
     };
     let (angle, conf) = measured?;
     prep.skew_deg = (angle * 1000.0).round() / 1000.0;

@@ -302,13 +302,17 @@ fn add_font(doc: &mut Document) -> Result<lopdf::ObjectId, RenderError> {
         "StemV" => 80,
         "FontFile2" => file_id,
     });
-    // Every character code maps to glyph 1 of the glyph-less font.
-    let map: Vec<u8> = std::iter::repeat_n([0u8, 1u8], 65536).flatten().collect();
-    let mut cid_to_gid = Stream::new(Dictionary::new(), map);
-    cid_to_gid
-        .compress()
-        .map_err(|e| RenderError(e.to_string()))?;
-    let cid_to_gid_id = doc.add_object(cid_to_gid);
+    // Every character code maps to glyph 1 of the glyph-less font; the
+    // compressed map is the same for every document, so it is built once.
+    static CID_TO_GID: std::sync::OnceLock<Stream> = std::sync::OnceLock::new();
+    let cid_to_gid = CID_TO_GID.get_or_init(|| {
+        let map: Vec<u8> = std::iter::repeat_n([0u8, 1u8], 65536).flatten().collect();
+        let mut stream = Stream::new(Dictionary::new(), map);
+        // Left uncompressed if compression fails: still a valid stream.
+        let _ = stream.compress();
+        stream
+    });
+    let cid_to_gid_id = doc.add_object(cid_to_gid.clone());
     let cid_font_id = doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "CIDFontType2",

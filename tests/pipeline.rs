@@ -42,8 +42,7 @@ fn example_batch_is_digitised_into_three_typed_documents() {
 
 /// Decode page `n` of a TIFF and return it as a PNG, turned `quarter_turns` clockwise.
 fn tiff_page_png(path: &std::path::Path, n: u32, quarter_turns: u32) -> Vec<u8> {
-    let bytes = std::fs::read(path).unwrap();
-    let pix = Pix::read_tiff_page(&bytes, n).unwrap();
+    let pix = tiff_page(path, n);
     let pix = if quarter_turns > 0 {
         pix.rotate_orth(quarter_turns).unwrap()
     } else {

@@ -177,6 +177,25 @@ impl S3Store {
         }
     }
 
+    /// GET an object by its full key; `None` if it does not exist.
+    async fn get_object(
+        &self,
+        full: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>, StoreError> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(full)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(backend(&format!("get {full}"), chain(&e))),
+        }
+    }
+
     async fn put_multipart(
         &self,
         full: &str,
@@ -280,25 +299,15 @@ impl Store for S3Store {
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let full = self.full(key)?;
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&full)
-            .send()
+        let Some(out) = self.get_object(&full).await? else {
+            return Ok(None);
+        };
+        let data = out
+            .body
+            .collect()
             .await
-        {
-            Ok(out) => {
-                let data = out
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| backend(&format!("read {full}"), e))?;
-                Ok(Some(data.into_bytes().to_vec()))
-            }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => Err(backend(&format!("get {full}"), chain(&e))),
-        }
+            .map_err(|e| backend(&format!("read {full}"), e))?;
+        Ok(Some(data.into_bytes().to_vec()))
     }
 
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
@@ -348,17 +357,8 @@ impl Store for S3Store {
 
     async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
         let full = self.full(key)?;
-        let out = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&full)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(backend(&format!("get {full}"), chain(&e))),
+        let Some(out) = self.get_object(&full).await? else {
+            return Ok(None);
         };
         // Stream: never hold the whole object.
         let mut body = out.body;

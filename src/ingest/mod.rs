@@ -215,6 +215,11 @@ fn trim_zeros(d: &[u8]) -> &[u8] {
     &d[n.min(d.len().saturating_sub(1))..]
 }
 
+/// Expand the inputs ([`expand_inputs`]) and open every file, in scan order.
+pub fn open_all(inputs: &[PathBuf]) -> Result<Vec<Original>, IngestError> {
+    expand_inputs(inputs)?.iter().map(|f| open(f)).collect()
+}
+
 /// Read one file, recognise its format and list its pages.
 pub fn open(path: &Path) -> Result<Original, IngestError> {
     let name = file_name(path);

@@ -454,27 +454,7 @@ async fn objects_over_the_multipart_threshold_are_uploaded_in_parts_and_verify()
     // 40 kB: the scans and most PDFs of the example batch go in parts.
     let env = [("SOHOA_S3_MULTIPART_THRESHOLD", "40000")];
     let _w = Worker::start_with_env(&s3, &names, &[], &env);
-    let mut cmd = std::process::Command::new(sohoa_bin());
-    s3.env(&mut cmd);
-    let out = cmd
-        .envs(env)
-        .arg("submit")
-        .arg(example_batch())
-        .args([
-            "--amqp",
-            AMQP,
-            "--queue",
-            &names.queue,
-            "--store",
-            &names.store(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    submit_with_env(&s3, &names, &[&example_batch()], &[], &env);
     let got = events.collect(1, Duration::from_secs(180)).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].0, "batch.digitised", "{got:?}");

@@ -283,9 +283,21 @@ impl Drop for Worker {
 
 /// Run `sohoa submit` for a batch; returns the batch id.
 pub fn submit(s3: &S3Server, names: &Names, paths: &[&Path], extra: &[&str]) -> String {
+    submit_with_env(s3, names, paths, extra, &[])
+}
+
+/// [`submit`] with extra environment variables for the CLI.
+pub fn submit_with_env(
+    s3: &S3Server,
+    names: &Names,
+    paths: &[&Path],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let mut cmd = Command::new(sohoa_bin());
     s3.env(&mut cmd);
-    cmd.arg("submit")
+    cmd.envs(env.iter().copied())
+        .arg("submit")
         .args(paths)
         .args([
             "--amqp",
