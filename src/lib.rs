@@ -6,11 +6,15 @@
 //! through them (see `ARCHITECTURE.md`):
 //! [`ingest`] → [`prepare`] → [`codes`] → [`ocr`] → [`split`] →
 //! [`classify`] → [`render`] → [`archive`], driven by [`pipeline`].
+//! [`queue`] carries batches to the workers; [`api`] serves stations,
+//! officers and archivists over HTTP.
 
+pub mod api;
 pub mod archive;
 pub mod classify;
 pub mod codes;
 pub mod ingest;
+pub mod metrics;
 pub mod ocr;
 pub mod pipeline;
 pub mod pix;

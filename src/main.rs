@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
+use sohoa::api::auth::{self, AuthError, Role};
 use sohoa::archive::{self, Store, verify};
 use sohoa::classify::Taxonomy;
 use sohoa::codes::CaseCode;
@@ -38,7 +39,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct StoreArg {
-    /// Where records and files are stored: a directory.
+    /// Where records and files are stored: a directory or s3://BUCKET[/PREFIX].
     #[arg(long, env = "SOHOA_STORE", default_value = "./sohoa-data")]
     store: String,
 }
@@ -121,6 +122,46 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// Serve the HTTP API (see schemas/openapi.json) for stations,
+    /// officers and archivists.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SOHOA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[command(flatten)]
+        store: StoreArg,
+        /// RabbitMQ URL; needed for uploads (POST /v1/batches).
+        #[arg(long, env = "SOHOA_AMQP_URL")]
+        amqp: Option<String>,
+        /// Queue the workers consume.
+        #[arg(long, env = "SOHOA_QUEUE", default_value = sohoa::queue::BATCH_QUEUE)]
+        queue: String,
+        /// Largest upload in bytes (all files of one batch).
+        #[arg(long, env = "SOHOA_MAX_UPLOAD_BYTES", default_value_t = 256 << 20)]
+        max_upload_bytes: usize,
+        /// Most files in one upload.
+        #[arg(long, env = "SOHOA_MAX_UPLOAD_FILES", default_value_t = 500)]
+        max_files: usize,
+    },
+    /// Manage the API's bearer tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+    /// Print the API's access log: who read or audited what, when, from where.
+    AccessLog {
+        /// Only accesses to this case.
+        #[arg(long = "case")]
+        case_code: Option<String>,
+        /// Only accesses from this time on (RFC 3339, or a day YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+        /// One JSON entry per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute the SHA-256 of every stored object the records name.
     Verify {
         /// Only this case's records.
@@ -130,6 +171,35 @@ enum Command {
         store: StoreArg,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token; it is printed once, alone on the last line of stdout.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Limit the token to cases whose code starts with this agency prefix.
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// List tokens (names, roles, units; never the secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the active token with this name.
+    Revoke {
+        name: String,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -269,20 +339,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 ));
             }
             if json {
-                let docs: Vec<_> = records
-                    .iter()
-                    .flat_map(|(key, r)| {
-                        r.documents.iter().map(move |d| {
-                            serde_json::json!({
-                                "batch_id": r.batch_id, "record": key, "id": d.id, "type": d.doc_type,
-                                "confidence": d.confidence, "needs_review": d.needs_review, "fields": d.fields,
-                                "pages": d.pages.len(), "pdf": d.pdf, "text": d.text,
-                            })
-                        })
-                    })
-                    .collect();
-                let out = serde_json::json!({ "case_code": code, "documents": docs });
-                println!("{}", serde_json::to_string_pretty(&out).map_err(env_err)?);
+                let view = sohoa::record::CaseView::new(code.as_str(), &records);
+                println!("{}", serde_json::to_string_pretty(&view).map_err(env_err)?);
             } else {
                 println!("case {code}");
                 for (key, r) in &records {
@@ -366,6 +424,78 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             );
             Ok(exit::OK)
         }
+        Command::Serve {
+            listen,
+            store,
+            amqp,
+            queue,
+            max_upload_bytes,
+            max_files,
+        } => {
+            let store: Arc<dyn Store> = Arc::from(open_store(&store).await?);
+            let config = sohoa::api::Config {
+                max_upload_bytes,
+                max_files,
+                amqp,
+                queue,
+            };
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| env_err(format!("cannot listen on {listen}: {e}")))?;
+            eprintln!(
+                "serving the API on http://{listen} (store {})",
+                store.describe()
+            );
+            let state = sohoa::api::AppState::new(store, config);
+            sohoa::api::serve(listener, state, shutdown_signal())
+                .await
+                .map_err(env_err)?;
+            Ok(exit::OK)
+        }
+        Command::Token { action } => token(action).await,
+        Command::AccessLog {
+            case_code,
+            since,
+            store,
+            json,
+        } => {
+            let code = case_code.as_deref().map(parse_case).transpose()?;
+            let since = since
+                .as_deref()
+                .map(sohoa::api::access_log::parse_since)
+                .transpose()
+                .map_err(|e| (exit::REJECTED, e))?;
+            let store = open_store(&store).await?;
+            let entries = sohoa::api::access_log::read(
+                store.as_ref(),
+                code.as_ref().map(|c| c.as_str()),
+                since,
+            )
+            .await
+            .map_err(env_err)?;
+            for e in &entries {
+                if json {
+                    println!("{}", serde_json::to_string(e).map_err(env_err)?);
+                } else {
+                    println!(
+                        "{}  {:<9} {:<16} {:<10} {:<14} {:<9} {}{}  from {}",
+                        e.at,
+                        e.outcome,
+                        e.who,
+                        e.role,
+                        e.action,
+                        e.case_code.as_deref().unwrap_or("-"),
+                        e.target.as_deref().unwrap_or(""),
+                        e.detail
+                            .as_deref()
+                            .map(|d| format!(" ({d})"))
+                            .unwrap_or_default(),
+                        e.from
+                    );
+                }
+            }
+            Ok(exit::OK)
+        }
         Command::Verify {
             case_code,
             store,
@@ -414,83 +544,123 @@ async fn submit(
     queue: &str,
     store: &str,
 ) -> Result<(), Failure> {
-    use sohoa::queue::{self, BatchMessage, FileRef, Topology};
+    use sohoa::queue::{self, BatchMessage};
     let rejected = |e: &dyn std::fmt::Display| (exit::REJECTED, e.to_string());
     if let Some(c) = &case_code {
         parse_case(c)?;
     }
     // Check the files here, at the station, where they can still be rescanned.
     let originals = sohoa::ingest::open_all(&paths).map_err(|e| rejected(&e))?;
-    let mut names: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
-    names.sort();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err((
-            exit::REJECTED,
-            "two files have the same name; rename one".into(),
-        ));
-    }
     let batch_id = batch_id.unwrap_or_else(|| {
         pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str()))
     });
     pipeline::validate_batch_id(&batch_id).map_err(|e| rejected(&e))?;
     let store = archive::open(store).await.map_err(env_err)?;
-    let mut refs = Vec::new();
-    for o in &originals {
-        let key = queue::inbox_key(&batch_id, &o.name);
-        if store
-            .put_if_absent(&key, o.bytes.to_vec())
-            .await
-            .map_err(env_err)?
-            == archive::Put::Existed
-        {
-            // A rerun: the object must be the same file.
-            let (got, _) = store
-                .sha256(&key)
-                .await
-                .map_err(env_err)?
-                .unwrap_or_default();
-            if got != o.sha256 {
-                return Err((
-                    exit::REJECTED,
-                    format!("{key} already holds a different file; use another --batch-id"),
-                ));
-            }
-        }
-        refs.push(FileRef {
-            key,
-            name: o.name.clone(),
-            sha256: Some(o.sha256.clone()),
-        });
-    }
+    let uploads: Vec<queue::Upload> = originals
+        .iter()
+        .map(|o| queue::Upload {
+            name: &o.name,
+            bytes: &o.bytes,
+            sha256: &o.sha256,
+        })
+        .collect();
+    let submit_err = |e: queue::SubmitError| match e {
+        queue::SubmitError::Store(_) | queue::SubmitError::Queue(_) => env_err(e),
+        _ => rejected(&e),
+    };
+    let files = queue::stage_files(store.as_ref(), &batch_id, &uploads)
+        .await
+        .map_err(submit_err)?;
     let msg = BatchMessage {
         batch_id: batch_id.clone(),
         case_code,
         station,
-        files: refs,
+        files,
     };
-    let body = serde_json::to_vec(&msg).map_err(env_err)?;
     let conn = queue::connect(amqp).await.map_err(env_err)?;
-    let ch = queue::confirm_channel(&conn).await.map_err(env_err)?;
-    // The workers own the queue's settings (delivery limit...): declare it
-    // only if no worker has yet.
-    let ch = if queue::queue_exists(&ch, queue).await {
-        ch
-    } else {
-        let ch = queue::confirm_channel(&conn).await.map_err(env_err)?;
-        let topology = Topology {
-            queue: queue.to_string(),
-            ..Topology::default()
-        };
-        topology.declare(&ch).await.map_err(env_err)?;
-        ch
-    };
-    queue::publish_json(&ch, "", queue, &body, None)
+    queue::queue_batch(store.as_ref(), &conn, queue, &msg, "cli")
         .await
-        .map_err(env_err)?;
+        .map_err(submit_err)?;
     let _ = conn.close(200, "bye".into()).await;
     eprintln!("queued {} files on {queue}", msg.files.len());
     println!("{batch_id}");
     Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn token(action: TokenCommand) -> Result<u8, Failure> {
+    let auth_err = |e: AuthError| match e {
+        AuthError::Store(_) | AuthError::Random(_) => env_err(e),
+        AuthError::NoSuchToken(_) => (exit::NOT_FOUND, e.to_string()),
+        _ => (exit::REJECTED, e.to_string()),
+    };
+    match action {
+        TokenCommand::Add {
+            name,
+            role,
+            unit,
+            store,
+        } => {
+            let store = open_store(&store).await?;
+            let (secret, rec) = auth::add_token(store.as_ref(), &name, role, unit.as_deref())
+                .await
+                .map_err(auth_err)?;
+            eprintln!(
+                "token '{}' ({}{}) made; it is shown only now:",
+                rec.name,
+                rec.role.as_str(),
+                rec.unit.map(|u| format!(", unit {u}")).unwrap_or_default()
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { store, json } => {
+            let store = open_store(&store).await?;
+            let tokens = auth::list_tokens(store.as_ref()).await.map_err(auth_err)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&tokens).map_err(env_err)?
+                );
+            } else {
+                for t in &tokens {
+                    println!(
+                        "{:<20} {:<10} {:<16} created {}{}",
+                        t.token.name,
+                        t.token.role.as_str(),
+                        t.token.unit.as_deref().unwrap_or("(all units)"),
+                        t.token.created_at,
+                        t.revoked_at
+                            .as_deref()
+                            .map(|r| format!("  REVOKED {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { name, store } => {
+            let store = open_store(&store).await?;
+            let n = auth::revoke_token(store.as_ref(), &name)
+                .await
+                .map_err(auth_err)?;
+            eprintln!("revoked {n} token(s) named '{name}'");
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn print_summary(o: &pipeline::Outcome, store: &dyn Store) {

@@ -468,7 +468,7 @@ pub async fn process(
     store: &dyn Store,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Result<Outcome, PipelineError> {
-    let started = now();
+    let started = crate::record::now_rfc3339();
     let started_clock = std::time::Instant::now();
     let originals: Vec<Arc<Original>> = originals.into_iter().map(Arc::new).collect();
     let batch_id = match &info.batch_id {
@@ -508,7 +508,7 @@ pub async fn process(
         store.put_if_absent(&key, bytes).await?;
     }
     let mut record = built.record;
-    record.finished_at = now();
+    record.finished_at = crate::record::now_rfc3339();
     let record_key = archive::record_key(record.case_code.as_str(), &record.batch_id);
     let json =
         serde_json::to_vec_pretty(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -563,12 +563,6 @@ struct Built {
     objects: Vec<(String, Vec<u8>)>,
     pages: usize,
     ocr_seconds: f64,
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Everything after OCR: case code, split, classify, render.

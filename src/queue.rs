@@ -13,7 +13,7 @@
 //! The batch message is plain JSON (`schemas/batch-message.schema.json`)
 //! so that any AMQP client in any language can submit a batch.
 
-use crate::archive::validate_key;
+use crate::archive::{self, Put, Store, StoreError, validate_key};
 use crate::codes::CaseCode;
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions,
@@ -28,6 +28,20 @@ pub const DIGITISED: &str = "batch.digitised";
 pub const FAILED: &str = "batch.failed";
 /// Header carrying the reason on a dead letter.
 pub const REASON_HEADER: &str = "x-sohoa-reason";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("file name '{0}' cannot be stored: use letters, digits, '.', '-' and '_' only")]
+    BadName(String),
+    #[error("two files are named '{0}'; rename one")]
+    DuplicateName(String),
+    #[error("{key} already holds a different file; submit under another batch id")]
+    Conflict { key: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -121,6 +135,187 @@ pub struct FailedEvent {
     pub batch_id: Option<String>,
     pub reason: String,
     pub at: String,
+}
+
+/// A file to submit: its name as scanned, its bytes and their SHA-256.
+pub struct Upload<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
+}
+
+/// Put a batch's files in the store's inbox (`inbox/<batch_id>/<name>`),
+/// write-once: a file already there must be the same bytes (a rerun).
+/// Nothing is queued yet; see [`queue_batch`].
+pub async fn stage_files(
+    store: &dyn Store,
+    batch_id: &str,
+    files: &[Upload<'_>],
+) -> Result<Vec<FileRef>, SubmitError> {
+    let mut names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(SubmitError::DuplicateName(w[0].to_string()));
+    }
+    let mut refs = Vec::with_capacity(files.len());
+    for f in files {
+        let key = inbox_key(batch_id, f.name);
+        if f.name.contains('/') || validate_key(&key).is_err() {
+            return Err(SubmitError::BadName(f.name.to_string()));
+        }
+        if store.put_if_absent(&key, f.bytes.to_vec()).await? == Put::Existed {
+            let (got, _) = store.sha256(&key).await?.unwrap_or_default();
+            if got != f.sha256 {
+                return Err(SubmitError::Conflict { key });
+            }
+        }
+        refs.push(FileRef {
+            key,
+            name: f.name.to_string(),
+            sha256: Some(f.sha256.to_string()),
+        });
+    }
+    Ok(refs)
+}
+
+/// What `submissions/<batch_id>/<time>.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Submission {
+    pub at: String,
+    /// Who queued it: an API token's name, or `cli`.
+    pub by: String,
+    pub message: BatchMessage,
+}
+
+/// What `failures/<batch_id>/<time>.json` holds: a worker refused the batch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Failure {
+    pub batch_id: String,
+    pub reason: String,
+    pub at: String,
+}
+
+/// Record the submission in the store, then publish the batch message on
+/// `queue` (declaring it if no worker has yet) and wait for the confirm.
+pub async fn queue_batch(
+    store: &dyn Store,
+    conn: &Connection,
+    queue: &str,
+    msg: &BatchMessage,
+    by: &str,
+) -> Result<(), SubmitError> {
+    let now = time::OffsetDateTime::now_utc();
+    let submission = Submission {
+        at: crate::record::now_rfc3339(),
+        by: by.to_string(),
+        message: msg.clone(),
+    };
+    let body = serde_json::to_vec_pretty(&submission).unwrap_or_default();
+    store
+        .put_if_absent(
+            &archive::submission_key(&msg.batch_id, &crate::record::key_time(now)),
+            body,
+        )
+        .await?;
+    let ch = confirm_channel(conn).await?;
+    // The workers own the queue's settings (delivery limit...): declare it
+    // only if no worker has yet.
+    let ch = if queue_exists(&ch, queue).await {
+        ch
+    } else {
+        let ch = confirm_channel(conn).await?;
+        let topology = Topology {
+            queue: queue.to_string(),
+            ..Topology::default()
+        };
+        topology.declare(&ch).await?;
+        ch
+    };
+    let body = serde_json::to_vec(msg).unwrap_or_default();
+    publish_json(&ch, "", queue, &body, None).await?;
+    let _ = ch.close(200, "done".into()).await;
+    Ok(())
+}
+
+/// Where a batch is: queued, digitised, or failed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum BatchStatus {
+    Queued {
+        batch_id: String,
+        submitted_at: String,
+        submitted_by: String,
+    },
+    Digitised {
+        batch_id: String,
+        case_code: String,
+        record_key: String,
+        documents: usize,
+        finished_at: String,
+    },
+    Failed {
+        batch_id: String,
+        reason: String,
+        failed_at: String,
+    },
+}
+
+impl BatchStatus {
+    pub fn case_code(&self) -> Option<&str> {
+        match self {
+            BatchStatus::Digitised { case_code, .. } => Some(case_code),
+            _ => None,
+        }
+    }
+}
+
+/// The batch's status from the store alone (any API instance can answer):
+/// a record means digitised; otherwise the newer of the last submission
+/// and the last failure decides. `None`: never submitted.
+pub async fn batch_status(
+    store: &dyn Store,
+    batch_id: &str,
+) -> Result<Option<BatchStatus>, crate::pipeline::PipelineError> {
+    if let Some(done) = crate::pipeline::find_existing(store, batch_id).await? {
+        return Ok(Some(BatchStatus::Digitised {
+            batch_id: batch_id.to_string(),
+            case_code: done.record.case_code.to_string(),
+            record_key: done.record_key,
+            documents: done.record.documents.len(),
+            finished_at: done.record.finished_at,
+        }));
+    }
+    let last = |keys: Vec<String>| keys.into_iter().next_back();
+    let failure = last(store.list(&format!("failures/{batch_id}/")).await?);
+    let submission = last(store.list(&format!("submissions/{batch_id}/")).await?);
+    let time_of = |k: &Option<String>| {
+        k.as_deref()
+            .and_then(|k| k.rsplit('/').next())
+            .map(str::to_string)
+    };
+    if failure.is_some() && time_of(&failure) > time_of(&submission) {
+        let key = failure.unwrap_or_default();
+        if let Some(bytes) = store.get(&key).await?
+            && let Ok(f) = serde_json::from_slice::<Failure>(&bytes)
+        {
+            return Ok(Some(BatchStatus::Failed {
+                batch_id: batch_id.to_string(),
+                reason: f.reason,
+                failed_at: f.at,
+            }));
+        }
+    }
+    if let Some(key) = submission
+        && let Some(bytes) = store.get(&key).await?
+        && let Ok(s) = serde_json::from_slice::<Submission>(&bytes)
+    {
+        return Ok(Some(BatchStatus::Queued {
+            batch_id: batch_id.to_string(),
+            submitted_at: s.at,
+            submitted_by: s.by,
+        }));
+    }
+    Ok(None)
 }
 
 /// Connect to the broker (`amqp://user:pass@host:port/vhost`).

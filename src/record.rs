@@ -9,6 +9,29 @@ use std::collections::BTreeMap;
 
 pub const RECORD_SCHEMA: &str = "https://sohoa.vn/schemas/batch-record/1";
 
+/// The current UTC time in RFC 3339, as every record and event carries it.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A UTC time as a storage-key segment that sorts in time order,
+/// e.g. `20261128T071502.123456Z`.
+pub fn key_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BatchRecord {
     #[serde(rename = "$schema")]
@@ -110,5 +133,88 @@ impl BatchRecord {
             v.push((d.text.key.clone(), d.text.sha256.clone()));
         }
         v
+    }
+}
+
+/// A case as officers see it: its batches and all their documents.
+/// (`sohoa case --json` and `GET /v1/cases/{case_code}`.)
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseView {
+    pub case_code: String,
+    pub batches: Vec<BatchSummary>,
+    pub documents: Vec<DocumentSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BatchSummary {
+    pub batch_id: String,
+    pub record_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    pub finished_at: String,
+    pub skipped_pages: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DocumentSummary {
+    pub id: String,
+    pub batch_id: String,
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub confidence: f32,
+    pub needs_review: bool,
+    pub reason: String,
+    pub fields: BTreeMap<String, String>,
+    pub pages: usize,
+    pub pdf: ObjectRef,
+    pub text: ObjectRef,
+}
+
+impl DocumentSummary {
+    pub fn new(batch_id: &str, d: &DocumentRecord) -> DocumentSummary {
+        DocumentSummary {
+            id: d.id.clone(),
+            batch_id: batch_id.to_string(),
+            doc_type: d.doc_type.clone(),
+            title: d.title.clone(),
+            confidence: d.confidence,
+            needs_review: d.needs_review,
+            reason: d.reason.clone(),
+            fields: d.fields.clone(),
+            pages: d.pages.len(),
+            pdf: d.pdf.clone(),
+            text: d.text.clone(),
+        }
+    }
+}
+
+impl CaseView {
+    /// From the case's records as `(key, record)`, in key order.
+    pub fn new(case_code: &str, records: &[(String, BatchRecord)]) -> CaseView {
+        CaseView {
+            case_code: case_code.to_string(),
+            batches: records
+                .iter()
+                .map(|(key, r)| BatchSummary {
+                    batch_id: r.batch_id.clone(),
+                    record_key: key.clone(),
+                    station: r.station.clone(),
+                    finished_at: r.finished_at.clone(),
+                    skipped_pages: r.skipped_pages.len(),
+                    warnings: r.warnings.clone(),
+                })
+                .collect(),
+            documents: records
+                .iter()
+                .flat_map(|(_, r)| {
+                    r.documents
+                        .iter()
+                        .map(|d| DocumentSummary::new(&r.batch_id, d))
+                })
+                .collect(),
+        }
     }
 }

@@ -4,10 +4,9 @@
 //! `link` fails when the target exists, which makes "create if absent"
 //! atomic even with several processes writing to one directory.
 
-use super::{Put, Store, StoreError, validate_key};
+use super::{ObjectReader, Put, Store, StoreError, validate_key};
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -135,30 +134,35 @@ impl Store for LocalStore {
         .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
-    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+    async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError> {
+        use tokio::io::AsyncReadExt;
         let path = self.path(key)?;
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(key)(e)),
+        };
+        let size = file.metadata().await.map_err(io(key))?.len();
         let key = key.to_string();
-        tokio::task::spawn_blocking(move || {
-            let mut f = match std::fs::File::open(&path) {
-                Ok(f) => f,
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(io(&key)(e)),
-            };
-            let mut h = Sha256::new();
-            let mut buf = vec![0u8; 1 << 16];
-            let mut n = 0u64;
-            loop {
-                let r = f.read(&mut buf).map_err(io(&key))?;
-                if r == 0 {
-                    break;
+        let chunks = futures_lite::stream::unfold(Some(file), move |file| {
+            let key = key.clone();
+            async move {
+                let mut file = file?;
+                let mut buf = vec![0u8; 1 << 16];
+                match file.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some((Ok(bytes::Bytes::from(buf)), Some(file)))
+                    }
+                    Err(e) => Some((Err(io(&key)(e)), None)),
                 }
-                h.update(&buf[..r]);
-                n += r as u64;
             }
-            Ok(Some((hex::encode(h.finalize()), n)))
-        })
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?
+        });
+        Ok(Some(ObjectReader {
+            size,
+            chunks: Box::pin(chunks),
+        }))
     }
 
     fn describe(&self) -> String {

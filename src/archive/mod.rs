@@ -10,6 +10,14 @@
 //! | `text/<sha256>.txt` | a document's OCR text |
 //! | `cases/<case_code>/<batch_id>.json` | the batch record, written last |
 //! | `batches/<batch_id>.json` | index: which record a batch produced |
+//! | `inbox/<batch_id>/<name>` | a station file waiting for a worker |
+//! | `submissions/<batch_id>/<time>.json` | each time a batch was queued, by whom |
+//! | `failures/<batch_id>/<time>.json` | each time a worker refused a batch, and why |
+//! | `audits/<audit_id>.json` | a fixity audit's report (the archivist's evidence) |
+//! | `audits/started/<audit_id>.json` | who started an audit, and when |
+//! | `access-log/<date>/<time>-<n>.json` | one API access: who, what, when, from where |
+//! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) |
+//! | `auth/revoked/<sha256>.json` | the token's revocation |
 //!
 //! Invariants: an object is never overwritten (content keys make a second
 //! write of the same bytes a no-op; records are checked before writing);
@@ -24,6 +32,19 @@ pub use local::LocalStore;
 pub use s3::S3Store;
 
 use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::pin::Pin;
+
+/// An object's bytes as they arrive from the backend.
+pub type Chunks =
+    Pin<Box<dyn futures_lite::Stream<Item = Result<bytes::Bytes, StoreError>> + Send>>;
+
+/// An object opened for reading: its size first, then its bytes in chunks,
+/// so that a large object never has to fit in memory.
+pub struct ObjectReader {
+    pub size: u64,
+    pub chunks: Chunks,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -57,9 +78,24 @@ pub trait Store: Send + Sync {
     async fn exists(&self, key: &str) -> Result<bool, StoreError>;
     /// Keys under `prefix`, sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// Open the object for streaming; `None` if absent.
+    async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError>;
     /// SHA-256 (hex) and size of the object, computed while streaming it;
     /// `None` if absent.
-    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError>;
+    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+        use futures_lite::StreamExt;
+        let Some(mut r) = self.open_stream(key).await? else {
+            return Ok(None);
+        };
+        let mut h = Sha256::new();
+        let mut n = 0u64;
+        while let Some(chunk) = r.chunks.next().await {
+            let chunk = chunk?;
+            h.update(&chunk);
+            n += chunk.len() as u64;
+        }
+        Ok(Some((hex::encode(h.finalize()), n)))
+    }
     /// For messages: where this store is.
     fn describe(&self) -> String;
 }
@@ -98,6 +134,13 @@ pub fn record_key(case_code: &str, batch_id: &str) -> String {
 }
 pub fn batch_index_key(batch_id: &str) -> String {
     format!("batches/{batch_id}.json")
+}
+
+pub fn submission_key(batch_id: &str, time: &str) -> String {
+    format!("submissions/{batch_id}/{time}.json")
+}
+pub fn failure_key(batch_id: &str, time: &str) -> String {
+    format!("failures/{batch_id}/{time}.json")
 }
 
 /// Open a store from its command-line form: a directory path (the local

@@ -19,7 +19,7 @@
 //! content addresses (the same key always means the same bytes), except
 //! records, which the pipeline checks before writing.
 
-use super::{Put, Store, StoreError};
+use super::{ObjectReader, Put, Store, StoreError};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
@@ -355,24 +355,27 @@ impl Store for S3Store {
         Ok(keys)
     }
 
-    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+    async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError> {
         let full = self.full(key)?;
         let Some(out) = self.get_object(&full).await? else {
             return Ok(None);
         };
-        // Stream: never hold the whole object.
-        let mut body = out.body;
-        let mut h = Sha256::new();
-        let mut n = 0u64;
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .map_err(|e| backend(&format!("read {full}"), e))?
-        {
-            h.update(&chunk);
-            n += chunk.len() as u64;
-        }
-        Ok(Some((hex::encode(h.finalize()), n)))
+        let size = out.content_length().unwrap_or(0).max(0) as u64;
+        let chunks = futures_lite::stream::unfold(Some(out.body), move |body| {
+            let full = full.clone();
+            async move {
+                let mut body = body?;
+                match body.try_next().await {
+                    Ok(Some(b)) => Some((Ok(b), Some(body))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(backend(&format!("read {full}"), e)), None)),
+                }
+            }
+        });
+        Ok(Some(ObjectReader {
+            size,
+            chunks: Box::pin(chunks),
+        }))
     }
 
     fn describe(&self) -> String {

@@ -78,6 +78,16 @@ pub async fn records(
 
 /// Check every object named by the records of one case or of the whole store.
 pub async fn verify(store: &dyn Store, case: Option<&str>) -> Result<VerifyReport, StoreError> {
+    Ok(check(store, case, &|_, _| {}).await?.0)
+}
+
+/// Like [`verify`], but also return the check of every object, ok or not,
+/// and call `progress(done, total)` after each object.
+pub async fn check(
+    store: &dyn Store,
+    case: Option<&str>,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<(VerifyReport, Vec<ObjectCheck>), StoreError> {
     let (recs, unreadable_records) = records(store, case).await?;
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
     for (_, r) in &recs {
@@ -85,37 +95,43 @@ pub async fn verify(store: &dyn Store, case: Option<&str>) -> Result<VerifyRepor
             expected.insert(k, h);
         }
     }
+    let total = expected.len();
     let mut report = VerifyReport {
         schema: REPORT_SCHEMA.into(),
         store: store.describe(),
         case_code: case.map(str::to_string),
         records: recs.len(),
-        objects: expected.len(),
+        objects: total,
         ok: 0,
         mismatched: 0,
         missing: 0,
         unreadable_records,
         bad: Vec::new(),
     };
-    for (key, want) in expected {
-        let status = match store.sha256(&key).await? {
+    let mut all = Vec::with_capacity(total);
+    progress(0, total);
+    for (i, (key, want)) in expected.into_iter().enumerate() {
+        let (status, actual) = match store.sha256(&key).await? {
             None => (Status::Missing, None),
             Some((got, _)) if got == want => (Status::Ok, Some(got)),
             Some((got, _)) => (Status::Mismatched, Some(got)),
         };
-        match status.0 {
+        match status {
             Status::Ok => report.ok += 1,
             Status::Mismatched => report.mismatched += 1,
             Status::Missing => report.missing += 1,
         }
-        if status.0 != Status::Ok {
-            report.bad.push(ObjectCheck {
-                key,
-                status: status.0,
-                expected_sha256: want,
-                actual_sha256: status.1,
-            });
+        let checked = ObjectCheck {
+            key,
+            status,
+            expected_sha256: want,
+            actual_sha256: actual,
+        };
+        if status != Status::Ok {
+            report.bad.push(checked.clone());
         }
+        all.push(checked);
+        progress(i + 1, total);
     }
-    Ok(report)
+    Ok((report, all))
 }

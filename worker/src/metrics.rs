@@ -31,73 +31,55 @@ pub fn add_secs(counter: &AtomicU64, secs: f64) {
 impl Metrics {
     pub fn render(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let mut s = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-            s.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
-            ));
-        };
-        metric(
+        let secs = |a: &AtomicU64| format!("{:.3}", g(a) as f64 / 1000.0);
+        let mut out = sohoa::metrics::Exposition::default();
+        out.counter(
             "sohoa_batches_digitised_total",
-            "counter",
             "Batches digitised and recorded.",
-            g(&self.digitised).to_string(),
+            g(&self.digitised),
         );
-        metric(
+        out.counter(
             "sohoa_batches_failed_total",
-            "counter",
             "Batches refused (batch.failed, dead-lettered).",
-            g(&self.failed).to_string(),
+            g(&self.failed),
         );
-        metric(
+        out.counter(
             "sohoa_batches_already_done_total",
-            "counter",
             "Redelivered batches whose record already existed.",
-            g(&self.already_done).to_string(),
+            g(&self.already_done),
         );
-        metric(
-            "sohoa_pages_total",
-            "counter",
-            "Pages read.",
-            g(&self.pages).to_string(),
-        );
-        metric(
+        out.counter("sohoa_pages_total", "Pages read.", g(&self.pages));
+        out.counter(
             "sohoa_ocr_seconds_total",
-            "counter",
             "Seconds spent in Tesseract.",
-            format!("{:.3}", g(&self.ocr_ms) as f64 / 1000.0),
+            secs(&self.ocr_ms),
         );
-        metric(
+        out.counter(
             "sohoa_batch_processing_seconds_total",
-            "counter",
             "Wall seconds spent processing batches.",
-            format!("{:.3}", g(&self.processing_ms) as f64 / 1000.0),
+            secs(&self.processing_ms),
         );
-        metric(
+        out.counter(
             "sohoa_transient_retries_total",
-            "counter",
             "Retries after transient faults.",
-            g(&self.retries).to_string(),
+            g(&self.retries),
         );
-        metric(
+        out.gauge(
             "sohoa_batches_in_flight",
-            "gauge",
             "Batches being processed now.",
-            g(&self.in_flight).to_string(),
+            g(&self.in_flight),
         );
-        metric(
+        out.gauge(
             "sohoa_queue_lag_seconds",
-            "gauge",
             "Time the last batch waited in the queue.",
-            g(&self.queue_lag_s).to_string(),
+            g(&self.queue_lag_s),
         );
-        metric(
+        out.gauge(
             "sohoa_broker_connected",
-            "gauge",
             "1 when connected to RabbitMQ.",
-            (self.connected.load(Ordering::Relaxed) as u8).to_string(),
+            self.connected.load(Ordering::Relaxed) as u8,
         );
-        s
+        out.finish()
     }
 }
 

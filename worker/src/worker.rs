@@ -252,12 +252,6 @@ async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueE
     Ok((conn, consume, publish))
 }
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 /// Process one delivery to its end: acked after its outcome is published,
 /// or handed back on shutdown.
 async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
@@ -288,7 +282,7 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
                     .iter()
                     .map(|d| d.doc_type.clone())
                     .collect(),
-                at: now(),
+                at: sohoa::record::now_rfc3339(),
             };
             let body = serde_json::to_vec(&event).unwrap_or_default();
             match queue::publish_json(
@@ -369,13 +363,33 @@ async fn fail(
     d: &Delivery,
     batch_id: Option<String>,
     reason: &str,
-) -> Result<(), queue::QueueError> {
+) -> Result<(), FailError> {
     let event = FailedEvent {
         event: queue::FAILED.into(),
         batch_id: batch_id.clone(),
         reason: reason.to_string(),
-        at: now(),
+        at: sohoa::record::now_rfc3339(),
     };
+    // Keep the reason where a station can look it up (GET /v1/batches/{id}).
+    if let Some(b) = batch_id
+        .as_deref()
+        .filter(|b| pipeline::validate_batch_id(b).is_ok())
+    {
+        let failure = queue::Failure {
+            batch_id: b.to_string(),
+            reason: reason.to_string(),
+            at: event.at.clone(),
+        };
+        let key =
+            archive::failure_key(b, &sohoa::record::key_time(time::OffsetDateTime::now_utc()));
+        ctx.store
+            .put_if_absent(
+                &key,
+                serde_json::to_vec_pretty(&failure).unwrap_or_default(),
+            )
+            .await
+            .map_err(|e| FailError::Store(e.to_string()))?;
+    }
     let body = serde_json::to_vec(&event).unwrap_or_default();
     queue::publish_json(
         ch,
@@ -400,7 +414,15 @@ async fn fail(
             AMQPValue::LongString(LongString::from(b.as_str())),
         );
     }
-    queue::publish_json(ch, "", &ctx.topology.dead_queue(), &d.data, Some(headers)).await
+    Ok(queue::publish_json(ch, "", &ctx.topology.dead_queue(), &d.data, Some(headers)).await?)
+}
+
+#[derive(Debug, thiserror::Error)]
+enum FailError {
+    #[error("store: {0}")]
+    Store(String),
+    #[error(transparent)]
+    Queue(#[from] queue::QueueError),
 }
 
 /// Decide the delivery's outcome, retrying transient faults with backoff.

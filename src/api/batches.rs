@@ -1,0 +1,265 @@
+//! Stations' routes: upload a batch (stored in the inbox and queued exactly
+//! as `sohoa submit` does), and ask where it is.
+
+use super::auth::Permission;
+use super::cases::path;
+use super::{ApiError, AppState, Caller, Target};
+use crate::ingest::{self, Original};
+use crate::queue::{self, BatchMessage, BatchStatus, SubmitError, Upload};
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Text fields longer than this are refused.
+const MAX_FIELD: usize = 200;
+
+/// What the multipart body held.
+#[derive(Default)]
+struct Form {
+    files: Vec<(String, Vec<u8>)>,
+    case_code: Option<String>,
+    station: Option<String>,
+    batch_id: Option<String>,
+}
+
+async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the upload exceeds the limit of {limit} bytes; nothing was stored"),
+        )
+    };
+    let multipart_err = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+        }
+    };
+    let mut form = Form::default();
+    while let Some(field) = mp.next_field().await.map_err(multipart_err)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            if name != "file" && name != "files" {
+                return Err(ApiError::bad_request(format!(
+                    "file part '{name}': files go in parts named 'file'"
+                )));
+            }
+            if form.files.len() >= state.config.max_files {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_many_files",
+                    format!(
+                        "more than {} files in one batch; nothing was stored",
+                        state.config.max_files
+                    ),
+                ));
+            }
+            let bytes = field.bytes().await.map_err(multipart_err)?;
+            form.files.push((file_name, bytes.to_vec()));
+            continue;
+        }
+        let value = field.text().await.map_err(multipart_err)?;
+        if value.len() > MAX_FIELD {
+            return Err(ApiError::bad_request(format!(
+                "field '{name}' is longer than {MAX_FIELD} bytes"
+            )));
+        }
+        let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        match name.as_str() {
+            "case_code" => form.case_code = value,
+            "station" => form.station = value,
+            "batch_id" => form.batch_id = value,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown field '{}'; expected file, case_code, station or batch_id",
+                    other.chars().take(40).collect::<String>()
+                )));
+            }
+        }
+    }
+    Ok(form)
+}
+
+/// `POST /v1/batches`.
+pub async fn upload(
+    caller: Caller,
+    State(state): State<Arc<AppState>>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    if !caller.token.role.allows(Permission::Upload) {
+        caller
+            .authorize(
+                &state,
+                Permission::Upload,
+                "batch.upload",
+                Target::default(),
+                false,
+            )
+            .await?;
+    }
+    let mp = mp.map_err(|e| {
+        ApiError::bad_request(format!(
+            "send the files as multipart/form-data: {}",
+            e.body_text()
+        ))
+    })?;
+    // Read the whole upload before storing anything: an upload cut short
+    // or over the limit leaves nothing behind.
+    let form = read_form(mp, &state).await?;
+    if form.files.is_empty() {
+        return Err(ApiError::bad_request(
+            "the upload holds no files (parts named 'file' with a file name)",
+        ));
+    }
+    if let Some(c) = &form.case_code {
+        super::cases::parse_case(c)?;
+    }
+    let target = Target {
+        case_code: form.case_code.as_deref(),
+        target: form.batch_id.as_deref(),
+    };
+    caller
+        .authorize(&state, Permission::Upload, "batch.upload", target, false)
+        .await?;
+    // Check every file now, while the station can still rescan it.
+    let originals: Vec<Original> = tokio::task::spawn_blocking(move || {
+        form.files
+            .into_iter()
+            .map(|(name, bytes)| {
+                let plain = name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                ingest::open_bytes(plain.clone(), plain.into(), bytes)
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiError::internal("checking the files", e))?
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let batch_id = form.batch_id.unwrap_or_else(|| {
+        crate::pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str()))
+    });
+    crate::pipeline::validate_batch_id(&batch_id)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let uploads: Vec<Upload> = originals
+        .iter()
+        .map(|o| Upload {
+            name: &o.name,
+            bytes: &o.bytes,
+            sha256: &o.sha256,
+        })
+        .collect();
+    let files = queue::stage_files(state.store.as_ref(), &batch_id, &uploads)
+        .await
+        .map_err(submit_error)?;
+    let msg = BatchMessage {
+        batch_id: batch_id.clone(),
+        case_code: form.case_code,
+        station: form.station.or_else(|| Some(caller.token.name.clone())),
+        files,
+    };
+    {
+        let mut conn = state.amqp().await?;
+        let queued = match conn.as_ref() {
+            Some(c) => {
+                queue::queue_batch(
+                    state.store.as_ref(),
+                    c,
+                    &state.config.queue,
+                    &msg,
+                    &caller.token.name,
+                )
+                .await
+            }
+            None => Err(SubmitError::Queue(queue::QueueError::Nacked(
+                "no connection".into(),
+            ))),
+        };
+        if let Err(e) = queued {
+            if matches!(e, SubmitError::Queue(_)) {
+                // Reconnect on the next upload.
+                *conn = None;
+            }
+            return Err(submit_error(e));
+        }
+    }
+    let bytes: u64 = originals.iter().map(|o| o.bytes.len() as u64).sum();
+    state.metrics.uploads.fetch_add(1, Ordering::Relaxed);
+    state
+        .metrics
+        .upload_bytes
+        .fetch_add(bytes, Ordering::Relaxed);
+    let status_url = format!("/v1/batches/{batch_id}");
+    let body = serde_json::json!({
+        "batch_id": batch_id,
+        "status": "queued",
+        "status_url": status_url,
+        "files": originals.iter().map(|o| serde_json::json!({
+            "name": o.name, "sha256": o.sha256, "bytes": o.bytes.len(), "pages": o.pages.len(),
+        })).collect::<Vec<_>>(),
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, status_url)],
+        Json(body),
+    )
+        .into_response())
+}
+
+fn submit_error(e: SubmitError) -> ApiError {
+    match e {
+        SubmitError::BadName(_) | SubmitError::DuplicateName(_) => {
+            ApiError::unprocessable(e.to_string())
+        }
+        SubmitError::Conflict { .. } => ApiError::conflict(e.to_string()),
+        SubmitError::Store(e) => e.into(),
+        SubmitError::Queue(e) => {
+            tracing::error!("queueing a batch: {e}");
+            ApiError::unavailable(
+                "the files are stored but the batch could not be queued; send the same upload again",
+            )
+        }
+    }
+}
+
+/// `GET /v1/batches/{batch_id}`.
+pub async fn status(
+    caller: Caller,
+    State(state): State<Arc<AppState>>,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<Json<BatchStatus>, ApiError> {
+    let id = path(p)?;
+    crate::pipeline::validate_batch_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if !caller.token.role.allows(Permission::BatchStatus) {
+        caller
+            .authorize(
+                &state,
+                Permission::BatchStatus,
+                "batch.read",
+                Target::default(),
+                false,
+            )
+            .await?;
+    }
+    let status = queue::batch_status(state.store.as_ref(), &id).await?;
+    let target = Target {
+        case_code: status.as_ref().and_then(|s| s.case_code()),
+        target: Some(&id),
+    };
+    caller
+        .authorize(&state, Permission::BatchStatus, "batch.read", target, false)
+        .await?;
+    status.map(Json).ok_or_else(|| {
+        ApiError::not_found(format!("no batch '{id}' was ever submitted to this store"))
+    })
+}

@@ -1,0 +1,473 @@
+//! api: the HTTP API (`sohoa serve`) for stations, officers and archivists.
+//!
+//! Every route but `/healthz`, `/metrics` and `/v1/openapi.json` needs a
+//! bearer token ([`auth`]). A route first resolves the caller (401 if the
+//! token is missing, unknown or revoked), then [`Caller::authorize`]s the
+//! action: the role and unit must cover it (403 otherwise), and the access,
+//! allowed or refused, is appended to the [`access_log`] before any data is
+//! returned. No trace, no data: if the entry cannot be written, the request
+//! fails with 503.
+//!
+//! The server keeps no state of its own beyond running audits' progress:
+//! tokens, batch status, records, audit reports and the access log are all
+//! in the store, so several instances can serve one store.
+//!
+//! The OpenAPI 3.1 document is `schemas/openapi.json`.
+
+pub mod access_log;
+pub mod audits;
+pub mod auth;
+mod batches;
+mod cases;
+mod error;
+mod tokens;
+
+pub use error::ApiError;
+
+use crate::archive::Store;
+use auth::{Permission, TokenRecord};
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The OpenAPI document served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
+
+/// Request headers larger than this in total are refused with 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// JSON request bodies larger than this are refused with 413.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest upload (all files of one batch, with multipart framing).
+    pub max_upload_bytes: usize,
+    /// Most files in one upload.
+    pub max_files: usize,
+    /// RabbitMQ URL; without it uploads are refused with 503.
+    pub amqp: Option<String>,
+    pub queue: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_upload_bytes: 256 << 20,
+            max_files: 500,
+            amqp: None,
+            queue: crate::queue::BATCH_QUEUE.into(),
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    amqp: tokio::sync::Mutex<Option<lapin::Connection>>,
+    audits: audits::Running,
+    metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Arc<AppState> {
+        Arc::new(AppState {
+            store,
+            config,
+            amqp: tokio::sync::Mutex::new(None),
+            audits: audits::Running::default(),
+            metrics: Metrics::default(),
+        })
+    }
+
+    /// The broker connection, opened on first use and reopened after a failure.
+    async fn amqp(
+        &self,
+    ) -> Result<tokio::sync::MutexGuard<'_, Option<lapin::Connection>>, ApiError> {
+        let Some(url) = &self.config.amqp else {
+            return Err(ApiError::unavailable(
+                "this server was started without --amqp, so it cannot queue batches",
+            ));
+        };
+        let mut conn = self.amqp.lock().await;
+        if conn.as_ref().is_none_or(|c| !c.status().connected()) {
+            *conn = Some(crate::queue::connect(url).await.map_err(|e| {
+                ApiError::unavailable(format!(
+                    "the queue is unreachable: {}",
+                    redact(&e.to_string())
+                ))
+            })?);
+        }
+        Ok(conn)
+    }
+}
+
+/// Drop credentials from anything that might hold a URL.
+fn redact(s: &str) -> String {
+    let re = regex::Regex::new(r"://[^@/\s]+@").expect("static regex");
+    re.replace_all(s, "://***@").into_owned()
+}
+
+/// `n` random bytes as hex (ids, references).
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    if getrandom::fill(&mut b).is_err() {
+        // Uniqueness, not secrecy, is what ids need: fall back to the clock.
+        let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = (t >> ((i % 8) * 8)) as u8;
+        }
+    }
+    hex::encode(b)
+}
+
+#[derive(Default)]
+struct Metrics {
+    requests: AtomicU64,
+    status_2xx: AtomicU64,
+    status_4xx: AtomicU64,
+    status_5xx: AtomicU64,
+    refused: AtomicU64,
+    downloads: AtomicU64,
+    download_bytes: AtomicU64,
+    integrity_failures: AtomicU64,
+    uploads: AtomicU64,
+    upload_bytes: AtomicU64,
+    audits_started: AtomicU64,
+}
+
+impl Metrics {
+    fn render(&self, running_audits: usize) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
+        let mut out = crate::metrics::Exposition::default();
+        out.counter(
+            "sohoa_api_requests_total",
+            "HTTP requests served.",
+            g(&self.requests),
+        );
+        out.counter(
+            "sohoa_api_responses_2xx_total",
+            "Responses with a 2xx status.",
+            g(&self.status_2xx),
+        );
+        out.counter(
+            "sohoa_api_responses_4xx_total",
+            "Responses with a 4xx status.",
+            g(&self.status_4xx),
+        );
+        out.counter(
+            "sohoa_api_responses_5xx_total",
+            "Responses with a 5xx status.",
+            g(&self.status_5xx),
+        );
+        out.counter(
+            "sohoa_api_refused_total",
+            "Requests refused for role or unit (403).",
+            g(&self.refused),
+        );
+        out.counter(
+            "sohoa_api_downloads_total",
+            "Documents streamed.",
+            g(&self.downloads),
+        );
+        out.counter(
+            "sohoa_api_download_bytes_total",
+            "Bytes of documents streamed.",
+            g(&self.download_bytes),
+        );
+        out.counter(
+            "sohoa_api_integrity_failures_total",
+            "Downloads aborted because the stored object did not match its recorded SHA-256.",
+            g(&self.integrity_failures),
+        );
+        out.counter(
+            "sohoa_api_uploads_total",
+            "Batches uploaded and queued.",
+            g(&self.uploads),
+        );
+        out.counter(
+            "sohoa_api_upload_bytes_total",
+            "Bytes of files uploaded.",
+            g(&self.upload_bytes),
+        );
+        out.counter(
+            "sohoa_api_audits_started_total",
+            "Fixity audits started.",
+            g(&self.audits_started),
+        );
+        out.gauge(
+            "sohoa_api_audits_running",
+            "Fixity audits running on this instance.",
+            running_audits.to_string(),
+        );
+        out.finish()
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone)]
+pub struct Caller {
+    pub token: TokenRecord,
+    from: String,
+    forwarded_for: Option<String>,
+    method: String,
+    path: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Caller, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("send the token as 'Authorization: Bearer <token>'")
+        })?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+            })?;
+        let token = auth::lookup(state.store.as_ref(), secret)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+        let from = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let forwarded_for = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(200).collect());
+        Ok(Caller {
+            token,
+            from,
+            forwarded_for,
+            method: parts.method.to_string(),
+            path: parts.uri.path().chars().take(500).collect(),
+        })
+    }
+}
+
+/// What an access touches, for the access log.
+#[derive(Default)]
+pub struct Target<'a> {
+    pub case_code: Option<&'a str>,
+    pub target: Option<&'a str>,
+}
+
+impl Caller {
+    fn entry(
+        &self,
+        action: &str,
+        outcome: &str,
+        t: &Target,
+        detail: Option<String>,
+    ) -> access_log::Entry {
+        access_log::Entry {
+            at: crate::record::now_rfc3339(),
+            who: self.token.name.clone(),
+            role: self.token.role.as_str().into(),
+            unit: self.token.unit.clone(),
+            action: action.into(),
+            outcome: outcome.into(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            case_code: t.case_code.map(str::to_string),
+            target: t.target.map(str::to_string),
+            from: self.from.clone(),
+            forwarded_for: self.forwarded_for.clone(),
+            detail,
+        }
+    }
+
+    /// Check that the caller's role allows `permission` and its unit covers
+    /// the case (a unit-scoped token may not act on no case at all when
+    /// `needs_case` is set), and log the access either way.
+    pub async fn authorize(
+        &self,
+        state: &AppState,
+        permission: Permission,
+        action: &str,
+        target: Target<'_>,
+        needs_case: bool,
+    ) -> Result<(), ApiError> {
+        let refusal = if !self.token.role.allows(permission) {
+            Some(format!(
+                "the {} role may not do this",
+                self.token.role.as_str()
+            ))
+        } else if let Some(unit) = &self.token.unit {
+            match target.case_code {
+                Some(c) if !self.token.covers(c) => {
+                    Some(format!("this token covers only cases of unit {unit}"))
+                }
+                None if needs_case => Some(format!(
+                    "this token covers only cases of unit {unit}; name a case"
+                )),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let outcome = if refusal.is_some() {
+            "refused"
+        } else {
+            "allowed"
+        };
+        self.log(state, action, outcome, &target, refusal.clone())
+            .await?;
+        match refusal {
+            Some(why) => {
+                state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                Err(ApiError::forbidden(why))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Append an access-log entry; an entry that cannot be written stops the request.
+    pub async fn log(
+        &self,
+        state: &AppState,
+        action: &str,
+        outcome: &str,
+        target: &Target<'_>,
+        detail: Option<String>,
+    ) -> Result<(), ApiError> {
+        let entry = self.entry(action, outcome, target, detail);
+        access_log::append(state.store.as_ref(), &entry)
+            .await
+            .map_err(|e| {
+                tracing::error!("cannot write the access log: {e}");
+                ApiError::unavailable(
+                    "the access log cannot be written, so no data is served; try again later",
+                )
+            })?;
+        Ok(())
+    }
+}
+
+/// The routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    let upload_limit = state.config.max_upload_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route(
+            "/v1/batches",
+            post(batches::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/v1/batches/{batch_id}", get(batches::status))
+        .route("/v1/cases/{case_code}", get(cases::case))
+        .route(
+            "/v1/cases/{case_code}/documents/{document_id}",
+            get(cases::document),
+        )
+        .route(
+            "/v1/cases/{case_code}/documents/{document_id}/pdf",
+            get(cases::pdf),
+        )
+        .route(
+            "/v1/cases/{case_code}/documents/{document_id}/text",
+            get(cases::text),
+        )
+        .route("/v1/audits", post(audits::start))
+        .route("/v1/audits/{audit_id}", get(audits::get))
+        .route("/v1/tokens", get(tokens::list).post(tokens::add))
+        .route("/v1/tokens/{name}", axum::routing::delete(tokens::revoke))
+        .fallback(|| async { ApiError::not_found("no such route; see /v1/openapi.json") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// Bound the headers and count the responses.
+async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + req.uri().to_string().len();
+    let resp = if header_bytes > MAX_HEADER_BYTES {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("request line and headers exceed {MAX_HEADER_BYTES} bytes"),
+        )
+        .into_response()
+    } else {
+        next.run(req).await
+    };
+    let class = match resp.status().as_u16() {
+        200..=299 => &state.metrics.status_2xx,
+        400..=499 => &state.metrics.status_4xx,
+        500..=599 => &state.metrics.status_5xx,
+        _ => return resp,
+    };
+    class.fetch_add(1, Ordering::Relaxed);
+    resp
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.exists("healthz-probe").await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!("health check: store: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unreachable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.metrics.render(state.audits.count());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// Whether the client asked for this media type (a plain substring check of
+/// `Accept` is enough for the three types the API serves).
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(media)))
+}
+
+/// Serve the API until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
