@@ -204,19 +204,18 @@ pub async fn queue_batch(
     msg: &BatchMessage,
     by: &str,
 ) -> Result<(), SubmitError> {
-    let now = time::OffsetDateTime::now_utc();
+    // The submission's time is taken before publishing, so that a worker's
+    // failure, however quick, is always later; it is written after, so that
+    // "queued" is never said of a batch that is not on the queue.
+    let key = archive::submission_key(
+        &msg.batch_id,
+        &crate::record::key_time(time::OffsetDateTime::now_utc()),
+    );
     let submission = Submission {
         at: crate::record::now_rfc3339(),
         by: by.to_string(),
         message: msg.clone(),
     };
-    let body = serde_json::to_vec_pretty(&submission).unwrap_or_default();
-    store
-        .put_if_absent(
-            &archive::submission_key(&msg.batch_id, &crate::record::key_time(now)),
-            body,
-        )
-        .await?;
     let ch = confirm_channel(conn).await?;
     // The workers own the queue's settings (delivery limit...): declare it
     // only if no worker has yet.
@@ -234,6 +233,8 @@ pub async fn queue_batch(
     let body = serde_json::to_vec(msg).unwrap_or_default();
     publish_json(&ch, "", queue, &body, None).await?;
     let _ = ch.close(200, "done".into()).await;
+    let record = serde_json::to_vec_pretty(&submission).unwrap_or_default();
+    store.put_if_absent(&key, record).await?;
     Ok(())
 }
 
@@ -243,6 +244,9 @@ pub async fn queue_batch(
 pub enum BatchStatus {
     Queued {
         batch_id: String,
+        /// The case code the station gave, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case_code: Option<String>,
         submitted_at: String,
         submitted_by: String,
     },
@@ -255,6 +259,9 @@ pub enum BatchStatus {
     },
     Failed {
         batch_id: String,
+        /// The case code the station gave, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case_code: Option<String>,
         reason: String,
         failed_at: String,
     },
@@ -264,7 +271,9 @@ impl BatchStatus {
     pub fn case_code(&self) -> Option<&str> {
         match self {
             BatchStatus::Digitised { case_code, .. } => Some(case_code),
-            _ => None,
+            BatchStatus::Queued { case_code, .. } | BatchStatus::Failed { case_code, .. } => {
+                case_code.as_deref()
+            }
         }
     }
 }
@@ -287,30 +296,39 @@ pub async fn batch_status(
     }
     let last = |keys: Vec<String>| keys.into_iter().next_back();
     let failure = last(store.list(&format!("failures/{batch_id}/")).await?);
-    let submission = last(store.list(&format!("submissions/{batch_id}/")).await?);
+    let submission_key = last(store.list(&format!("submissions/{batch_id}/")).await?);
     let time_of = |k: &Option<String>| {
         k.as_deref()
             .and_then(|k| k.rsplit('/').next())
             .map(str::to_string)
     };
-    if failure.is_some() && time_of(&failure) > time_of(&submission) {
-        let key = failure.unwrap_or_default();
-        if let Some(bytes) = store.get(&key).await?
-            && let Ok(f) = serde_json::from_slice::<Failure>(&bytes)
-        {
-            return Ok(Some(BatchStatus::Failed {
-                batch_id: batch_id.to_string(),
-                reason: f.reason,
-                failed_at: f.at,
-            }));
-        }
-    }
-    if let Some(key) = submission
-        && let Some(bytes) = store.get(&key).await?
-        && let Ok(s) = serde_json::from_slice::<Submission>(&bytes)
+    let failed_last = failure.is_some() && time_of(&failure) > time_of(&submission_key);
+    let submission = match &submission_key {
+        Some(k) => store
+            .get(k)
+            .await?
+            .and_then(|b| serde_json::from_slice::<Submission>(&b).ok()),
+        None => None,
+    };
+    let case_code = submission
+        .as_ref()
+        .and_then(|s| s.message.case_code.clone());
+    if failed_last
+        && let Some(key) = &failure
+        && let Some(bytes) = store.get(key).await?
+        && let Ok(f) = serde_json::from_slice::<Failure>(&bytes)
     {
+        return Ok(Some(BatchStatus::Failed {
+            batch_id: batch_id.to_string(),
+            case_code,
+            reason: f.reason,
+            failed_at: f.at,
+        }));
+    }
+    if let Some(s) = submission {
         return Ok(Some(BatchStatus::Queued {
             batch_id: batch_id.to_string(),
+            case_code,
             submitted_at: s.at,
             submitted_by: s.by,
         }));

@@ -12,7 +12,7 @@ use super::{ApiError, AppState, Caller, Target};
 use crate::archive::verify::{self, ObjectCheck};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -124,8 +124,9 @@ fn check_audit_id(id: &str) -> Result<(), ApiError> {
 pub async fn start(
     caller: Caller,
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body?;
     let req: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
         StartBody::default()
     } else {
@@ -294,12 +295,15 @@ pub async fn get(
         let unstored = p.unstored.lock().ok().and_then(|u| u.clone());
         let body = match unstored {
             Some(r) => serde_json::to_value(&r).unwrap_or_default(),
-            None => serde_json::json!({
-                "status": "running",
-                "id": p.start.id, "case_code": p.start.case_code, "started_by": p.start.started_by,
-                "started_at": p.start.started_at, "store": p.start.store,
-                "progress": { "checked": p.checked.load(Ordering::Relaxed), "total": p.total.load(Ordering::Relaxed) },
-            }),
+            None => {
+                let mut body = serde_json::to_value(&p.start).unwrap_or_default();
+                body["status"] = "running".into();
+                body["progress"] = serde_json::json!({
+                    "checked": p.checked.load(Ordering::Relaxed),
+                    "total": p.total.load(Ordering::Relaxed),
+                });
+                body
+            }
         };
         (p.start.case_code.clone(), body)
     } else if let Some(bytes) = store.get(&started_key(&id)).await? {

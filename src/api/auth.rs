@@ -75,9 +75,12 @@ pub struct TokenRecord {
 impl TokenRecord {
     /// Whether the token's unit covers this case code.
     pub fn covers(&self, case_code: &str) -> bool {
-        self.unit
-            .as_deref()
-            .is_none_or(|u| case_code.starts_with(u))
+        // At a segment boundary: unit 000.00.1 does not cover 000.00.13.H04-...
+        self.unit.as_deref().is_none_or(|u| {
+            case_code
+                .strip_prefix(u)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-']))
+        })
     }
 }
 
@@ -270,6 +273,13 @@ mod tests {
         };
         assert!(t.covers("000.00.13.H04-210628-0001"));
         assert!(!t.covers("000.00.00.H56-221006-0012"));
+        t.unit = Some("000.00.1".into());
+        assert!(
+            !t.covers("000.00.13.H04-210628-0001"),
+            "not across a segment"
+        );
+        t.unit = Some("000.00.13".into());
+        assert!(t.covers("000.00.13.H04-210628-0001"));
         t.unit = None;
         assert!(t.covers("000.00.00.H56-221006-0012"));
     }

@@ -126,9 +126,13 @@ pub async fn upload(
         case_code: form.case_code.as_deref(),
         target: form.batch_id.as_deref(),
     };
+    // A unit-scoped station names the case, so that the worker can hold the
+    // receipt to it.
     caller
-        .authorize(&state, Permission::Upload, "batch.upload", target, false)
+        .authorize(&state, Permission::Upload, "batch.upload", target, true)
         .await?;
+    // Refuse now, before storing anything, if batches cannot be queued.
+    drop(state.amqp().await?);
     // Check every file now, while the station can still rescan it.
     let originals: Vec<Original> = tokio::task::spawn_blocking(move || {
         form.files
@@ -257,7 +261,7 @@ pub async fn status(
         target: Some(&id),
     };
     caller
-        .authorize(&state, Permission::BatchStatus, "batch.read", target, false)
+        .authorize(&state, Permission::BatchStatus, "batch.read", target, true)
         .await?;
     status.map(Json).ok_or_else(|| {
         ApiError::not_found(format!("no batch '{id}' was ever submitted to this store"))

@@ -72,7 +72,24 @@ impl From<crate::archive::StoreError> for ApiError {
 
 impl From<crate::pipeline::PipelineError> for ApiError {
     fn from(e: crate::pipeline::PipelineError) -> ApiError {
-        ApiError::internal("reading the store", e)
+        match e {
+            crate::pipeline::PipelineError::Store(e) => e.into(),
+            e => ApiError::internal("reading the store", e),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(e: axum::extract::rejection::BytesRejection) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body exceeds {} bytes", super::MAX_JSON_BODY),
+            )
+        } else {
+            ApiError::bad_request(format!("unreadable request body: {}", e.body_text()))
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::cases::path;
 use super::{ApiError, AppState, Caller, Target};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -28,6 +28,17 @@ async fn admit(
     action: &str,
     target: Option<&str>,
 ) -> Result<(), ApiError> {
+    if caller.token.role == Role::Admin && caller.token.unit.is_some() {
+        let t = Target {
+            case_code: None,
+            target,
+        };
+        let why = "managing tokens needs an admin token without a unit";
+        caller
+            .log(state, action, "refused", &t, Some(why.into()))
+            .await?;
+        return Err(ApiError::forbidden(why));
+    }
     let target = Target {
         case_code: None,
         target,
@@ -48,9 +59,10 @@ struct AddBody {
 pub async fn add(
     caller: Caller,
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     admit(&caller, &state, "token.add", None).await?;
+    let body = body?;
     let req: AddBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
             "body must be {{\"name\": ..., \"role\": station|officer|archivist|admin, \"unit\": optional}}: {e}"

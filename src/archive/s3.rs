@@ -90,6 +90,11 @@ impl S3Store {
             .request_checksum_calculation(
                 aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
             )
+            // We check every object against the SHA-256 its record holds; an
+            // SDK-level checksum error would hide a mismatch as a read error.
+            .response_checksum_validation(
+                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+            )
             .build();
         let store = S3Store {
             client: Client::from_conf(conf),
@@ -368,7 +373,7 @@ impl Store for S3Store {
                 match body.try_next().await {
                     Ok(Some(b)) => Some((Ok(b), Some(body))),
                     Ok(None) => None,
-                    Err(e) => Some((Err(backend(&format!("read {full}"), e)), None)),
+                    Err(e) => Some((Err(backend(&format!("read {full}"), chain(&e))), None)),
                 }
             }
         });

@@ -1,0 +1,974 @@
+//! The HTTP API (`sohoa serve`) against the real S3 server (s3s-fs),
+//! RabbitMQ and worker, through a real HTTP client.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The example batch's case (from its receipt).
+const CASE: &str = "000.00.00.H56-221006-0012";
+const OTHER_CASE: &str = "000.00.13.H04-210628-0001";
+
+/// A running `sohoa serve`; killed on drop.
+struct Api {
+    child: Child,
+    base: String,
+    log: std::path::PathBuf,
+}
+
+impl Api {
+    fn start(s3: &S3Server, names: &Names, extra: &[&str]) -> Api {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = temp_dir(&format!("api-log-{port}")).join("api.log");
+        let mut cmd = Command::new(sohoa_bin());
+        s3.env(&mut cmd);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "--store",
+                &names.store(),
+                "--amqp",
+                AMQP,
+                "--queue",
+                &names.queue,
+            ])
+            .args(extra)
+            .env("SOHOA_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let child = cmd.spawn().expect("start sohoa serve");
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "sohoa serve did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Api {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `sohoa token add`; returns the secret (the last line of stdout).
+fn token(s3: &S3Server, names: &Names, name: &str, role: &str, unit: Option<&str>) -> String {
+    let mut args = vec!["token", "add", "--name", name, "--role", role];
+    if let Some(u) = unit {
+        args.extend(["--unit", u]);
+    }
+    let store = names.store();
+    args.extend(["--store", &store]);
+    let out = sohoa(s3, &args);
+    assert!(
+        out.status.success(),
+        "token add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let secret = stdout
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        secret.starts_with("sohoa_"),
+        "token on the last line: {stdout}"
+    );
+    secret
+}
+
+/// Digitise the example batch straight into the test's store.
+fn process_example(s3: &S3Server, names: &Names) -> Value {
+    let dir = example_batch();
+    let store = names.store();
+    let out = sohoa(
+        s3,
+        &[
+            "process",
+            dir.to_str().unwrap(),
+            "--json",
+            "--store",
+            &store,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "process: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn example_form(files: &[&str], fields: &[(&str, &str)]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for f in files {
+        let bytes = std::fs::read(example_batch().join(f)).unwrap();
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(f.to_string()),
+        );
+    }
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
+}
+
+const EXAMPLE_FILES: [&str; 3] = ["scan_001.tif", "scan_002.jpg", "scan_003.tif"];
+
+/// Validate a response body against `#/components/schemas/<name>` of the
+/// OpenAPI document.
+fn assert_schema(name: &str, body: &Value) {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": doc["components"],
+    });
+    let v = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema {name}: {e}"));
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} does not match the OpenAPI schema: {errors:?}\n{body:#}"
+    );
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Keys under `prefix` in the test's bucket.
+async fn keys(s3: &S3Server, names: &Names, prefix: &str) -> Vec<String> {
+    let out = s3_client(s3)
+        .list_objects_v2()
+        .bucket(&names.bucket)
+        .prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    out.contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect()
+}
+
+fn access_log(s3: &S3Server, names: &Names, case: Option<&str>) -> Vec<Value> {
+    let store = names.store();
+    let mut args = vec!["access-log", "--json", "--store", &store];
+    if let Some(c) = case {
+        args.extend(["--case", c]);
+    }
+    let out = sohoa(s3, &args);
+    assert!(
+        out.status.success(),
+        "access-log: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_admits_only_its_roles_and_units() {
+    let s3 = S3Server::start("api-roles");
+    let names = Names::new("api_roles");
+    let record = process_example(&s3, &names);
+    let batch = record["batch_id"].as_str().unwrap().to_string();
+    let doc = record["documents"][0]["id"].as_str().unwrap().to_string();
+    let mut tokens = std::collections::BTreeMap::new();
+    for role in ["station", "officer", "archivist", "admin"] {
+        tokens.insert(role, token(&s3, &names, &format!("t-{role}"), role, None));
+    }
+    let here = token(&s3, &names, "officer-h56", "officer", Some("000.00.00.H56"));
+    let elsewhere = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let revoked = token(&s3, &names, "gone", "admin", None);
+    let out = sohoa(&s3, &["token", "revoke", "gone", "--store", &names.store()]);
+    assert!(out.status.success());
+    let list = sohoa(&s3, &["token", "list", "--store", &names.store()]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed.contains("officer-h04") && listed.contains("REVOKED"),
+        "{listed}"
+    );
+    assert!(
+        !tokens.values().any(|t| listed.contains(t.as_str())),
+        "token list shows no secret"
+    );
+
+    let api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    // (method, path, body, roles allowed)
+    let case_path = format!("/v1/cases/{CASE}");
+    let doc_path = format!("{case_path}/documents/{doc}");
+    let routes: Vec<(&str, String, Option<Value>, &[&str], Option<&str>)> = vec![
+        (
+            "GET",
+            format!("/v1/batches/{batch}"),
+            None,
+            &["station", "officer", "admin"],
+            Some("BatchStatus"),
+        ),
+        (
+            "GET",
+            case_path.clone(),
+            None,
+            &["officer", "archivist", "admin"],
+            Some("CaseView"),
+        ),
+        (
+            "GET",
+            doc_path.clone(),
+            None,
+            &["officer", "archivist", "admin"],
+            Some("DocumentSummary"),
+        ),
+        (
+            "GET",
+            format!("{doc_path}/pdf"),
+            None,
+            &["officer", "archivist", "admin"],
+            None,
+        ),
+        (
+            "GET",
+            format!("{doc_path}/text"),
+            None,
+            &["officer", "archivist", "admin"],
+            None,
+        ),
+        (
+            "POST",
+            "/v1/audits".into(),
+            Some(json!({"case_code": CASE})),
+            &["archivist", "admin"],
+            Some("AuditAccepted"),
+        ),
+        (
+            "GET",
+            "/v1/tokens".into(),
+            None,
+            &["admin"],
+            Some("TokenList"),
+        ),
+    ];
+    for (method, path, body, allowed, schema) in &routes {
+        for (role, secret) in &tokens {
+            let mut req = http
+                .request(method.parse().unwrap(), api.url(path))
+                .bearer_auth(secret);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let bytes = resp.bytes().await.unwrap();
+            if allowed.contains(role) {
+                assert!(
+                    status.is_success(),
+                    "{role} {method} {path}: {status} {}",
+                    String::from_utf8_lossy(&bytes)
+                );
+                if let Some(name) = schema {
+                    assert_schema(name, &serde_json::from_slice(&bytes).unwrap());
+                }
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} {method} {path}");
+                let err: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(err["error"]["code"], "forbidden");
+                assert_schema("Error", &err);
+            }
+        }
+        // No token, a made-up token, a revoked token: 401.
+        for secret in [
+            None,
+            Some("sohoa_".to_string() + &"0".repeat(64)),
+            Some(revoked.clone()),
+        ] {
+            let mut req = http.request(method.parse().unwrap(), api.url(path));
+            if let Some(s) = &secret {
+                req = req.bearer_auth(s);
+            }
+            let (status, err) = send(req).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {secret:?}"
+            );
+            assert_eq!(err["error"]["code"], "unauthorized");
+        }
+    }
+    // Uploads: stations and admins only.
+    for (role, secret) in &tokens {
+        let req = http
+            .post(api.url("/v1/batches"))
+            .bearer_auth(secret)
+            .multipart(example_form(&EXAMPLE_FILES, &[]));
+        let (status, body) = send(req).await;
+        if ["station", "admin"].contains(role) {
+            assert_eq!(status, StatusCode::ACCEPTED, "{role}: {body}");
+            assert_schema("UploadAccepted", &body);
+            assert_eq!(
+                body["batch_id"],
+                batch.as_str(),
+                "same files, same batch id"
+            );
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role} may not upload");
+        }
+    }
+    // Audit reads: archivists and admins.
+    let (_, started) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(&tokens["archivist"])
+            .json(&json!({})),
+    )
+    .await;
+    let audit = started["id"].as_str().unwrap().to_string();
+    for (role, secret) in &tokens {
+        let (status, _) = send(
+            http.get(api.url(&format!("/v1/audits/{audit}")))
+                .bearer_auth(secret),
+        )
+        .await;
+        let want = if ["archivist", "admin"].contains(role) {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, want, "{role} reading an audit");
+    }
+
+    // Units: a token of another agency sees nothing of this case.
+    for path in [&case_path, &doc_path, &format!("{doc_path}/pdf")] {
+        let (status, _) = send(http.get(api.url(path)).bearer_auth(&elsewhere)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "unit H04 on {path}");
+        let (status, _) = send(http.get(api.url(path)).bearer_auth(&here)).await;
+        assert_eq!(status, StatusCode::OK, "unit H56 on {path}");
+    }
+    let (status, _) = send(
+        http.get(api.url(&format!("/v1/cases/{OTHER_CASE}")))
+            .bearer_auth(&elsewhere),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "its own unit's (empty) case is only not found"
+    );
+
+    // Every access, allowed or refused, is in the log with who and from where.
+    let log = access_log(&s3, &names, Some(CASE));
+    let refused_h04 = log
+        .iter()
+        .filter(|e| e["who"] == "officer-h04" && e["outcome"] == "refused")
+        .count();
+    assert_eq!(
+        refused_h04, 3,
+        "the three refusals of the other unit are logged"
+    );
+    let pdf_reads: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["action"] == "document.pdf" && e["outcome"] == "allowed")
+        .collect();
+    assert!(
+        pdf_reads
+            .iter()
+            .any(|e| e["who"] == "t-officer" && e["role"] == "officer" && e["from"] == "127.0.0.1")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e["action"] == "audit.start" && e["who"] == "t-archivist")
+    );
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_is_digitised_and_its_documents_download_with_matching_hashes() {
+    let s3 = S3Server::start("api-flow");
+    let names = Names::new("api_flow");
+    let _worker = Worker::start(&s3, &names, &[]);
+    let api = Api::start(&s3, &names, &[]);
+    let station = token(&s3, &names, "desk-3", "station", None);
+    let officer = token(&s3, &names, "officer-1", "officer", None);
+    let http = reqwest::Client::new();
+
+    let (status, accepted) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(&EXAMPLE_FILES, &[("station", "desk-3")])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let batch = accepted["batch_id"].as_str().unwrap().to_string();
+    // The receipt alone, under a case code that contradicts its QR: the
+    // worker refuses it, and the station can read why.
+    let (status, conflicting) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(
+                &["scan_001.tif"],
+                &[("case_code", OTHER_CASE)],
+            )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let bad_batch = conflicting["batch_id"].as_str().unwrap().to_string();
+
+    let wait_for = |id: String, want: &'static str| {
+        let http = http.clone();
+        let url = api.url(&format!("/v1/batches/{id}"));
+        let station = station.clone();
+        async move {
+            let t = Instant::now();
+            loop {
+                let (status, body) = send(http.get(&url).bearer_auth(&station)).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert_schema("BatchStatus", &body);
+                if body["status"] == want {
+                    return body;
+                }
+                assert!(body["status"] == "queued", "unexpected status {body}");
+                assert!(
+                    t.elapsed() < Duration::from_secs(180),
+                    "{id} never became {want}"
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    let done = wait_for(batch.clone(), "digitised").await;
+    assert_eq!(done["case_code"], CASE);
+    let failed = wait_for(bad_batch, "failed").await;
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(OTHER_CASE) && reason.contains(CASE),
+        "reason names both codes: {reason}"
+    );
+
+    let (status, case) = send(
+        http.get(api.url(&format!("/v1/cases/{CASE}")))
+            .bearer_auth(&officer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let record_key = done["record_key"].as_str().unwrap();
+    let record: Value = serde_json::from_slice(
+        &s3_client(&s3)
+            .get_object()
+            .bucket(&names.bucket)
+            .key(record_key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes(),
+    )
+    .unwrap();
+    let docs = case["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), record["documents"].as_array().unwrap().len());
+    assert!(docs.iter().any(|d| d["type"] == "id_card"));
+    for (d, recorded) in docs.iter().zip(record["documents"].as_array().unwrap()) {
+        for (kind, accept) in [("pdf", "application/pdf"), ("text", "text/plain")] {
+            let url = api.url(&format!(
+                "/v1/cases/{CASE}/documents/{}",
+                d["id"].as_str().unwrap()
+            ));
+            let resp = http
+                .get(&url)
+                .header("accept", accept)
+                .bearer_auth(&officer)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let want = recorded[kind]["sha256"].as_str().unwrap();
+            let h = |n: &str| {
+                resp.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert_eq!(h("etag"), format!("\"{want}\""));
+            let (etag, repr, len) = (h("etag"), h("repr-digest"), h("content-length"));
+            let body = resp.bytes().await.unwrap();
+            let got = hex::encode(Sha256::digest(&body));
+            assert_eq!(got, want, "{kind} of {} matches the record", d["id"]);
+            assert_eq!(len, body.len().to_string());
+            let b64 = repr
+                .strip_prefix("sha-256=:")
+                .and_then(|r| r.strip_suffix(':'))
+                .unwrap();
+            assert_eq!(
+                hex::encode(aws_sdk_s3::primitives::Blob::new(base64_decode(b64)).as_ref()),
+                want
+            );
+            // A client that has it already gets 304.
+            let resp = http
+                .get(&url)
+                .header("accept", accept)
+                .header("if-none-match", &etag)
+                .bearer_auth(&officer)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+        }
+    }
+    let log = access_log(&s3, &names, Some(CASE));
+    let pdfs = log
+        .iter()
+        .filter(|e| e["action"] == "document.pdf" && e["who"] == "officer-1")
+        .count();
+    assert!(pdfs >= docs.len(), "each PDF download is logged ({pdfs})");
+    cleanup(&names).await;
+}
+
+/// Standard base64 (test helper; the server uses aws-smithy-types').
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+    bytes
+        .chunks(4)
+        .flat_map(|c| {
+            let n = c.iter().fold(0u32, |a, &b| (a << 6) | b as u32) << (6 * (4 - c.len()));
+            let all = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            all.into_iter().take(c.len() - 1).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_object_is_named_by_the_audit_and_its_download_aborts() {
+    let s3 = S3Server::start("api-audit");
+    let names = Names::new("api_audit");
+    let record = process_example(&s3, &names);
+    let archivist = token(&s3, &names, "archivist-1", "archivist", None);
+    let officer = token(&s3, &names, "officer-1", "officer", None);
+    let api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    // Flip one byte of a stored PDF, keeping its length.
+    let doc = &record["documents"][1];
+    let key = doc["pdf"]["key"].as_str().unwrap().to_string();
+    let path = s3.dir.join(&names.bucket).join(&key);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+
+    let (status, started) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(&archivist)
+            .json(&json!({"case_code": CASE})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let id = started["id"].as_str().unwrap().to_string();
+    let t = Instant::now();
+    let report = loop {
+        let (status, body) = send(
+            http.get(api.url(&format!("/v1/audits/{id}")))
+                .bearer_auth(&archivist),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        if body["status"] == "complete" {
+            break body;
+        }
+        assert_eq!(body["status"], "running", "{body}");
+        assert_schema("AuditRunning", &body);
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "audit never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_schema("AuditReport", &report);
+    assert_eq!(report["mismatched"], 1);
+    assert_eq!(report["missing"], 0);
+    assert_eq!(report["started_by"]["name"], "archivist-1");
+    let checked = report["checked"].as_array().unwrap();
+    assert_eq!(checked.len(), report["objects"].as_u64().unwrap() as usize);
+    let bad: Vec<&Value> = checked.iter().filter(|c| c["status"] != "ok").collect();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0]["key"], key.as_str());
+    assert_eq!(bad[0]["status"], "mismatched");
+    assert_eq!(report["ok"].as_u64().unwrap() as usize, checked.len() - 1);
+    // The report is evidence: stored, identical, and write-once.
+    let stored = keys(&s3, &names, &format!("audits/{id}.json")).await;
+    assert_eq!(stored.len(), 1);
+    let stored_report: Value = serde_json::from_slice(
+        &std::fs::read(s3.dir.join(&names.bucket).join(&stored[0])).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored_report, report);
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/audit-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        jsonschema::is_valid(&schema, &stored_report),
+        "stored report follows its schema"
+    );
+
+    // The download of the tampered PDF does not complete.
+    let url = api.url(&format!(
+        "/v1/cases/{CASE}/documents/{}/pdf",
+        doc["id"].as_str().unwrap()
+    ));
+    let resp = http.get(&url).bearer_auth(&officer).send().await.unwrap();
+    let body = resp.bytes().await;
+    assert!(
+        body.is_err(),
+        "the body must be cut short, got {} bytes",
+        body.map(|b| b.len()).unwrap_or(0)
+    );
+    let t = Instant::now();
+    loop {
+        let log = access_log(&s3, &names, Some(CASE));
+        if log.iter().any(|e| {
+            e["outcome"] == "integrity_failure"
+                && e["detail"].as_str().is_some_and(|d| d.contains(&key))
+        }) {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "integrity failure not logged: {log:?}\n{}",
+            api.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(api.log().contains("INTEGRITY FAILURE"));
+    let metrics = http
+        .get(api.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sohoa_api_integrity_failures_total 1"),
+        "{metrics}"
+    );
+    // An untouched document still downloads.
+    let good = api.url(&format!(
+        "/v1/cases/{CASE}/documents/{}/pdf",
+        record["documents"][0]["id"].as_str().unwrap()
+    ));
+    let resp = http.get(&good).bearer_auth(&officer).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.bytes().await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn traversal_attempts_and_oversized_requests_are_refused_without_leaks() {
+    let s3 = S3Server::start("api-hard");
+    let names = Names::new("api_hard");
+    process_example(&s3, &names);
+    let admin = token(&s3, &names, "root", "admin", None);
+    let mut api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    let doc_base = format!("/v1/cases/{CASE}/documents");
+    let attempts = [
+        "/v1/cases/..%2F..%2Fauth%2Ftokens".to_string(),
+        "/v1/cases/..".to_string(),
+        format!("/v1/cases/{CASE}%2F..%2F..%2Fauth"),
+        format!("{doc_base}/..%2F..%2F..%2Fauth%2Ftokens"),
+        format!("{doc_base}/%2e%2e"),
+        format!("{doc_base}/.hidden/pdf"),
+        format!("{doc_base}/{}", "a".repeat(300)),
+        "/v1/batches/..%2Fauth".to_string(),
+        "/v1/batches/.tmp".to_string(),
+        "/v1/audits/..%2F..%2Fauth%2Ftokens".to_string(),
+        "/v1/audits/a%2F..%2F..%2Fcases".to_string(),
+        "/v1/tokens/..%2F..%2Fcases".to_string(),
+    ];
+    for path in &attempts {
+        let resp = http
+            .get(api.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body = resp.text().await.unwrap();
+        assert!(
+            [
+                StatusCode::BAD_REQUEST,
+                StatusCode::NOT_FOUND,
+                StatusCode::METHOD_NOT_ALLOWED
+            ]
+            .contains(&status),
+            "{path}: {status} {body}"
+        );
+        let err: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("{path}: JSON error, got {body}"));
+        assert!(err["error"]["code"].is_string(), "{path}: {body}");
+        assert!(
+            !body.contains("sha256") && !body.contains("\"role\""),
+            "{path} leaked: {body}"
+        );
+    }
+    // Bounded headers and bodies.
+    let resp = http
+        .get(api.url(&format!("/v1/cases/{CASE}")))
+        .bearer_auth(&admin)
+        .header("x-padding", "x".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let big = json!({ "case_code": "x".repeat(100_000) });
+    let (status, _) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(&admin)
+            .json(&big),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, err) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(&admin)
+            .json(&json!({"case": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    // With the store down, the error names no endpoint and no credential.
+    let mut s3 = s3;
+    s3.stop();
+    let resp = http
+        .get(api.url(&format!("/v1/cases/{CASE}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = resp.text().await.unwrap();
+    assert!(
+        status.is_server_error() || status == StatusCode::UNAUTHORIZED,
+        "{status} {body}"
+    );
+    for secret in [
+        SECRET_KEY,
+        ACCESS_KEY,
+        &s3.port.to_string(),
+        "127.0.0.1",
+        "panicked",
+    ] {
+        assert!(
+            !body.contains(secret),
+            "error body leaks '{secret}': {body}"
+        );
+    }
+    let (status, _) = send(http.get(api.url("/healthz"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    s3.resume();
+    let (status, _) = send(http.get(api.url("/healthz"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let _ = &mut api;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
+    let s3 = S3Server::start("api-limit");
+    let names = Names::new("api_limit");
+    let station = token(&s3, &names, "desk-9", "station", None);
+    let api = Api::start(&s3, &names, &["--max-upload-bytes", "100000"]);
+    let http = reqwest::Client::new();
+    // 166 KB of scans against a 100 KB limit.
+    let (status, err) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(&EXAMPLE_FILES, &[])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was stored")
+    );
+    // A corrupt scan among good ones.
+    let mut form = example_form(&["scan_003.tif"], &[]);
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(b"II*\x00garbage".to_vec()).file_name("scan_004.tif"),
+    );
+    let (status, err) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("scan_004.tif"),
+        "{err}"
+    );
+    // A file name with directories: only its last segment is kept.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(
+            std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
+        )
+        .file_name("../../x.tif"),
+    );
+    let (status, body) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let inbox = keys(&s3, &names, "inbox/").await;
+    assert_eq!(
+        inbox,
+        vec![format!(
+            "inbox/{}/x.tif",
+            body["batch_id"].as_str().unwrap()
+        )]
+    );
+    // Nothing of the refused uploads was stored.
+    let all = keys(&s3, &names, "").await;
+    assert!(
+        !all.iter()
+            .any(|k| k.contains("scan_00") || k.contains("..")),
+        "{all:?}"
+    );
+    // A name that cannot be a storage key.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(
+            std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
+        )
+        .file_name("scan 3.tif"),
+    );
+    let (status, err) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(keys(&s3, &names, "inbox/").await.len(), 1);
+    // The same batch within a larger limit goes through.
+    drop(api);
+    let api = Api::start(&s3, &names, &[]);
+    let (status, ok) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(&EXAMPLE_FILES, &[])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ok}");
+    assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_the_routes_the_server_has() {
+    let s3 = S3Server::start("api-doc");
+    let names = Names::new("api_doc");
+    let api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    let served = http
+        .get(api.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let file = std::fs::read_to_string(repo().join("schemas/openapi.json")).unwrap();
+    assert_eq!(served, file);
+    let doc: Value = serde_json::from_str(&file).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12, "{} paths", paths.len());
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{case_code}", CASE)
+            .replace("{document_id}", "b1-d01")
+            .replace("{batch_id}", "b1")
+            .replace("{audit_id}", "a1")
+            .replace("{name}", "t1");
+        for (method, op) in ops.as_object().unwrap() {
+            if !["get", "post", "delete", "put"].contains(&method.as_str()) {
+                continue;
+            }
+            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+            let resp = http
+                .request(method.to_uppercase().parse().unwrap(), api.url(&concrete))
+                .send()
+                .await
+                .unwrap();
+            let want = if public {
+                StatusCode::OK
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            assert_eq!(resp.status(), want, "{method} {path} (documented) answers");
+        }
+    }
+    let (status, err) = send(http.get(api.url("/v1/nothing-here"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_schema("Error", &err);
+    let _ = Path::new(".");
+}
