@@ -11,6 +11,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A route to try: method, path, JSON body, the roles it admits, the
+/// OpenAPI schema of its answer.
+type Route<'a> = (
+    &'a str,
+    String,
+    Option<Value>,
+    &'a [&'a str],
+    Option<&'a str>,
+);
+
 /// The example batch's case (from its receipt).
 const CASE: &str = "000.00.00.H56-221006-0012";
 const OTHER_CASE: &str = "000.00.13.H04-210628-0001";
@@ -242,7 +252,7 @@ async fn every_route_admits_only_its_roles_and_units() {
     // (method, path, body, roles allowed)
     let case_path = format!("/v1/cases/{CASE}");
     let doc_path = format!("{case_path}/documents/{doc}");
-    let routes: Vec<(&str, String, Option<Value>, &[&str], Option<&str>)> = vec![
+    let routes: Vec<Route> = vec![
         (
             "GET",
             format!("/v1/batches/{batch}"),
@@ -421,6 +431,30 @@ async fn every_route_admits_only_its_roles_and_units() {
         log.iter()
             .any(|e| e["action"] == "audit.start" && e["who"] == "t-archivist")
     );
+    // --since: nothing from tomorrow on; everything from yesterday on.
+    let day = |offset: i64| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            + offset * 86_400;
+        let out = Command::new("date")
+            .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%d"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let since = |d: String| {
+        let store = names.store();
+        let out = sohoa(
+            &s3,
+            &["access-log", "--json", "--since", &d, "--store", &store],
+        );
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(since(day(1)), 0);
+    assert_eq!(since(day(-1)), access_log(&s3, &names, None).len());
     cleanup(&names).await;
 }
 
