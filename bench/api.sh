@@ -82,6 +82,22 @@ awk "BEGIN{s=$t1-$t0; printf \"8 at once:  %.1f requests/s, %.1f MB/s\n\", $n/s,
 logged=$("$bin/sohoa" access-log --store "$store" --case "$case_code" --json | grep -c '"document.pdf"')
 echo "access-log entries for these downloads: $logged"
 
+
+# The same downloads from a local-directory store: the API's own cost,
+# without S3 round trips.
+local_store=$work/local
+"$bin/sohoa" process examples/sample-batch --store "$local_store" --batch-id bench-1 >/dev/null 2>&1
+local_officer=$("$bin/sohoa" token add --name bench-officer --role officer --store "$local_store" 2>/dev/null | tail -1)
+localport=$(free_port)
+SOHOA_LOG=warn "$bin/sohoa" serve --listen "127.0.0.1:$localport" --store "$local_store" 2>>"$work/api.log" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$localport/healthz" >/dev/null && break; sleep 0.2; done
+local_url="http://127.0.0.1:$localport/v1/cases/$case_code/documents/$doc/pdf"
+t0=$(date +%s.%N)
+for _ in $(seq 1 "$n"); do curl -sf -H "Authorization: Bearer $local_officer" -o /dev/null "$local_url"; done
+t1=$(date +%s.%N)
+awk "BEGIN{s=$t1-$t0; printf \"local store, sequential: %.1f requests/s, %.1f ms each\n\", $n/s, 1000*s/$n}"
+
 echo
 echo "## Streaming a 256 MiB document"
 big=$work/big.pdf
