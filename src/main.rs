@@ -513,8 +513,13 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 );
             } else {
                 println!(
-                    "{} records, {} objects: {} ok, {} mismatched, {} missing",
-                    report.records, report.objects, report.ok, report.mismatched, report.missing
+                    "{} records, {} objects: {} ok, {} mismatched, {} missing, {} unreadable",
+                    report.records,
+                    report.objects,
+                    report.ok,
+                    report.mismatched,
+                    report.missing,
+                    report.unreadable
                 );
                 for b in &report.bad {
                     println!("  {:?}: {}", b.status, b.key);

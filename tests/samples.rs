@@ -243,6 +243,34 @@ fn flipping_one_byte_of_a_stored_pdf_fails_verify_and_names_it() {
     let out = run(sohoa().args(["verify", "--store"]).arg(&copy));
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(&key));
+
+    // An object the store cannot read (here: a directory where the file
+    // was) is reported as unreadable, with why, and the check goes on.
+    let text_key = p.batches[0].record["documents"][0]["text"]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text_path = copy.join(&text_key);
+    std::fs::remove_file(&text_path).unwrap();
+    std::fs::create_dir(&text_path).unwrap();
+    let out = run(sohoa().args(["verify", "--json", "--store"]).arg(&copy));
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["unreadable"], 1, "{report:#}");
+    assert_eq!(report["mismatched"], 1);
+    let unreadable = report["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["status"] == "unreadable")
+        .unwrap();
+    assert_eq!(unreadable["key"], text_key.as_str());
+    assert!(unreadable["error"].as_str().unwrap().contains(&text_key));
+    assert_eq!(
+        report["ok"].as_u64().unwrap() + 2,
+        report["objects"].as_u64().unwrap(),
+        "every other object was still checked"
+    );
 }
 
 #[test]

@@ -64,6 +64,8 @@ pub struct AuditReport {
     pub ok: usize,
     pub mismatched: usize,
     pub missing: usize,
+    /// Objects the store could not return (see each check's `error`).
+    pub unreadable: usize,
     pub unreadable_records: Vec<String>,
     /// Every object checked, by key.
     pub checked: Vec<ObjectCheck>,
@@ -210,6 +212,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
             ok: r.ok,
             mismatched: r.mismatched,
             missing: r.missing,
+            unreadable: r.unreadable,
             unreadable_records: r.unreadable_records,
             checked,
         },
@@ -230,6 +233,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
                 ok: 0,
                 mismatched: 0,
                 missing: 0,
+                unreadable: 0,
                 unreadable_records: Vec::new(),
                 checked: Vec::new(),
             }

@@ -12,7 +12,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_lite::StreamExt;
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -247,7 +247,7 @@ async fn download(
     let expected = object.sha256.clone();
     let counted = state.clone();
     let size = reader.size;
-    let stream = futures_lite::stream::unfold(
+    let stream = futures_util::stream::unfold(
         Some(Checked {
             chunks: reader.chunks,
             hasher: Sha256::new(),

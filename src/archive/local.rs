@@ -144,7 +144,7 @@ impl Store for LocalStore {
         };
         let size = file.metadata().await.map_err(io(key))?.len();
         let key = key.to_string();
-        let chunks = futures_lite::stream::unfold(Some(file), move |file| {
+        let chunks = futures_util::stream::unfold(Some(file), move |file| {
             let key = key.clone();
             async move {
                 let mut file = file?;

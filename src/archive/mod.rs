@@ -37,7 +37,7 @@ use std::pin::Pin;
 
 /// An object's bytes as they arrive from the backend.
 pub type Chunks =
-    Pin<Box<dyn futures_lite::Stream<Item = Result<bytes::Bytes, StoreError>> + Send>>;
+    Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, StoreError>> + Send>>;
 
 /// An object opened for reading: its size first, then its bytes in chunks,
 /// so that a large object never has to fit in memory.
@@ -83,7 +83,7 @@ pub trait Store: Send + Sync {
     /// SHA-256 (hex) and size of the object, computed while streaming it;
     /// `None` if absent.
     async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
-        use futures_lite::StreamExt;
+        use futures_util::StreamExt;
         let Some(mut r) = self.open_stream(key).await? else {
             return Ok(None);
         };

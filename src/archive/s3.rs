@@ -366,7 +366,7 @@ impl Store for S3Store {
             return Ok(None);
         };
         let size = out.content_length().unwrap_or(0).max(0) as u64;
-        let chunks = futures_lite::stream::unfold(Some(out.body), move |body| {
+        let chunks = futures_util::stream::unfold(Some(out.body), move |body| {
             let full = full.clone();
             async move {
                 let mut body = body?;

@@ -4,8 +4,14 @@
 
 use super::{Store, StoreError};
 use crate::record::BatchRecord;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Objects checked at once.
+const CONCURRENCY: usize = 8;
+/// Unreadable objects in a row after which the check stops as a store failure.
+const MAX_UNREADABLE_IN_A_ROW: usize = 5;
 
 pub const REPORT_SCHEMA: &str = "https://sohoa.vn/schemas/verify-report/1";
 
@@ -15,6 +21,8 @@ pub enum Status {
     Ok,
     Mismatched,
     Missing,
+    /// The store holds the key but could not return its bytes (twice).
+    Unreadable,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -24,6 +32,9 @@ pub struct ObjectCheck {
     pub expected_sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual_sha256: Option<String>,
+    /// Why an unreadable object could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -38,6 +49,8 @@ pub struct VerifyReport {
     pub ok: usize,
     pub mismatched: usize,
     pub missing: usize,
+    #[serde(default)]
+    pub unreadable: usize,
     /// Records that could not be read as batch records.
     pub unreadable_records: Vec<String>,
     /// Keys of every object that is not ok.
@@ -46,7 +59,10 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     pub fn all_ok(&self) -> bool {
-        self.mismatched == 0 && self.missing == 0 && self.unreadable_records.is_empty()
+        self.mismatched == 0
+            && self.missing == 0
+            && self.unreadable == 0
+            && self.unreadable_records.is_empty()
     }
 }
 
@@ -105,33 +121,63 @@ pub async fn check(
         ok: 0,
         mismatched: 0,
         missing: 0,
+        unreadable: 0,
         unreadable_records,
         bad: Vec::new(),
     };
     let mut all = Vec::with_capacity(total);
     progress(0, total);
-    for (i, (key, want)) in expected.into_iter().enumerate() {
-        let (status, actual) = match store.sha256(&key).await? {
-            None => (Status::Missing, None),
-            Some((got, _)) if got == want => (Status::Ok, Some(got)),
-            Some((got, _)) => (Status::Mismatched, Some(got)),
+    // Several objects at once: each check is a round trip to the store and
+    // a stream of its bytes, so a store far away is not waited on serially.
+    let mut checks = futures_util::stream::iter(expected)
+        .map(|(key, want)| async move {
+            // One object that cannot be read is reported as such; a second
+            // try rules out a passing hiccup.
+            let mut found = store.sha256(&key).await;
+            if found.is_err() {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                found = store.sha256(&key).await;
+            }
+            (key, want, found)
+        })
+        .buffered(CONCURRENCY);
+    let mut unreadable_in_a_row = 0;
+    while let Some((key, want, found)) = checks.next().await {
+        let (status, actual, error) = match found {
+            Ok(None) => (Status::Missing, None, None),
+            Ok(Some((got, _))) if got == want => (Status::Ok, Some(got), None),
+            Ok(Some((got, _))) => (Status::Mismatched, Some(got), None),
+            Err(e) => (Status::Unreadable, None, Some(e)),
         };
+        if let Some(e) = error.as_ref() {
+            unreadable_in_a_row += 1;
+            // Many in a row: the store is down, not the objects bad.
+            if unreadable_in_a_row >= MAX_UNREADABLE_IN_A_ROW {
+                return Err(StoreError::Backend(format!(
+                    "{MAX_UNREADABLE_IN_A_ROW} objects in a row could not be read; the last: {e}"
+                )));
+            }
+        } else {
+            unreadable_in_a_row = 0;
+        }
         match status {
             Status::Ok => report.ok += 1,
             Status::Mismatched => report.mismatched += 1,
             Status::Missing => report.missing += 1,
+            Status::Unreadable => report.unreadable += 1,
         }
         let checked = ObjectCheck {
             key,
             status,
             expected_sha256: want,
             actual_sha256: actual,
+            error: error.map(|e| e.to_string().chars().take(300).collect()),
         };
         if status != Status::Ok {
             report.bad.push(checked.clone());
         }
         all.push(checked);
-        progress(i + 1, total);
+        progress(all.len(), total);
     }
     Ok((report, all))
 }

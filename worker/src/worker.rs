@@ -3,7 +3,7 @@
 
 use crate::Config;
 use crate::metrics::{Metrics, add_secs};
-use futures_lite::stream::StreamExt;
+use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,

@@ -3,7 +3,7 @@
 //! exchange names of the test's own, and the real worker and CLI binaries.
 #![allow(dead_code)]
 
-use futures_lite::stream::StreamExt;
+use futures_util::StreamExt;
 use lapin::options::*;
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
