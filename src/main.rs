@@ -142,6 +142,9 @@ enum Command {
         /// Most files in one upload.
         #[arg(long, env = "SOHOA_MAX_UPLOAD_FILES", default_value_t = 500)]
         max_files: usize,
+        /// Uploads held in memory at once; more wait their turn.
+        #[arg(long, env = "SOHOA_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
+        max_concurrent_uploads: usize,
     },
     /// Manage the API's bearer tokens.
     Token {
@@ -431,11 +434,13 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             queue,
             max_upload_bytes,
             max_files,
+            max_concurrent_uploads,
         } => {
             let store: Arc<dyn Store> = Arc::from(open_store(&store).await?);
             let config = sohoa::api::Config {
                 max_upload_bytes,
                 max_files,
+                max_concurrent_uploads,
                 amqp,
                 queue,
             };
@@ -473,6 +478,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .await
             .map_err(env_err)?;
+            // Entries hold what clients sent: print no control characters.
+            let clean = |s: &str| s.chars().flat_map(char::escape_default).collect::<String>();
             for e in &entries {
                 if json {
                     println!("{}", serde_json::to_string(e).map_err(env_err)?);
@@ -485,10 +492,10 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         e.role,
                         e.action,
                         e.case_code.as_deref().unwrap_or("-"),
-                        e.target.as_deref().unwrap_or(""),
+                        clean(e.target.as_deref().unwrap_or("")),
                         e.detail
                             .as_deref()
-                            .map(|d| format!(" ({d})"))
+                            .map(|d| format!(" ({})", clean(d)))
                             .unwrap_or_default(),
                         e.from
                     );

@@ -137,6 +137,21 @@ pub struct FailedEvent {
     pub at: String,
 }
 
+/// File names must be usable as the last segment of a key, and unique.
+pub fn check_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<(), SubmitError> {
+    let mut names: Vec<&str> = names.collect();
+    for n in &names {
+        if n.contains('/') || validate_key(&inbox_key("b", n)).is_err() {
+            return Err(SubmitError::BadName(n.to_string()));
+        }
+    }
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(SubmitError::DuplicateName(w[0].to_string()));
+    }
+    Ok(())
+}
+
 /// A file to submit: its name as scanned, its bytes and their SHA-256.
 pub struct Upload<'a> {
     pub name: &'a str,
@@ -152,17 +167,11 @@ pub async fn stage_files(
     batch_id: &str,
     files: &[Upload<'_>],
 ) -> Result<Vec<FileRef>, SubmitError> {
-    let mut names: Vec<&str> = files.iter().map(|f| f.name).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(SubmitError::DuplicateName(w[0].to_string()));
-    }
+    check_names(files.iter().map(|f| f.name))?;
     let mut refs = Vec::with_capacity(files.len());
     for f in files {
         let key = inbox_key(batch_id, f.name);
-        if f.name.contains('/') || validate_key(&key).is_err() {
-            return Err(SubmitError::BadName(f.name.to_string()));
-        }
+        validate_key(&key).map_err(|_| SubmitError::BadName(f.name.to_string()))?;
         if store.put_if_absent(&key, f.bytes.to_vec()).await? == Put::Existed {
             let (got, _) = store.sha256(&key).await?.unwrap_or_default();
             if got != f.sha256 {
@@ -238,6 +247,51 @@ pub async fn queue_batch(
     Ok(())
 }
 
+/// The newest submission of a batch, and its key.
+pub async fn last_submission(
+    store: &dyn Store,
+    batch_id: &str,
+) -> Result<Option<(String, Submission)>, StoreError> {
+    let Some(key) = store
+        .list(&format!("submissions/{batch_id}/"))
+        .await?
+        .into_iter()
+        .next_back()
+    else {
+        return Ok(None);
+    };
+    Ok(store
+        .get(&key)
+        .await?
+        .and_then(|b| serde_json::from_slice::<Submission>(&b).ok())
+        .map(|s| (key, s)))
+}
+
+/// The time part of a submission or failure key, for ordering them.
+fn key_stem(key: &str) -> &str {
+    let file = key.rsplit('/').next().unwrap_or_default();
+    file.strip_suffix(".json").unwrap_or(file)
+}
+
+/// The key for a worker's failure of a batch: its own time, but never
+/// before the submission it answers (the worker's clock may lag the API's).
+pub async fn failure_key_after_submission(
+    store: &dyn Store,
+    batch_id: &str,
+) -> Result<String, StoreError> {
+    let now = crate::record::key_time(time::OffsetDateTime::now_utc());
+    let last = store
+        .list(&format!("submissions/{batch_id}/"))
+        .await?
+        .into_iter()
+        .next_back();
+    let time = match last.as_deref().map(key_stem) {
+        Some(sub) if sub >= now.as_str() => format!("{sub}-f"),
+        _ => now,
+    };
+    Ok(archive::failure_key(batch_id, &time))
+}
+
 /// Where a batch is: queued, digitised, or failed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "status", rename_all = "lowercase")]
@@ -294,22 +348,18 @@ pub async fn batch_status(
             finished_at: done.record.finished_at,
         }));
     }
-    let last = |keys: Vec<String>| keys.into_iter().next_back();
-    let failure = last(store.list(&format!("failures/{batch_id}/")).await?);
-    let submission_key = last(store.list(&format!("submissions/{batch_id}/")).await?);
-    let time_of = |k: &Option<String>| {
-        k.as_deref()
-            .and_then(|k| k.rsplit('/').next())
-            .map(str::to_string)
+    let failure = store
+        .list(&format!("failures/{batch_id}/"))
+        .await?
+        .into_iter()
+        .next_back();
+    let submission = last_submission(store, batch_id).await?;
+    let failed_last = match (&failure, &submission) {
+        (Some(f), Some((s, _))) => key_stem(f) > key_stem(s),
+        (Some(_), None) => true,
+        _ => false,
     };
-    let failed_last = failure.is_some() && time_of(&failure) > time_of(&submission_key);
-    let submission = match &submission_key {
-        Some(k) => store
-            .get(k)
-            .await?
-            .and_then(|b| serde_json::from_slice::<Submission>(&b).ok()),
-        None => None,
-    };
+    let submission = submission.map(|(_, s)| s);
     let case_code = submission
         .as_ref()
         .and_then(|s| s.message.case_code.clone());

@@ -21,6 +21,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Audits one server runs at once.
+pub const MAX_RUNNING: usize = 4;
+
 pub const AUDIT_SCHEMA: &str = "https://sohoa.vn/schemas/audit-report/1";
 
 pub fn report_key(id: &str) -> String {
@@ -148,6 +151,15 @@ pub async fn start(
     caller
         .authorize(&state, Permission::Audit, "audit.start", target, true)
         .await?;
+    if state.audits.count() >= MAX_RUNNING {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            format!(
+                "{MAX_RUNNING} audits are already running on this server; start this one when one ends"
+            ),
+        ));
+    }
     let start = AuditStart {
         id: id.clone(),
         case_code: case.map(|c| c.to_string()),
@@ -328,7 +340,7 @@ pub async fn get(
                     case_code: None,
                     target: Some(&id),
                 },
-                false,
+                true,
             )
             .await?;
         return Err(ApiError::not_found(format!("no audit '{id}'")));

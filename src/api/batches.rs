@@ -21,7 +21,7 @@ const MAX_FIELD: usize = 200;
 /// What the multipart body held.
 #[derive(Default)]
 struct Form {
-    files: Vec<(String, Vec<u8>)>,
+    files: Vec<(String, axum::body::Bytes)>,
     case_code: Option<String>,
     station: Option<String>,
     batch_id: Option<String>,
@@ -63,7 +63,7 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
                 ));
             }
             let bytes = field.bytes().await.map_err(multipart_err)?;
-            form.files.push((file_name, bytes.to_vec()));
+            form.files.push((file_name, bytes));
             continue;
         }
         let value = field.text().await.map_err(multipart_err)?;
@@ -111,6 +111,12 @@ pub async fn upload(
             e.body_text()
         ))
     })?;
+    // Each upload is held in memory until it is checked: only so many at once.
+    let _permit = state
+        .uploads
+        .acquire()
+        .await
+        .map_err(|_| ApiError::unavailable("the server is stopping"))?;
     // Read the whole upload before storing anything: an upload cut short
     // or over the limit leaves nothing behind.
     let form = read_form(mp, &state).await?;
@@ -119,11 +125,16 @@ pub async fn upload(
             "the upload holds no files (parts named 'file' with a file name)",
         ));
     }
-    if let Some(c) = &form.case_code {
-        super::cases::parse_case(c)?;
+    let case = form
+        .case_code
+        .as_deref()
+        .map(super::cases::parse_case)
+        .transpose()?;
+    if let Some(b) = &form.batch_id {
+        crate::pipeline::validate_batch_id(b).map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
     let target = Target {
-        case_code: form.case_code.as_deref(),
+        case_code: case.as_ref().map(|c| c.as_str()),
         target: form.batch_id.as_deref(),
     };
     // A unit-scoped station names the case, so that the worker can hold the
@@ -132,7 +143,7 @@ pub async fn upload(
         .authorize(&state, Permission::Upload, "batch.upload", target, true)
         .await?;
     // Refuse now, before storing anything, if batches cannot be queued.
-    drop(state.amqp().await?);
+    state.amqp().await?;
     // Check every file now, while the station can still rescan it.
     let originals: Vec<Original> = tokio::task::spawn_blocking(move || {
         form.files
@@ -143,7 +154,7 @@ pub async fn upload(
                     .next()
                     .unwrap_or_default()
                     .to_string();
-                ingest::open_bytes(plain.clone(), plain.into(), bytes)
+                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes))
             })
             .collect::<Result<Vec<_>, _>>()
     })
@@ -155,6 +166,8 @@ pub async fn upload(
     });
     crate::pipeline::validate_batch_id(&batch_id)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    queue::check_names(originals.iter().map(|o| o.name.as_str())).map_err(submit_error)?;
+    refuse_reuse(&state, &caller, &batch_id, &originals).await?;
     let uploads: Vec<Upload> = originals
         .iter()
         .map(|o| Upload {
@@ -168,34 +181,32 @@ pub async fn upload(
         .map_err(submit_error)?;
     let msg = BatchMessage {
         batch_id: batch_id.clone(),
-        case_code: form.case_code,
+        case_code: case.map(|c| c.to_string()),
         station: form.station.or_else(|| Some(caller.token.name.clone())),
         files,
     };
-    {
-        let mut conn = state.amqp().await?;
-        let queued = match conn.as_ref() {
-            Some(c) => {
-                queue::queue_batch(
-                    state.store.as_ref(),
-                    c,
-                    &state.config.queue,
-                    &msg,
-                    &caller.token.name,
-                )
-                .await
-            }
-            None => Err(SubmitError::Queue(queue::QueueError::Nacked(
-                "no connection".into(),
-            ))),
-        };
-        if let Err(e) = queued {
-            if matches!(e, SubmitError::Queue(_)) {
-                // Reconnect on the next upload.
-                *conn = None;
-            }
-            return Err(submit_error(e));
+    let conn = state.amqp().await?;
+    let queued = tokio::time::timeout(
+        super::AMQP_TIMEOUT,
+        queue::queue_batch(
+            state.store.as_ref(),
+            &conn,
+            &state.config.queue,
+            &msg,
+            &caller.token.name,
+        ),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(SubmitError::Queue(queue::QueueError::Nacked(
+            "no confirm from the broker in time".into(),
+        )))
+    });
+    if let Err(e) = queued {
+        if matches!(e, SubmitError::Queue(_)) {
+            state.amqp_failed().await;
         }
+        return Err(submit_error(e));
     }
     let bytes: u64 = originals.iter().map(|o| o.bytes.len() as u64).sum();
     state.metrics.uploads.fetch_add(1, Ordering::Relaxed);
@@ -218,6 +229,54 @@ pub async fn upload(
         Json(body),
     )
         .into_response())
+}
+
+/// A batch id names one set of files for good. Sending the same files again
+/// is a retry and is welcome; other files under a used id, or an id whose
+/// earlier submission was for a case outside the caller's unit, is a 409.
+async fn refuse_reuse(
+    state: &AppState,
+    caller: &Caller,
+    batch_id: &str,
+    originals: &[Original],
+) -> Result<(), ApiError> {
+    let sent: Vec<(&str, &str)> = originals
+        .iter()
+        .map(|o| (o.name.as_str(), o.sha256.as_str()))
+        .collect();
+    let store = state.store.as_ref();
+    let (earlier, case): (Vec<(String, String)>, Option<String>) =
+        if let Some(done) = crate::pipeline::find_existing(store, batch_id).await? {
+            let files = done
+                .record
+                .originals
+                .iter()
+                .map(|o| (o.name.clone(), o.sha256.clone()))
+                .collect();
+            (files, Some(done.record.case_code.to_string()))
+        } else if let Some((_, s)) = queue::last_submission(store, batch_id).await? {
+            let files = s
+                .message
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), f.sha256.clone().unwrap_or_default()))
+                .collect();
+            (files, s.message.case_code)
+        } else {
+            return Ok(());
+        };
+    let same_files = earlier.len() == sent.len()
+        && earlier
+            .iter()
+            .zip(&sent)
+            .all(|((n, h), (sn, sh))| n == sn && h.eq_ignore_ascii_case(sh));
+    let covered = case.as_deref().is_none_or(|c| caller.token.covers(c));
+    if same_files && covered {
+        return Ok(());
+    }
+    Err(ApiError::conflict(format!(
+        "batch id '{batch_id}' is already used for other files; send these under another batch id (or none: one is derived from the files)"
+    )))
 }
 
 fn submit_error(e: SubmitError) -> ApiError {

@@ -252,6 +252,7 @@ async fn download(
             chunks: reader.chunks,
             hasher: Sha256::new(),
             pending: None,
+            seen: 0,
         }),
         move |st| {
             let expected = expected.clone();
@@ -261,7 +262,21 @@ async fn download(
                 let mut st = st?;
                 loop {
                     match st.chunks.next().await {
+                        Some(Ok(b)) if b.is_empty() => {}
                         Some(Ok(b)) => {
+                            st.seen += b.len() as u64;
+                            if st.seen > size {
+                                // Hyper would cut the body at Content-Length and
+                                // the client would never know: stop here.
+                                on_fail(format!(
+                                    "the object is longer than the {size} bytes recorded"
+                                ))
+                                .await;
+                                return Some((
+                                    Err(std::io::Error::other("integrity failure")),
+                                    None,
+                                ));
+                            }
                             st.hasher.update(&b);
                             if let Some(prev) = st.pending.replace(b) {
                                 return Some((Ok(prev), Some(st)));
@@ -314,8 +329,12 @@ async fn download(
     Ok(resp)
 }
 
+/// A download in flight: bytes hashed so far, and the last chunk, held back.
 struct Checked {
     chunks: archive::Chunks,
     hasher: Sha256,
+    /// Never empty: so that, while it is held, fewer than Content-Length
+    /// bytes have gone out and the client cannot take the body as whole.
     pending: Option<Bytes>,
+    seen: u64,
 }

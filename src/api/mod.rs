@@ -42,6 +42,8 @@ pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
 
 /// Request headers larger than this in total are refused with 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// How long to wait for the broker (connect, publish and confirm).
+pub const AMQP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// JSON request bodies larger than this are refused with 413.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 
@@ -51,6 +53,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Most files in one upload.
     pub max_files: usize,
+    /// Uploads held in memory at once; more wait their turn.
+    pub max_concurrent_uploads: usize,
     /// RabbitMQ URL; without it uploads are refused with 503.
     pub amqp: Option<String>,
     pub queue: String,
@@ -61,6 +65,7 @@ impl Default for Config {
         Config {
             max_upload_bytes: 256 << 20,
             max_files: 500,
+            max_concurrent_uploads: 4,
             amqp: None,
             queue: crate::queue::BATCH_QUEUE.into(),
         }
@@ -71,7 +76,9 @@ impl Default for Config {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
-    amqp: tokio::sync::Mutex<Option<lapin::Connection>>,
+    amqp: tokio::sync::Mutex<Option<Arc<lapin::Connection>>>,
+    /// Uploads being read or stored at once (each is held in memory).
+    uploads: tokio::sync::Semaphore,
     audits: audits::Running,
     metrics: Metrics,
 }
@@ -80,6 +87,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Arc<AppState> {
         Arc::new(AppState {
             store,
+            uploads: tokio::sync::Semaphore::new(config.max_concurrent_uploads.max(1)),
             config,
             amqp: tokio::sync::Mutex::new(None),
             audits: audits::Running::default(),
@@ -87,32 +95,38 @@ impl AppState {
         })
     }
 
-    /// The broker connection, opened on first use and reopened after a failure.
-    async fn amqp(
-        &self,
-    ) -> Result<tokio::sync::MutexGuard<'_, Option<lapin::Connection>>, ApiError> {
+    /// The broker connection, opened on first use and reopened after a
+    /// failure. The lock is held only to look at it, never while publishing.
+    async fn amqp(&self) -> Result<Arc<lapin::Connection>, ApiError> {
         let Some(url) = &self.config.amqp else {
             return Err(ApiError::unavailable(
                 "this server was started without --amqp, so it cannot queue batches",
             ));
         };
         let mut conn = self.amqp.lock().await;
-        if conn.as_ref().is_none_or(|c| !c.status().connected()) {
-            *conn = Some(crate::queue::connect(url).await.map_err(|e| {
-                ApiError::unavailable(format!(
-                    "the queue is unreachable: {}",
-                    redact(&e.to_string())
-                ))
-            })?);
+        if let Some(c) = conn.as_ref().filter(|c| c.status().connected()) {
+            return Ok(c.clone());
         }
-        Ok(conn)
+        let unreachable = |e: &dyn std::fmt::Display| {
+            let reference = random_hex(6);
+            tracing::error!(reference = %reference, "RabbitMQ: {e}");
+            ApiError::unavailable(format!(
+                "the queue is unreachable; try again later (reference {reference})"
+            ))
+        };
+        let c = tokio::time::timeout(AMQP_TIMEOUT, crate::queue::connect(url))
+            .await
+            .map_err(|e| unreachable(&e))?
+            .map_err(|e| unreachable(&e))?;
+        let c = Arc::new(c);
+        *conn = Some(c.clone());
+        Ok(c)
     }
-}
 
-/// Drop credentials from anything that might hold a URL.
-fn redact(s: &str) -> String {
-    let re = regex::Regex::new(r"://[^@/\s]+@").expect("static regex");
-    re.replace_all(s, "://***@").into_owned()
+    /// Forget the broker connection: the next upload reconnects.
+    async fn amqp_failed(&self) {
+        *self.amqp.lock().await = None;
+    }
 }
 
 /// `n` random bytes as hex (ids, references).

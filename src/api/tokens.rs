@@ -98,6 +98,11 @@ pub async fn revoke(
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let name = path(p)?;
+    if !auth::valid_name(&name) {
+        return Err(auth_error(AuthError::BadName(
+            name.chars().take(64).collect(),
+        )));
+    }
     admit(&caller, &state, "token.revoke", Some(&name)).await?;
     let n = auth::revoke_token(state.store.as_ref(), &name)
         .await

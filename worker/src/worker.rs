@@ -380,8 +380,9 @@ async fn fail(
             reason: reason.to_string(),
             at: event.at.clone(),
         };
-        let key =
-            archive::failure_key(b, &sohoa::record::key_time(time::OffsetDateTime::now_utc()));
+        let key = queue::failure_key_after_submission(ctx.store.as_ref(), b)
+            .await
+            .map_err(|e| FailError::Store(e.to_string()))?;
         ctx.store
             .put_if_absent(
                 &key,

@@ -796,6 +796,16 @@ async fn traversal_attempts_and_oversized_requests_are_refused_without_leaks() {
             "{path} leaked: {body}"
         );
     }
+    // Input that would forge an access-log line is refused before it is logged.
+    let (status, _) = send(
+        http.delete(api.url("/v1/tokens/x%0A2026-01-01T00:00:00Z%20allowed"))
+            .bearer_auth(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let store = names.store();
+    let log = sohoa(&s3, &["access-log", "--store", &store]);
+    assert!(!String::from_utf8_lossy(&log.stdout).contains("\n2026-01-01"));
     // Bounded headers and bodies.
     let resp = http
         .get(api.url(&format!("/v1/cases/{CASE}")))
@@ -952,6 +962,25 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{ok}");
+    assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
+    // A batch id stands for one set of files: the same files again are a
+    // retry (202), other files under it are refused (409) and stored nowhere.
+    let id = ok["batch_id"].as_str().unwrap();
+    let (status, again) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(&EXAMPLE_FILES, &[("batch_id", id)])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    let (status, err) = send(
+        http.post(api.url("/v1/batches"))
+            .bearer_auth(&station)
+            .multipart(example_form(&["scan_003.tif"], &[("batch_id", id)])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["code"], "conflict");
     assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
     cleanup(&names).await;
 }
