@@ -426,6 +426,24 @@ enum FailError {
     Queue(#[from] queue::QueueError),
 }
 
+/// Earlier deliveries of this message (quorum queues count them in
+/// `x-delivery-count`).
+fn delivery_count(d: &Delivery) -> u64 {
+    let Some(headers) = d.properties.headers() else {
+        return 0;
+    };
+    match headers.inner().get("x-delivery-count") {
+        Some(AMQPValue::LongLongInt(n)) => (*n).max(0) as u64,
+        Some(AMQPValue::LongInt(n)) => (*n).max(0) as u64,
+        Some(AMQPValue::LongUInt(n)) => *n as u64,
+        Some(AMQPValue::ShortInt(n)) => (*n).max(0) as u64,
+        Some(AMQPValue::ShortUInt(n)) => *n as u64,
+        Some(AMQPValue::ShortShortInt(n)) => (*n).max(0) as u64,
+        Some(AMQPValue::ShortShortUInt(n)) => *n as u64,
+        _ => 0,
+    }
+}
+
 /// Decide the delivery's outcome, retrying transient faults with backoff.
 async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     let msg: BatchMessage = match serde_json::from_slice(&d.data) {
@@ -451,6 +469,36 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
             };
         }
     };
+    // Near the broker's delivery limit, this batch has stopped workers
+    // before: leave a reason where the station can read it, in case this
+    // attempt stops one too and the broker dead-letters the message itself.
+    let earlier = delivery_count(d);
+    if earlier > 0 && earlier + 1 >= ctx.config.delivery_limit.max(1) as u64 {
+        let failure = queue::Failure {
+            batch_id: msg.batch_id.clone(),
+            reason: format!(
+                "workers stopped while processing this batch {earlier} time(s); the broker allows {} deliveries, so if it stops one again it is moved to {} without being digitised (a page that crashes the decoder?)",
+                ctx.config.delivery_limit,
+                ctx.topology.dead_queue()
+            ),
+            at: sohoa::record::now_rfc3339(),
+        };
+        let noted =
+            match queue::failure_key_after_submission(ctx.store.as_ref(), &msg.batch_id).await {
+                Ok(key) => ctx
+                    .store
+                    .put_if_absent(
+                        &key,
+                        serde_json::to_vec_pretty(&failure).unwrap_or_default(),
+                    )
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+        if let Err(e) = noted {
+            tracing::warn!(batch = %msg.batch_id, "could not note the last attempt: {e}");
+        }
+    }
     let mut backoff = Backoff::new(ctx.config.max_backoff);
     loop {
         match attempt(ctx, &msg, case.clone()).await {

@@ -442,6 +442,19 @@ async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
     };
     assert_eq!(reason, "delivery_limit", "dead-lettered for another reason");
     assert!(record_files(&s3, &names).is_empty());
+    // The reason is in the store, for GET /v1/batches/{id}.
+    let failures: Vec<String> = std::fs::read_dir(s3.dir.join(&names.bucket).join("failures"))
+        .expect("a failure record")
+        .flatten()
+        .flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten())
+        .map(|f| std::fs::read_to_string(f.path()).unwrap())
+        .collect();
+    assert!(!failures.is_empty());
+    assert!(
+        failures[0].contains("workers stopped while processing this batch"),
+        "{}",
+        failures[0]
+    );
     let _ = conn.close(200, "bye".into()).await;
     cleanup(&names).await;
 }
