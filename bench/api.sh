@@ -6,7 +6,8 @@
 #    8 at once (each request looks its token up in S3 and writes an
 #    access-log entry to S3 before streaming);
 #  - streaming a large document: a 256 MiB object under a record, downloaded
-#    once; the server's peak memory before and after shows it is streamed.
+#    once; the server's peak memory before and after shows it is streamed;
+#  - a fixity audit of the whole store (that object included).
 # Talks only to 127.0.0.1: RabbitMQ on 5672 and an s3s-fs it starts itself.
 #
 #   bench/api.sh [N]
@@ -35,6 +36,7 @@ store=s3://$bucket
 sleep 1
 station=$("$bin/sohoa" token add --name bench-station --role station --store "$store" 2>/dev/null | tail -1)
 officer=$("$bin/sohoa" token add --name bench-officer --role officer --store "$store" 2>/dev/null | tail -1)
+archivist=$("$bin/sohoa" token add --name bench-archivist --role archivist --store "$store" 2>/dev/null | tail -1)
 SOHOA_LOG=warn "$bin/sohoa-worker" --store "$store" --queue "$queue" --events-exchange "$queue.events" --metrics-listen off 2>>"$work/worker.log" &
 pids+=($!)
 SOHOA_LOG=warn "$bin/sohoa" serve --listen "127.0.0.1:$apiport" --store "$store" --queue "$queue" 2>>"$work/api.log" &
@@ -128,3 +130,51 @@ after=$(hwm)
 [ "$got" = "$sha" ] || { echo "api.sh: the large download does not match its hash" >&2; exit 1; }
 awk "BEGIN{s=$t1-$t0; printf \"%d MiB in %.2f s (%.0f MB/s), hash verified by the server and by this script\n\", $bytes/1048576, s, $bytes/s/1e6}"
 echo "server peak RSS: $((before / 1024)) MiB before, $((after / 1024)) MiB after"
+
+# A case with many small documents, for the audit's objects/s: 1000
+# synthetic documents (a 4 KiB PDF and text each, 2000 objects) under one record.
+many=$work/many
+mkdir -p "$many"
+python3 - "$many" "$record" > "$work/bmany.json" <<'PY'
+import hashlib, json, os, sys
+out, rec = sys.argv[1], json.load(open(sys.argv[2]))
+rec["batch_id"] = "bmany"
+template = rec["documents"][0]
+docs = []
+for i in range(1000):
+    d = json.loads(json.dumps(template))
+    d["id"] = f"bmany-d{i + 1:04d}"
+    for kind, ext, folder in (("pdf", "pdf", "documents"), ("text", "txt", "text")):
+        data = os.urandom(4096)
+        sha = hashlib.sha256(data).hexdigest()
+        name = f"{folder}/{sha}.{ext}"
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
+        open(os.path.join(out, name), "wb").write(data)
+        d[kind] = {"key": name, "sha256": sha, "bytes": len(data)}
+    docs.append(d)
+rec["documents"] = docs
+print(json.dumps(rec))
+PY
+(cd "$many" && find . -type f | sed 's|^\./||') | xargs -P 4 -I{} curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "bench:bench-secret" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$many/{}" "$AWS_ENDPOINT_URL/$bucket/{}"
+curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "bench:bench-secret" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+  -T "$work/bmany.json" "$AWS_ENDPOINT_URL/$bucket/cases/$case_code/bmany.json"
+
+echo
+echo "## Fixity audit of the whole store (2000 small synthetic objects and the 256 MiB one included)"
+t0=$(date +%s.%N)
+audit=$(curl -sf -H "Authorization: Bearer $archivist" -d '{}' "$api/v1/audits" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+deadline=$((SECONDS + 600))
+until curl -sf -H "Authorization: Bearer $archivist" "$api/v1/audits/$audit" > "$work/audit.json" && grep -q '"complete"' "$work/audit.json"; do
+  ((SECONDS < deadline)) || { echo "api.sh: audit $audit never finished" >&2; exit 1; }
+  sleep 0.1
+done
+t1=$(date +%s.%N)
+python3 - "$work/audit.json" "$t0" "$t1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = float(sys.argv[3]) - float(sys.argv[2])
+print(f"{r['records']} records, {r['objects']} objects ({r['ok']} ok, {r['mismatched']} mismatched, "
+      f"{r['missing']} missing, {r['unreadable']} unreadable) in {s:.2f} s: {r['objects'] / s:.0f} objects/s")
+PY
+echo "server peak RSS after the audit: $(($(hwm) / 1024)) MiB"

@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Objects checked at once.
-const CONCURRENCY: usize = 8;
+/// Objects checked at once (bench/api.sh: 32 gives 2.8x the pace of 8 on S3).
+const CONCURRENCY: usize = 32;
 /// Unreadable objects in a row after which the check stops as a store failure.
 const MAX_UNREADABLE_IN_A_ROW: usize = 5;
 
