@@ -1035,3 +1035,100 @@ async fn the_openapi_document_describes_the_routes_the_server_has() {
     assert_schema("Error", &err);
     let _ = Path::new(".");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audit_reports_its_progress_while_it_runs() {
+    let s3 = S3Server::start("api-progress");
+    let names = Names::new("api_progress");
+    let record = process_example(&s3, &names);
+    // A record of 600 small synthetic documents (1200 objects), so that the
+    // audit runs long enough to be seen running.
+    let client = s3_client(&s3);
+    let mut synthetic = record.clone();
+    synthetic["batch_id"] = "bprogress".into();
+    let template = record["documents"][0].clone();
+    let mut docs = Vec::new();
+    for i in 0..600 {
+        let mut d = template.clone();
+        d["id"] = format!("bprogress-d{i:03}").into();
+        for (kind, folder, ext) in [("pdf", "documents", "pdf"), ("text", "text", "txt")] {
+            let bytes = format!("{kind} {i} of a synthetic document").into_bytes();
+            let sha = hex::encode(Sha256::digest(&bytes));
+            let key = format!("{folder}/{sha}.{ext}");
+            client
+                .put_object()
+                .bucket(&names.bucket)
+                .key(&key)
+                .body(bytes.clone().into())
+                .send()
+                .await
+                .unwrap();
+            d[kind] = json!({ "key": key, "sha256": sha, "bytes": bytes.len() });
+        }
+        docs.push(d);
+    }
+    synthetic["documents"] = Value::Array(docs);
+    client
+        .put_object()
+        .bucket(&names.bucket)
+        .key(format!("cases/{CASE}/bprogress.json"))
+        .body(serde_json::to_vec(&synthetic).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+    let archivist = token(&s3, &names, "archivist-2", "archivist", None);
+    let api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    let (status, started) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(&archivist)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let id = started["id"].as_str().unwrap().to_string();
+    let mut seen_running = Vec::new();
+    let t = Instant::now();
+    let report = loop {
+        let (status, body) = send(
+            http.get(api.url(&format!("/v1/audits/{id}")))
+                .bearer_auth(&archivist),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        if body["status"] == "complete" {
+            break body;
+        }
+        assert_eq!(body["status"], "running", "{body}");
+        assert_schema("AuditRunning", &body);
+        seen_running.push(body["progress"].clone());
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "audit never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(report["objects"], 1200 + record_objects(&record));
+    assert_eq!(report["ok"], report["objects"]);
+    assert!(!seen_running.is_empty(), "the audit was never seen running");
+    // Progress only grows, and never passes the total.
+    let checked: Vec<u64> = seen_running
+        .iter()
+        .map(|p| p["checked"].as_u64().unwrap())
+        .collect();
+    assert!(checked.windows(2).all(|w| w[0] <= w[1]), "{checked:?}");
+    for p in &seen_running {
+        let total = p["total"].as_u64().unwrap();
+        assert!(
+            total == 0 || total == report["objects"].as_u64().unwrap(),
+            "{p}"
+        );
+        assert!(p["checked"].as_u64().unwrap() <= total.max(1));
+    }
+}
+
+/// Objects a record names (originals, and each document's PDF and text).
+fn record_objects(record: &Value) -> u64 {
+    (record["originals"].as_array().unwrap().len()
+        + 2 * record["documents"].as_array().unwrap().len()) as u64
+}
