@@ -187,6 +187,54 @@ async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     )
 }
 
+/// Start an audit with `body` and poll it until it is complete; returns the
+/// report and every `running` answer seen on the way (each checked against
+/// the OpenAPI schema).
+async fn run_audit(api: &Api, token: &str, body: Value) -> (Value, Vec<Value>) {
+    let http = reqwest::Client::new();
+    let (status, started) = send(
+        http.post(api.url("/v1/audits"))
+            .bearer_auth(token)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let id = started["id"].as_str().unwrap().to_string();
+    let mut running = Vec::new();
+    let t = Instant::now();
+    loop {
+        let (status, body) = send(
+            http.get(api.url(&format!("/v1/audits/{id}")))
+                .bearer_auth(token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        if body["status"] == "complete" {
+            return (body, running);
+        }
+        assert_eq!(body["status"], "running", "{body}");
+        assert_schema("AuditRunning", &body);
+        running.push(body);
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "audit {id} never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Put an object straight into the test's bucket (no sohoa code).
+async fn put(s3: &S3Server, names: &Names, key: &str, bytes: Vec<u8>) {
+    s3_client(s3)
+        .put_object()
+        .bucket(&names.bucket)
+        .key(key)
+        .body(bytes.into())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Keys under `prefix` in the test's bucket.
 async fn keys(s3: &S3Server, names: &Names, prefix: &str) -> Vec<String> {
     let out = s3_client(s3)
@@ -641,33 +689,8 @@ async fn a_tampered_object_is_named_by_the_audit_and_its_download_aborts() {
     bytes[mid] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
 
-    let (status, started) = send(
-        http.post(api.url("/v1/audits"))
-            .bearer_auth(&archivist)
-            .json(&json!({"case_code": CASE})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
-    let id = started["id"].as_str().unwrap().to_string();
-    let t = Instant::now();
-    let report = loop {
-        let (status, body) = send(
-            http.get(api.url(&format!("/v1/audits/{id}")))
-                .bearer_auth(&archivist),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        if body["status"] == "complete" {
-            break body;
-        }
-        assert_eq!(body["status"], "running", "{body}");
-        assert_schema("AuditRunning", &body);
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "audit never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (report, _) = run_audit(&api, &archivist, json!({ "case_code": CASE })).await;
+    let id = report["id"].as_str().unwrap().to_string();
     assert_schema("AuditReport", &report);
     assert_eq!(report["mismatched"], 1);
     assert_eq!(report["missing"], 0);
@@ -1043,7 +1066,6 @@ async fn an_audit_reports_its_progress_while_it_runs() {
     let record = process_example(&s3, &names);
     // A record of 600 small synthetic documents (1200 objects), so that the
     // audit runs long enough to be seen running.
-    let client = s3_client(&s3);
     let mut synthetic = record.clone();
     synthetic["batch_id"] = "bprogress".into();
     let template = record["documents"][0].clone();
@@ -1055,59 +1077,18 @@ async fn an_audit_reports_its_progress_while_it_runs() {
             let bytes = format!("{kind} {i} of a synthetic document").into_bytes();
             let sha = hex::encode(Sha256::digest(&bytes));
             let key = format!("{folder}/{sha}.{ext}");
-            client
-                .put_object()
-                .bucket(&names.bucket)
-                .key(&key)
-                .body(bytes.clone().into())
-                .send()
-                .await
-                .unwrap();
             d[kind] = json!({ "key": key, "sha256": sha, "bytes": bytes.len() });
+            put(&s3, &names, &key, bytes).await;
         }
         docs.push(d);
     }
     synthetic["documents"] = Value::Array(docs);
-    client
-        .put_object()
-        .bucket(&names.bucket)
-        .key(format!("cases/{CASE}/bprogress.json"))
-        .body(serde_json::to_vec(&synthetic).unwrap().into())
-        .send()
-        .await
-        .unwrap();
+    let key = format!("cases/{CASE}/bprogress.json");
+    put(&s3, &names, &key, serde_json::to_vec(&synthetic).unwrap()).await;
     let archivist = token(&s3, &names, "archivist-2", "archivist", None);
     let api = Api::start(&s3, &names, &[]);
-    let http = reqwest::Client::new();
-    let (status, started) = send(
-        http.post(api.url("/v1/audits"))
-            .bearer_auth(&archivist)
-            .json(&json!({})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let id = started["id"].as_str().unwrap().to_string();
-    let mut seen_running = Vec::new();
-    let t = Instant::now();
-    let report = loop {
-        let (status, body) = send(
-            http.get(api.url(&format!("/v1/audits/{id}")))
-                .bearer_auth(&archivist),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        if body["status"] == "complete" {
-            break body;
-        }
-        assert_eq!(body["status"], "running", "{body}");
-        assert_schema("AuditRunning", &body);
-        seen_running.push(body["progress"].clone());
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "audit never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (report, running) = run_audit(&api, &archivist, json!({})).await;
+    let seen_running: Vec<Value> = running.iter().map(|b| b["progress"].clone()).collect();
     assert_eq!(report["objects"], 1200 + record_objects(&record));
     assert_eq!(report["ok"], report["objects"]);
     assert!(!seen_running.is_empty(), "the audit was never seen running");
