@@ -411,14 +411,18 @@ pub fn batch_id_from_digests<'a>(digests: impl Iterator<Item = &'a str>) -> Stri
     format!("b{}", &hex::encode(h.finalize())[..20])
 }
 
-pub fn validate_batch_id(id: &str) -> Result<(), PipelineError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
+/// An id that can be one segment of a storage key: 1 to `max` letters,
+/// digits, `.`, `-` or `_`, not starting with `.` (batch and document ids).
+pub fn is_plain_id(id: &str, max: usize) -> bool {
+    (1..=max).contains(&id.len())
         && !id.starts_with('.')
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if ok {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+pub fn validate_batch_id(id: &str) -> Result<(), PipelineError> {
+    if is_plain_id(id, 64) {
         Ok(())
     } else {
         Err(PipelineError::InvalidBatchId(id.to_string()))

@@ -30,12 +30,7 @@ pub(super) fn parse_case(s: &str) -> Result<CaseCode, ApiError> {
 
 /// Document ids are `<batch_id>-dNN`: the batch id's characters only.
 fn check_document_id(id: &str) -> Result<(), ApiError> {
-    let ok = (1..=80).contains(&id.len())
-        && !id.starts_with('.')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if ok {
+    if crate::pipeline::is_plain_id(id, 80) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
@@ -129,24 +124,20 @@ pub async fn document(
     Ok(Json(DocumentSummary::new(&batch, &d)).into_response())
 }
 
-pub async fn pdf(
+/// `GET .../documents/{id}/pdf` and `.../text`.
+pub async fn file(
     caller: Caller,
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    p: Result<Path<(String, String)>, PathRejection>,
+    p: Result<Path<(String, String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (code, id) = path(p)?;
-    download(caller, state, &code, &id, Kind::Pdf, &headers).await
-}
-
-pub async fn text(
-    caller: Caller,
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    p: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Response, ApiError> {
-    let (code, id) = path(p)?;
-    download(caller, state, &code, &id, Kind::Text, &headers).await
+    let (code, id, kind) = path(p)?;
+    let kind = match kind.as_str() {
+        "pdf" => Kind::Pdf,
+        "text" => Kind::Text,
+        _ => return Err(ApiError::not_found("a document has /pdf and /text")),
+    };
+    download(caller, state, &code, &id, kind, &headers).await
 }
 
 /// Stream a document's PDF or text. The response carries the recorded

@@ -393,12 +393,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(cases::document),
         )
         .route(
-            "/v1/cases/{case_code}/documents/{document_id}/pdf",
-            get(cases::pdf),
-        )
-        .route(
-            "/v1/cases/{case_code}/documents/{document_id}/text",
-            get(cases::text),
+            "/v1/cases/{case_code}/documents/{document_id}/{kind}",
+            get(cases::file),
         )
         .route("/v1/audits", post(audits::start))
         .route("/v1/audits/{audit_id}", get(audits::get))

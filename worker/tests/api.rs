@@ -7,7 +7,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -221,6 +220,26 @@ async fn run_audit(api: &Api, token: &str, body: Value) -> (Value, Vec<Value>) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// `POST /v1/batches` with `form`.
+async fn upload(api: &Api, token: &str, form: reqwest::multipart::Form) -> (StatusCode, Value) {
+    send(
+        reqwest::Client::new()
+            .post(api.url("/v1/batches"))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await
+}
+
+/// A one-file upload: the example batch's `scan_003.tif` under `file_name`.
+fn scan_named(file_name: &str) -> reqwest::multipart::Form {
+    let bytes = std::fs::read(example_batch().join("scan_003.tif")).unwrap();
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+    )
 }
 
 /// Put an object straight into the test's bucket (no sohoa code).
@@ -516,23 +535,20 @@ async fn an_upload_is_digitised_and_its_documents_download_with_matching_hashes(
     let officer = token(&s3, &names, "officer-1", "officer", None);
     let http = reqwest::Client::new();
 
-    let (status, accepted) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(&EXAMPLE_FILES, &[("station", "desk-3")])),
+    let (status, accepted) = upload(
+        &api,
+        &station,
+        example_form(&EXAMPLE_FILES, &[("station", "desk-3")]),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
     let batch = accepted["batch_id"].as_str().unwrap().to_string();
     // The receipt alone, under a case code that contradicts its QR: the
     // worker refuses it, and the station can read why.
-    let (status, conflicting) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(
-                &["scan_001.tif"],
-                &[("case_code", OTHER_CASE)],
-            )),
+    let (status, conflicting) = upload(
+        &api,
+        &station,
+        example_form(&["scan_001.tif"], &[("case_code", OTHER_CASE)]),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -776,7 +792,7 @@ async fn traversal_attempts_and_oversized_requests_are_refused_without_leaks() {
     let names = Names::new("api_hard");
     process_example(&s3, &names);
     let admin = token(&s3, &names, "root", "admin", None);
-    let mut api = Api::start(&s3, &names, &[]);
+    let api = Api::start(&s3, &names, &[]);
     let http = reqwest::Client::new();
     let doc_base = format!("/v1/cases/{CASE}/documents");
     let attempts = [
@@ -885,7 +901,6 @@ async fn traversal_attempts_and_oversized_requests_are_refused_without_leaks() {
     s3.resume();
     let (status, _) = send(http.get(api.url("/healthz"))).await;
     assert_eq!(status, StatusCode::OK);
-    let _ = &mut api;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -894,14 +909,8 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
     let names = Names::new("api_limit");
     let station = token(&s3, &names, "desk-9", "station", None);
     let api = Api::start(&s3, &names, &["--max-upload-bytes", "100000"]);
-    let http = reqwest::Client::new();
     // 166 KB of scans against a 100 KB limit.
-    let (status, err) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(&EXAMPLE_FILES, &[])),
-    )
-    .await;
+    let (status, err) = upload(&api, &station, example_form(&EXAMPLE_FILES, &[])).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{err}");
     assert!(
         err["error"]["message"]
@@ -915,12 +924,7 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
         "file",
         reqwest::multipart::Part::bytes(b"II*\x00garbage".to_vec()).file_name("scan_004.tif"),
     );
-    let (status, err) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(form),
-    )
-    .await;
+    let (status, err) = upload(&api, &station, form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert!(
         err["error"]["message"]
@@ -930,19 +934,8 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
         "{err}"
     );
     // A file name with directories: only its last segment is kept.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(
-            std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
-        )
-        .file_name("../../x.tif"),
-    );
-    let (status, body) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(form),
-    )
-    .await;
+    let form = scan_named("../../x.tif");
+    let (status, body) = upload(&api, &station, form).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let inbox = keys(&s3, &names, "inbox/").await;
     assert_eq!(
@@ -960,46 +953,30 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
         "{all:?}"
     );
     // A name that cannot be a storage key.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(
-            std::fs::read(example_batch().join("scan_003.tif")).unwrap(),
-        )
-        .file_name("scan 3.tif"),
-    );
-    let (status, err) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(form),
-    )
-    .await;
+    let form = scan_named("scan 3.tif");
+    let (status, err) = upload(&api, &station, form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(keys(&s3, &names, "inbox/").await.len(), 1);
     // The same batch within a larger limit goes through.
     drop(api);
     let api = Api::start(&s3, &names, &[]);
-    let (status, ok) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(&EXAMPLE_FILES, &[])),
-    )
-    .await;
+    let (status, ok) = upload(&api, &station, example_form(&EXAMPLE_FILES, &[])).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{ok}");
     assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
     // A batch id stands for one set of files: the same files again are a
     // retry (202), other files under it are refused (409) and stored nowhere.
     let id = ok["batch_id"].as_str().unwrap();
-    let (status, again) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(&EXAMPLE_FILES, &[("batch_id", id)])),
+    let (status, again) = upload(
+        &api,
+        &station,
+        example_form(&EXAMPLE_FILES, &[("batch_id", id)]),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{again}");
-    let (status, err) = send(
-        http.post(api.url("/v1/batches"))
-            .bearer_auth(&station)
-            .multipart(example_form(&["scan_003.tif"], &[("batch_id", id)])),
+    let (status, err) = upload(
+        &api,
+        &station,
+        example_form(&["scan_003.tif"], &[("batch_id", id)]),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
@@ -1056,7 +1033,6 @@ async fn the_openapi_document_describes_the_routes_the_server_has() {
     let (status, err) = send(http.get(api.url("/v1/nothing-here"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_schema("Error", &err);
-    let _ = Path::new(".");
 }
 
 #[tokio::test(flavor = "multi_thread")]
