@@ -1,82 +1,113 @@
-//! Codes: QR codes on the page, case codes (mã hồ sơ) and separator sheets.
+//! Codes: QR codes on the page, where a batch's case code (mã hồ sơ) comes
+//! from, and separator sheets.
 //!
-//! A case code follows TT 01/2018/TT-VPCP: `V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX`,
-//! e.g. `000.00.13.H04-210628-0001`: the receiving agency's code, the date
-//! the dossier was received and a four-digit sequence. ID cards carry QR
-//! codes too (`<12-digit id>||<name>|...`); those never validate as case codes.
+//! The case code's form (TT 01/2018/TT-VPCP) is checked by
+//! [`CaseCode`]'s parser. ID cards carry QR codes too
+//! (`<12-digit id>||<name>|...`); those never validate as case codes.
+//!
+//! A batch's case code is resolved once ([`resolve_case_code`]): the
+//! receipt's QR code first, else the code printed on the receipt, else the
+//! one the station gave; a station code that disagrees with the receipt
+//! fails the batch, naming both.
+
+pub use crate::record::case_code::{CaseCode, InvalidCaseCode};
 
 use crate::pix::Pix;
-use regex::Regex;
-use std::fmt;
-use std::str::FromStr;
-use std::sync::LazyLock;
 
 /// What a separator sheet's QR code reads.
 pub const SEPARATOR: &str = "SEPARATOR";
+/// What a separator sheet says in print (folded: capitals, no diacritics).
+pub const SEPARATOR_TEXT: &str = "TRANG PHAN CACH";
 
-/// A validated case code.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(try_from = "String", into = "String")]
-pub struct CaseCode(String);
+/// Is one of these QR codes a separator sheet's?
+pub fn is_separator_qr(qr: &[String]) -> bool {
+    qr.iter().any(|q| q.trim() == SEPARATOR)
+}
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error(
-    "'{0}' is not a valid case code: expected the form of TT 01/2018/TT-VPCP, e.g. 000.00.13.H04-210628-0001 (agency code, received date yymmdd, 4-digit sequence)"
-)]
-pub struct InvalidCaseCode(pub String);
+/// A separator whose QR code could not be read still says so in print:
+/// a page of a few words that reads "TRANG PHAN CACH" once folded.
+pub fn is_printed_separator(words: usize, folded_text: &str) -> bool {
+    words <= 6 && folded_text.contains(SEPARATOR_TEXT)
+}
 
-static CASE_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([0-9]{3})\.([0-9]{2})\.([0-9]{2})\.([A-Z])([0-9]{2})-([0-9]{2})([0-9]{2})([0-9]{2})-([0-9]{4})$")
-        .expect("valid regex")
-});
+/// Why a batch has no case code it can be attached to.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum CaseCodeError {
+    #[error(
+        "case code conflict: the station gave {station} but the intake receipt says {receipt}; the batch was not attached to either case. Check which dossier was scanned and resubmit with the right --case"
+    )]
+    Conflict {
+        station: CaseCode,
+        receipt: CaseCode,
+    },
+    #[error(
+        "the batch carries several different case codes on receipts ({0}); split it into one batch per dossier"
+    )]
+    Several(String),
+    #[error(
+        "no case code: the batch has no intake receipt with a readable case code; give it with --case"
+    )]
+    Missing,
+}
 
-/// The same pattern, unanchored, for finding a case code in OCR text.
-static CASE_CODE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}")
-        .expect("valid regex")
-});
+/// Where a batch's case code came from, as the record says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseCodeSource {
+    ReceiptQr,
+    ReceiptText,
+    Station,
+}
 
-impl FromStr for CaseCode {
-    type Err = InvalidCaseCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let c = CASE_CODE
-            .captures(s)
-            .ok_or_else(|| InvalidCaseCode(s.to_string()))?;
-        let month: u32 = c[7].parse().unwrap_or(0);
-        let day: u32 = c[8].parse().unwrap_or(0);
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-            return Err(InvalidCaseCode(s.to_string()));
+impl CaseCodeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseCodeSource::ReceiptQr => "receipt_qr",
+            CaseCodeSource::ReceiptText => "receipt_text",
+            CaseCodeSource::Station => "station",
         }
-        Ok(CaseCode(s.to_string()))
     }
 }
 
-impl TryFrom<String> for CaseCode {
-    type Error = InvalidCaseCode;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+/// The batch's case code: from the QR codes of its content pages, else from
+/// the text of its receipt pages, else the station's; a station code that
+/// disagrees with the receipt's, or several codes, are errors.
+pub fn resolve_case_code<'a>(
+    station: Option<CaseCode>,
+    qr_codes: impl Iterator<Item = &'a str>,
+    receipt_texts: impl Iterator<Item = String>,
+) -> Result<(CaseCode, CaseCodeSource), CaseCodeError> {
+    let from_qr = distinct(qr_codes.filter_map(|q| q.parse::<CaseCode>().ok()));
+    let (receipt, source) = if !from_qr.is_empty() {
+        (one(from_qr)?, CaseCodeSource::ReceiptQr)
+    } else {
+        let printed = distinct(receipt_texts.flat_map(|t| case_codes_in_text(&t)));
+        (one(printed)?, CaseCodeSource::ReceiptText)
+    };
+    match (station, receipt) {
+        (Some(s), Some(r)) if s != r => Err(CaseCodeError::Conflict {
+            station: s,
+            receipt: r,
+        }),
+        (_, Some(r)) => Ok((r, source)),
+        (Some(s), None) => Ok((s, CaseCodeSource::Station)),
+        (None, None) => Err(CaseCodeError::Missing),
     }
 }
 
-impl From<CaseCode> for String {
-    fn from(c: CaseCode) -> String {
-        c.0
-    }
+fn distinct(codes: impl Iterator<Item = CaseCode>) -> Vec<CaseCode> {
+    let mut v: Vec<CaseCode> = codes.collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
-impl fmt::Display for CaseCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// The one code of a list, `None` for none, an error for several.
+fn one(mut codes: Vec<CaseCode>) -> Result<Option<CaseCode>, CaseCodeError> {
+    if codes.len() > 1 {
+        let list: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        return Err(CaseCodeError::Several(list.join(", ")));
     }
-}
-
-impl CaseCode {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+    Ok(codes.pop())
 }
 
 /// Valid case codes printed in OCR text (with OCR's usual confusions of
@@ -91,18 +122,11 @@ pub fn case_codes_in_text(text: &str) -> Vec<CaseCode> {
             c => c,
         })
         .collect();
-    let mut out = Vec::new();
-    for m in CASE_CODE_IN_TEXT.find_iter(&cleaned) {
-        if let Ok(c) = m.as_str().parse::<CaseCode>() {
-            out.push(c);
-        }
-    }
+    let mut out = crate::record::case_code::find_all(&cleaned);
     // Codes whose agency letter is a real letter survive cleaning unchanged;
     // also look in the raw text in case cleaning broke one.
-    for m in CASE_CODE_IN_TEXT.find_iter(text) {
-        if let Ok(c) = m.as_str().parse::<CaseCode>()
-            && !out.contains(&c)
-        {
+    for c in crate::record::case_code::find_all(text) {
+        if !out.contains(&c) {
             out.push(c);
         }
     }
@@ -183,6 +207,42 @@ mod tests {
         assert_eq!(
             case_codes_in_text(t),
             vec!["000.00.13.H04-210628-0001".parse::<CaseCode>().unwrap()]
+        );
+    }
+
+    #[test]
+    fn case_code_resolution_prefers_the_receipt_and_refuses_conflicts() {
+        let a = "000.00.13.H04-210628-0001";
+        let b = "000.00.13.H04-210628-0002";
+        let code = |s: &str| s.parse::<CaseCode>().unwrap();
+        let no_text = || std::iter::empty::<String>();
+        assert_eq!(
+            resolve_case_code(None, [a, "SEPARATOR"].into_iter(), no_text()),
+            Ok((code(a), CaseCodeSource::ReceiptQr))
+        );
+        assert_eq!(
+            resolve_case_code(
+                None,
+                std::iter::empty(),
+                [format!("Mã hồ sơ: {b}")].into_iter()
+            ),
+            Ok((code(b), CaseCodeSource::ReceiptText))
+        );
+        assert_eq!(
+            resolve_case_code(Some(code(b)), std::iter::empty(), no_text()),
+            Ok((code(b), CaseCodeSource::Station))
+        );
+        assert!(matches!(
+            resolve_case_code(Some(code(b)), [a].into_iter(), no_text()),
+            Err(CaseCodeError::Conflict { .. })
+        ));
+        assert!(matches!(
+            resolve_case_code(None, [a, b].into_iter(), no_text()),
+            Err(CaseCodeError::Several(_))
+        ));
+        assert_eq!(
+            resolve_case_code(None, std::iter::empty(), no_text()),
+            Err(CaseCodeError::Missing)
         );
     }
 

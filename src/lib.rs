@@ -2,18 +2,30 @@
 //! handed in at a one-stop-shop desk into typed, searchable, hashed and
 //! stored documents attached to the dossier's case.
 //!
-//! The modules follow the pipeline's stages, in the order data flows
-//! through them (see `ARCHITECTURE.md`):
-//! [`ingest`] → [`prepare`] → [`codes`] → [`ocr`] → [`split`] →
-//! [`classify`] → [`render`] → [`archive`], driven by [`pipeline`].
-//! [`queue`] carries batches to the workers; [`api`] serves stations,
-//! officers and archivists over HTTP.
+//! Where things are (see `ARCHITECTURE.md` for the invariants):
+//! - the pipeline's stages, in the order data flows through them:
+//!   [`ingest`] → [`prepare`] → [`codes`] → [`ocr`] → [`split`] →
+//!   [`classify`] → [`render`], driven page by page and then per batch by
+//!   [`pipeline`];
+//! - what is stored and where: [`record`] (plain data types), [`keys`]
+//!   (every object key), [`store`] (bytes by key: a directory or S3),
+//!   [`catalog`] (the only reader and writer of records, failures, audit
+//!   reports and the access log), [`fixity`] (re-hashing what records name);
+//! - how batches travel: [`submit`] (stage → publish → record the
+//!   submission) over [`queue`] (messages, topology, publishing);
+//! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
+//! - small shared rules: [`ids`], [`clock`], [`metrics`].
 
 pub mod api;
-pub mod archive;
+pub mod auth;
+pub mod catalog;
 pub mod classify;
+pub mod clock;
 pub mod codes;
+pub mod fixity;
+pub mod ids;
 pub mod ingest;
+pub mod keys;
 pub mod metrics;
 pub mod ocr;
 pub mod pipeline;
@@ -23,3 +35,5 @@ pub mod queue;
 pub mod record;
 pub mod render;
 pub mod split;
+pub mod store;
+pub mod submit;

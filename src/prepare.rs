@@ -15,7 +15,6 @@
 
 use crate::ocr::{Engine, PageText};
 use crate::pix::Pix;
-use serde::{Deserialize, Serialize};
 
 /// Ink share (of the central area) under which a page is blank.
 pub const BLANK_INK_RATIO: f32 = 0.002;
@@ -26,22 +25,7 @@ pub const MIN_SKEW_DEG: f32 = 0.1;
 /// Leptonica's skew confidence needed before we correct.
 pub const MIN_SKEW_CONF: f32 = 2.0;
 
-/// What prepare found and did to one page.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct Preparation {
-    /// Clockwise rotation applied to make the page upright: 0, 90, 180 or 270.
-    pub rotated_deg: u32,
-    /// OSD's confidence in the orientation (absent when OSD had too little text).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub orientation_conf: Option<f32>,
-    /// Skew measured, in degrees (Leptonica's sign: the page was turned by
-    /// this much clockwise to straighten it).
-    pub skew_deg: f32,
-    /// Whether the skew was corrected.
-    pub deskewed: bool,
-    /// Share of the central area covered by ink.
-    pub ink_ratio: f32,
-}
+pub use crate::record::Preparation;
 
 /// Share of ink in the central area (4 % margins cut, to ignore scanner
 /// edges), with specks of a single pixel removed.

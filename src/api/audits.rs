@@ -6,73 +6,24 @@
 //! Progress lives in the memory of the instance running the audit; the
 //! report, once written, is readable from any instance.
 
-use super::auth::{Permission, Role};
 use super::cases::{parse_case, path};
 use super::{ApiError, AppState, Caller, Target};
-use crate::archive::verify::{self, ObjectCheck};
+use crate::auth::Permission;
+use crate::catalog::audits::{self as stored, AUDIT_SCHEMA, AuditReport, AuditStart, Who};
+use crate::fixity;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Audits one server runs at once.
 pub const MAX_RUNNING: usize = 4;
-
-pub const AUDIT_SCHEMA: &str = "https://sohoa.vn/schemas/audit-report/1";
-
-pub fn report_key(id: &str) -> String {
-    format!("audits/{id}.json")
-}
-fn started_key(id: &str) -> String {
-    format!("audits/started/{id}.json")
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Who {
-    pub name: String,
-    pub role: Role,
-}
-
-/// `audits/started/<id>.json`, and the head of every report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AuditStart {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case_code: Option<String>,
-    pub started_by: Who,
-    pub started_at: String,
-    pub store: String,
-}
-
-/// The stored report (`schemas/audit-report.schema.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AuditReport {
-    #[serde(rename = "$schema")]
-    pub schema: String,
-    /// `complete`, or `incomplete` when the store failed during the audit.
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(flatten)]
-    pub start: AuditStart,
-    pub finished_at: String,
-    pub records: usize,
-    pub objects: usize,
-    pub ok: usize,
-    pub mismatched: usize,
-    pub missing: usize,
-    /// Objects the store could not return (see each check's `error`).
-    pub unreadable: usize,
-    pub unreadable_records: Vec<String>,
-    /// Every object checked, by key.
-    pub checked: Vec<ObjectCheck>,
-}
 
 struct Progress {
     start: AuditStart,
@@ -111,19 +62,6 @@ struct StartBody {
     case_code: Option<String>,
 }
 
-fn check_audit_id(id: &str) -> Result<(), ApiError> {
-    let ok = (2..=64).contains(&id.len())
-        && id.starts_with('a')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request("not an audit id"))
-    }
-}
-
 /// `POST /v1/audits`: body `{"case_code": "..."}` or `{}` (or empty) for
 /// the whole store.
 pub async fn start(
@@ -142,8 +80,7 @@ pub async fn start(
         })?
     };
     let case = req.case_code.as_deref().map(parse_case).transpose()?;
-    let now = time::OffsetDateTime::now_utc();
-    let id = format!("a{}-{}", crate::record::key_time(now), super::random_hex(3));
+    let id = crate::ids::new_audit();
     let target = Target {
         case_code: case.as_ref().map(|c| c.as_str()),
         target: Some(&id),
@@ -167,16 +104,10 @@ pub async fn start(
             name: caller.token.name.clone(),
             role: caller.token.role,
         },
-        started_at: crate::record::now_rfc3339(),
+        started_at: crate::clock::now_rfc3339(),
         store: state.store.describe(),
     };
-    state
-        .store
-        .put_if_absent(
-            &started_key(&id),
-            serde_json::to_vec_pretty(&start).unwrap_or_default(),
-        )
-        .await?;
+    stored::record_start(state.store.as_ref(), &start).await?;
     let progress = Arc::new(Progress {
         start: start.clone(),
         checked: AtomicUsize::new(0),
@@ -205,13 +136,13 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
             p.total.store(total, Ordering::Relaxed);
         }
     };
-    let result = verify::check(
+    let result = fixity::check(
         state.store.as_ref(),
         p.start.case_code.as_deref(),
         &on_progress,
     )
     .await;
-    let finished_at = crate::record::now_rfc3339();
+    let finished_at = crate::clock::now_rfc3339();
     let report = match result {
         Ok((r, checked)) => AuditReport {
             schema: AUDIT_SCHEMA.into(),
@@ -255,13 +186,8 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
         audit = %p.start.id, ok = report.ok, mismatched = report.mismatched, missing = report.missing,
         "audit finished"
     );
-    let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
     for attempt in 0..8u32 {
-        match state
-            .store
-            .put_if_absent(&report_key(&p.start.id), body.clone())
-            .await
-        {
+        match stored::record_report(state.store.as_ref(), &report).await {
             Ok(_) => {
                 state.audits.remove(&p.start.id);
                 return;
@@ -285,7 +211,7 @@ pub async fn get(
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = path(p)?;
-    check_audit_id(&id)?;
+    crate::ids::check_audit(&id)?;
     if !caller.token.role.allows(Permission::Audit) {
         caller
             .authorize(
@@ -300,9 +226,7 @@ pub async fn get(
     let store = state.store.as_ref();
     // The report if it is stored, else this instance's progress, else the
     // start marker (the audit runs on another instance).
-    let (case, body) = if let Some(bytes) = store.get(&report_key(&id)).await? {
-        let report: AuditReport = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::internal("reading the audit report", e))?;
+    let (case, body) = if let Some(report) = stored::report(store, &id).await? {
         (
             report.start.case_code.clone(),
             serde_json::to_value(&report).unwrap_or_default(),
@@ -322,9 +246,7 @@ pub async fn get(
             }
         };
         (p.start.case_code.clone(), body)
-    } else if let Some(bytes) = store.get(&started_key(&id)).await? {
-        let start: AuditStart = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::internal("reading the audit start", e))?;
+    } else if let Some(start) = stored::start(store, &id).await? {
         let mut body = serde_json::to_value(&start).unwrap_or_default();
         body["status"] = "running".into();
         body["note"] =

@@ -1,11 +1,12 @@
 //! Stations' routes: upload a batch (stored in the inbox and queued exactly
 //! as `sohoa submit` does), and ask where it is.
 
-use super::auth::Permission;
 use super::cases::path;
 use super::{ApiError, AppState, Caller, Target};
+use crate::auth::Permission;
+use crate::catalog::{self, BatchStatus};
 use crate::ingest::{self, Original};
-use crate::queue::{self, BatchMessage, BatchStatus, SubmitError, Upload};
+use crate::submit::{self, SubmitError};
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::PathRejection;
@@ -131,7 +132,7 @@ pub async fn upload(
         .map(super::cases::parse_case)
         .transpose()?;
     if let Some(b) = &form.batch_id {
-        crate::pipeline::validate_batch_id(b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        crate::ids::check_batch(b)?;
     }
     let target = Target {
         case_code: case.as_ref().map(|c| c.as_str()),
@@ -161,53 +162,26 @@ pub async fn upload(
     .await
     .map_err(|e| ApiError::internal("checking the files", e))?
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    let batch_id = form.batch_id.unwrap_or_else(|| {
-        crate::pipeline::batch_id_from_digests(originals.iter().map(|o| o.sha256.as_str()))
-    });
-    crate::pipeline::validate_batch_id(&batch_id)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    queue::check_names(originals.iter().map(|o| o.name.as_str())).map_err(submit_error)?;
-    refuse_reuse(&state, &caller, &batch_id, &originals).await?;
-    let uploads: Vec<Upload> = originals
-        .iter()
-        .map(|o| Upload {
-            name: &o.name,
-            bytes: &o.bytes,
-            sha256: &o.sha256,
-        })
-        .collect();
-    let files = queue::stage_files(state.store.as_ref(), &batch_id, &uploads)
-        .await
-        .map_err(submit_error)?;
-    let msg = BatchMessage {
-        batch_id: batch_id.clone(),
-        case_code: case.map(|c| c.to_string()),
+    let request = submit::Request {
+        batch_id: form.batch_id,
+        case_code: case,
         station: form.station.or_else(|| Some(caller.token.name.clone())),
-        files,
+        by: &caller.token.name,
+        covers: &|c| caller.token.covers(c),
     };
     let conn = state.amqp().await?;
-    let queued = tokio::time::timeout(
-        super::AMQP_TIMEOUT,
-        queue::queue_batch(
-            state.store.as_ref(),
-            &conn,
-            &state.config.queue,
-            &msg,
-            &caller.token.name,
-        ),
-    )
-    .await
-    .unwrap_or_else(|_| {
-        Err(SubmitError::Queue(queue::QueueError::Nacked(
-            "no confirm from the broker in time".into(),
-        )))
-    });
-    if let Err(e) = queued {
-        if matches!(e, SubmitError::Queue(_)) {
-            state.amqp_failed().await;
+    let store = state.store.as_ref();
+    let msg = match submit::submit(store, &conn, &state.config.topology, &originals, &request).await
+    {
+        Ok(msg) => msg,
+        Err(e) => {
+            if matches!(e, SubmitError::Queue(_)) {
+                state.amqp_failed().await;
+            }
+            return Err(submit_error(e));
         }
-        return Err(submit_error(e));
-    }
+    };
+    let batch_id = msg.batch_id;
     let bytes: u64 = originals.iter().map(|o| o.bytes.len() as u64).sum();
     state.metrics.uploads.fetch_add(1, Ordering::Relaxed);
     state
@@ -231,61 +205,15 @@ pub async fn upload(
         .into_response())
 }
 
-/// A batch id names one set of files for good. Sending the same files again
-/// is a retry and is welcome; other files under a used id, or an id whose
-/// earlier submission was for a case outside the caller's unit, is a 409.
-async fn refuse_reuse(
-    state: &AppState,
-    caller: &Caller,
-    batch_id: &str,
-    originals: &[Original],
-) -> Result<(), ApiError> {
-    let sent: Vec<(&str, &str)> = originals
-        .iter()
-        .map(|o| (o.name.as_str(), o.sha256.as_str()))
-        .collect();
-    let store = state.store.as_ref();
-    let (earlier, case): (Vec<(String, String)>, Option<String>) =
-        if let Some(done) = crate::pipeline::find_existing(store, batch_id).await? {
-            let files = done
-                .record
-                .originals
-                .iter()
-                .map(|o| (o.name.clone(), o.sha256.clone()))
-                .collect();
-            (files, Some(done.record.case_code.to_string()))
-        } else if let Some((_, s)) = queue::last_submission(store, batch_id).await? {
-            let files = s
-                .message
-                .files
-                .iter()
-                .map(|f| (f.name.clone(), f.sha256.clone().unwrap_or_default()))
-                .collect();
-            (files, s.message.case_code)
-        } else {
-            return Ok(());
-        };
-    let same_files = earlier.len() == sent.len()
-        && earlier
-            .iter()
-            .zip(&sent)
-            .all(|((n, h), (sn, sh))| n == sn && h.eq_ignore_ascii_case(sh));
-    let covered = case.as_deref().is_none_or(|c| caller.token.covers(c));
-    if same_files && covered {
-        return Ok(());
-    }
-    Err(ApiError::conflict(format!(
-        "batch id '{batch_id}' is already used for other files; send these under another batch id (or none: one is derived from the files)"
-    )))
-}
-
 fn submit_error(e: SubmitError) -> ApiError {
     match e {
         SubmitError::BadName(_) | SubmitError::DuplicateName(_) => {
             ApiError::unprocessable(e.to_string())
         }
-        SubmitError::Conflict { .. } => ApiError::conflict(e.to_string()),
+        SubmitError::InvalidId(e) => e.into(),
+        SubmitError::Conflict { .. } | SubmitError::Reused(_) => ApiError::conflict(e.to_string()),
         SubmitError::Store(e) => e.into(),
+        SubmitError::Catalog(e) => e.into(),
         SubmitError::Queue(e) => {
             tracing::error!("queueing a batch: {e}");
             ApiError::unavailable(
@@ -302,7 +230,7 @@ pub async fn status(
     p: Result<Path<String>, PathRejection>,
 ) -> Result<Json<BatchStatus>, ApiError> {
     let id = path(p)?;
-    crate::pipeline::validate_batch_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    crate::ids::check_batch(&id)?;
     if !caller.token.role.allows(Permission::BatchStatus) {
         caller
             .authorize(
@@ -314,7 +242,7 @@ pub async fn status(
             )
             .await?;
     }
-    let status = queue::batch_status(state.store.as_ref(), &id).await?;
+    let status = catalog::batches::status(state.store.as_ref(), &id).await?;
     let target = Target {
         case_code: status.as_ref().and_then(|s| s.case_code()),
         target: Some(&id),

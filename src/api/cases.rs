@@ -1,11 +1,11 @@
 //! Officers' and archivists' reads: a case's documents, and the documents
 //! themselves, streamed with their hash checked on the way out.
 
-use super::auth::Permission;
 use super::{ApiError, AppState, Caller, Target, accepts};
-use crate::archive::{self, verify};
-use crate::codes::CaseCode;
-use crate::record::{CaseView, DocumentRecord, DocumentSummary, ObjectRef};
+use crate::auth::Permission;
+use crate::catalog::records;
+use crate::record::{CaseCode, CaseView, DocumentRecord, DocumentSummary, ObjectRef};
+use crate::store::Chunks;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
@@ -30,14 +30,7 @@ pub(super) fn parse_case(s: &str) -> Result<CaseCode, ApiError> {
 
 /// Document ids are `<batch_id>-dNN`: the batch id's characters only.
 fn check_document_id(id: &str) -> Result<(), ApiError> {
-    if crate::pipeline::is_plain_id(id, 80) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "'{}' is not a document id (letters, digits, '.', '-', '_')",
-            id.chars().take(80).collect::<String>()
-        )))
-    }
+    Ok(crate::ids::check_document(id)?)
 }
 
 pub async fn case(
@@ -53,40 +46,20 @@ pub async fn case(
     caller
         .authorize(&state, Permission::ReadCases, "case.read", target, true)
         .await?;
-    let (records, _) = verify::records(state.store.as_ref(), Some(code.as_str())).await?;
-    if records.is_empty() {
-        return Err(ApiError::not_found(format!("no records for case {code}")));
-    }
-    Ok(Json(CaseView::new(code.as_str(), &records)))
+    records::case_view(state.store.as_ref(), &code)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no records for case {code}")))
 }
 
-/// Find a document of a case: first in the record of the batch its id
-/// names, then in every record of the case.
+/// A document of a case (the catalog's lookup), or 404.
 async fn find_document(
     state: &AppState,
     code: &CaseCode,
     id: &str,
 ) -> Result<(String, DocumentRecord), ApiError> {
-    let store = state.store.as_ref();
-    if let Some((batch, _)) = id.rsplit_once("-d")
-        && crate::pipeline::validate_batch_id(batch).is_ok()
-        && let Some(bytes) = store
-            .get(&archive::record_key(code.as_str(), batch))
-            .await?
-        && let Ok(r) = serde_json::from_slice::<crate::record::BatchRecord>(&bytes)
-        && let Some(d) = r.documents.iter().find(|d| d.id == id)
-    {
-        return Ok((r.batch_id.clone(), d.clone()));
-    }
-    let (records, _) = verify::records(store, Some(code.as_str())).await?;
-    records
-        .iter()
-        .find_map(|(_, r)| {
-            r.documents
-                .iter()
-                .find(|d| d.id == id)
-                .map(|d| (r.batch_id.clone(), d.clone()))
-        })
+    records::find_document(state.store.as_ref(), code, id)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("case {code} has no document '{id}'")))
 }
 
@@ -322,7 +295,7 @@ async fn download(
 
 /// A download in flight: bytes hashed so far, and the last chunk, held back.
 struct Checked {
-    chunks: archive::Chunks,
+    chunks: Chunks,
     hasher: Sha256,
     /// Never empty: so that, while it is held, fewer than Content-Length
     /// bytes have gone out and the client cannot take the body as whole.

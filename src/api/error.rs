@@ -58,8 +58,8 @@ impl ApiError {
     }
 }
 
-impl From<crate::archive::StoreError> for ApiError {
-    fn from(e: crate::archive::StoreError) -> ApiError {
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
         let reference = super::random_hex(6);
         tracing::error!(reference = %reference, "store: {e}");
         ApiError::new(
@@ -70,12 +70,18 @@ impl From<crate::archive::StoreError> for ApiError {
     }
 }
 
-impl From<crate::pipeline::PipelineError> for ApiError {
-    fn from(e: crate::pipeline::PipelineError) -> ApiError {
+impl From<crate::catalog::CatalogError> for ApiError {
+    fn from(e: crate::catalog::CatalogError) -> ApiError {
         match e {
-            crate::pipeline::PipelineError::Store(e) => e.into(),
+            crate::catalog::CatalogError::Store(e) => e.into(),
             e => ApiError::internal("reading the store", e),
         }
+    }
+}
+
+impl From<crate::ids::InvalidId> for ApiError {
+    fn from(e: crate::ids::InvalidId) -> ApiError {
+        ApiError::bad_request(e.to_string())
     }
 }
 

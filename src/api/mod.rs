@@ -14,9 +14,7 @@
 //!
 //! The OpenAPI 3.1 document is `schemas/openapi.json`.
 
-pub mod access_log;
-pub mod audits;
-pub mod auth;
+mod audits;
 mod batches;
 mod cases;
 mod error;
@@ -24,8 +22,10 @@ mod tokens;
 
 pub use error::ApiError;
 
-use crate::archive::Store;
-use auth::{Permission, TokenRecord};
+use crate::auth::{self, Permission, TokenRecord};
+use crate::catalog::access_log;
+use crate::queue::Topology;
+use crate::store::Store;
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -42,8 +42,8 @@ pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
 
 /// Request headers larger than this in total are refused with 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// How long to wait for the broker (connect, publish and confirm).
-pub const AMQP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long to wait for the broker to accept a connection.
+pub const AMQP_TIMEOUT: std::time::Duration = crate::queue::publish::PUBLISH_TIMEOUT;
 /// JSON request bodies larger than this are refused with 413.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 
@@ -57,7 +57,8 @@ pub struct Config {
     pub max_concurrent_uploads: usize,
     /// RabbitMQ URL; without it uploads are refused with 503.
     pub amqp: Option<String>,
-    pub queue: String,
+    /// The queue uploads go to, declared as the workers declare it.
+    pub topology: Topology,
 }
 
 impl Default for Config {
@@ -67,7 +68,7 @@ impl Default for Config {
             max_files: 500,
             max_concurrent_uploads: 4,
             amqp: None,
-            queue: crate::queue::BATCH_QUEUE.into(),
+            topology: Topology::default(),
         }
     }
 }
@@ -129,18 +130,7 @@ impl AppState {
     }
 }
 
-/// `n` random bytes as hex (ids, references).
-pub(crate) fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    if getrandom::fill(&mut b).is_err() {
-        // Uniqueness, not secrecy, is what ids need: fall back to the clock.
-        let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = (t >> ((i % 8) * 8)) as u8;
-        }
-    }
-    hex::encode(b)
-}
+pub(crate) use crate::ids::random_hex;
 
 #[derive(Default)]
 struct Metrics {
@@ -292,7 +282,7 @@ impl Caller {
         detail: Option<String>,
     ) -> access_log::Entry {
         access_log::Entry {
-            at: crate::record::now_rfc3339(),
+            at: crate::clock::now_rfc3339(),
             who: self.token.name.clone(),
             role: self.token.role.as_str().into(),
             unit: self.token.unit.clone(),
@@ -443,7 +433,7 @@ async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    match state.store.exists("healthz-probe").await {
+    match state.store.exists(crate::keys::HEALTH_PROBE).await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::warn!("health check: store: {e}");

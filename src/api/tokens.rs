@@ -1,8 +1,8 @@
 //! Token management over HTTP, for admins (the same as `sohoa token`).
 
-use super::auth::{self, AuthError, Permission, Role};
 use super::cases::path;
 use super::{ApiError, AppState, Caller, Target};
+use crate::auth::{self, AuthError, Permission, Role};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};

@@ -59,15 +59,7 @@ pub enum IngestError {
     CorruptFile { file: String, reason: String },
 }
 
-/// The container format, recognised from the first bytes of the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Pdf,
-    Tiff,
-    Png,
-    Jpeg,
-}
+pub use crate::record::Format;
 
 impl Format {
     /// Recognise the format from the file's bytes; `Err` names what it looks like.

@@ -38,12 +38,9 @@ pub struct Config {
     /// Store: s3://BUCKET[/PREFIX] or a directory.
     #[arg(long, env = "SOHOA_STORE")]
     pub store: String,
-    /// Queue of batch messages (its dead letters go to QUEUE.dead).
-    #[arg(long, env = "SOHOA_QUEUE", default_value = sohoa::queue::BATCH_QUEUE)]
-    pub queue: String,
-    /// Topic exchange for batch.digitised / batch.failed events.
-    #[arg(long, env = "SOHOA_EVENTS_EXCHANGE", default_value = sohoa::queue::EVENTS_EXCHANGE)]
-    pub events_exchange: String,
+    /// The queue, its dead-letter queue and the events exchange.
+    #[command(flatten)]
+    pub topology: sohoa::queue::Topology,
     /// Batches processed at once (also the prefetch count).
     #[arg(long, env = "SOHOA_CONCURRENCY", default_value_t = 1)]
     pub concurrency: u16,
@@ -53,9 +50,6 @@ pub struct Config {
     /// Tesseract languages.
     #[arg(long, env = "SOHOA_OCR_LANG", default_value = "vie")]
     pub lang: String,
-    /// Deliveries after which the broker dead-letters a message.
-    #[arg(long, env = "SOHOA_DELIVERY_LIMIT", default_value_t = 5)]
-    pub delivery_limit: i64,
     /// Address for /healthz and /metrics ("off" to disable).
     #[arg(long, env = "SOHOA_METRICS_LISTEN", default_value = "127.0.0.1:9187")]
     pub metrics_listen: String,

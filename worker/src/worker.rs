@@ -11,9 +11,10 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection};
 use sha2::{Digest, Sha256};
-use sohoa::archive::{self, Store};
+use sohoa::catalog::{self, Failure};
 use sohoa::pipeline::{self, BatchInfo, Options, Outcome, PagePool};
 use sohoa::queue::{self, BatchMessage, DigitisedEvent, FailedEvent, Topology};
+use sohoa::store::{self, Store};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -112,7 +113,7 @@ impl Worker {
         let pool = Arc::new(PagePool::new(&opts)?);
         let mut backoff = Backoff::new(config.max_backoff);
         let store: Arc<dyn Store> = loop {
-            match archive::open(&config.store).await {
+            match store::open(&config.store).await {
                 Ok(s) => break Arc::from(s),
                 Err(e) => {
                     tracing::warn!("store {} not reachable: {e}; retrying", config.store);
@@ -122,11 +123,7 @@ impl Worker {
                 }
             }
         };
-        let topology = Topology {
-            queue: config.queue.clone(),
-            events_exchange: config.events_exchange.clone(),
-            delivery_limit: config.delivery_limit,
-        };
+        let topology = config.topology.clone();
         Ok(Worker {
             ctx: Arc::new(Ctx {
                 config,
@@ -282,7 +279,7 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
                     .iter()
                     .map(|d| d.doc_type.clone())
                     .collect(),
-                at: sohoa::record::now_rfc3339(),
+                at: sohoa::clock::now_rfc3339(),
             };
             let body = serde_json::to_vec(&event).unwrap_or_default();
             match queue::publish_json(
@@ -368,26 +365,19 @@ async fn fail(
         event: queue::FAILED.into(),
         batch_id: batch_id.clone(),
         reason: reason.to_string(),
-        at: sohoa::record::now_rfc3339(),
+        at: sohoa::clock::now_rfc3339(),
     };
     // Keep the reason where a station can look it up (GET /v1/batches/{id}).
     if let Some(b) = batch_id
         .as_deref()
-        .filter(|b| pipeline::validate_batch_id(b).is_ok())
+        .filter(|b| sohoa::ids::check_batch(b).is_ok())
     {
-        let failure = queue::Failure {
+        let failure = Failure {
             batch_id: b.to_string(),
             reason: reason.to_string(),
             at: event.at.clone(),
         };
-        let key = queue::failure_key_after_submission(ctx.store.as_ref(), b)
-            .await
-            .map_err(|e| FailError::Store(e.to_string()))?;
-        ctx.store
-            .put_if_absent(
-                &key,
-                serde_json::to_vec_pretty(&failure).unwrap_or_default(),
-            )
+        catalog::batches::record_failure(ctx.store.as_ref(), &failure)
             .await
             .map_err(|e| FailError::Store(e.to_string()))?;
     }
@@ -473,29 +463,18 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     // before: leave a reason where the station can read it, in case this
     // attempt stops one too and the broker dead-letters the message itself.
     let earlier = delivery_count(d);
-    if earlier > 0 && earlier + 1 >= ctx.config.delivery_limit.max(1) as u64 {
-        let failure = queue::Failure {
+    let limit = ctx.topology.delivery_limit;
+    if earlier > 0 && earlier + 1 >= limit.max(1) as u64 {
+        let failure = Failure {
             batch_id: msg.batch_id.clone(),
             reason: format!(
                 "workers stopped while processing this batch {earlier} time(s); the broker allows {} deliveries, so if it stops one again it is moved to {} without being digitised (a page that crashes the decoder?)",
-                ctx.config.delivery_limit,
+                limit,
                 ctx.topology.dead_queue()
             ),
-            at: sohoa::record::now_rfc3339(),
+            at: sohoa::clock::now_rfc3339(),
         };
-        let noted =
-            match queue::failure_key_after_submission(ctx.store.as_ref(), &msg.batch_id).await {
-                Ok(key) => ctx
-                    .store
-                    .put_if_absent(
-                        &key,
-                        serde_json::to_vec_pretty(&failure).unwrap_or_default(),
-                    )
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
-            };
-        if let Err(e) = noted {
+        if let Err(e) = catalog::batches::record_failure(ctx.store.as_ref(), &failure).await {
             tracing::warn!(batch = %msg.batch_id, "could not note the last attempt: {e}");
         }
     }

@@ -16,7 +16,8 @@
 //! A token with a unit (an agency prefix such as `000.00.13.H04`) reaches
 //! only cases whose code starts with it.
 
-use crate::archive::{Store, StoreError};
+use crate::keys;
+use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -111,13 +112,6 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-fn token_key(sha256: &str) -> String {
-    format!("auth/tokens/{sha256}.json")
-}
-fn revoked_key(sha256: &str) -> String {
-    format!("auth/revoked/{sha256}.json")
-}
-
 pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -160,21 +154,21 @@ pub async fn add_token(
         name: name.to_string(),
         role,
         unit: unit.map(str::to_string),
-        created_at: crate::record::now_rfc3339(),
+        created_at: crate::clock::now_rfc3339(),
         sha256: hash(&secret),
     };
     let body = serde_json::to_vec_pretty(&record).unwrap_or_default();
     store
-        .put_if_absent(&token_key(&record.sha256), body)
+        .put_if_absent(&keys::token(&record.sha256), body)
         .await?;
     Ok((secret, record))
 }
 
 /// Every token ever made, oldest first, with its revocation if any.
 pub async fn list_tokens(store: &dyn Store) -> Result<Vec<TokenInfo>, AuthError> {
-    let revoked = store.list("auth/revoked/").await?;
+    let revoked = store.list(keys::REVOKED).await?;
     let mut out = Vec::new();
-    for key in store.list("auth/tokens/").await? {
+    for key in store.list(keys::TOKENS).await? {
         let Some(bytes) = store.get(&key).await? else {
             continue;
         };
@@ -182,8 +176,8 @@ pub async fn list_tokens(store: &dyn Store) -> Result<Vec<TokenInfo>, AuthError>
             tracing::warn!("{key} is not a token record; ignored");
             continue;
         };
-        let revoked_at = if revoked.contains(&revoked_key(&token.sha256)) {
-            let r = store.get(&revoked_key(&token.sha256)).await?;
+        let revoked_at = if revoked.contains(&keys::revoked(&token.sha256)) {
+            let r = store.get(&keys::revoked(&token.sha256)).await?;
             let at = r
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                 .and_then(|v| v["revoked_at"].as_str().map(str::to_string));
@@ -203,11 +197,11 @@ pub async fn revoke_token(store: &dyn Store, name: &str) -> Result<usize, AuthEr
     for t in list_tokens(store).await? {
         if t.token.name == name && t.revoked_at.is_none() {
             let body = serde_json::json!({
-                "name": name, "sha256": t.token.sha256, "revoked_at": crate::record::now_rfc3339()
+                "name": name, "sha256": t.token.sha256, "revoked_at": crate::clock::now_rfc3339()
             });
             store
                 .put_if_absent(
-                    &revoked_key(&t.token.sha256),
+                    &keys::revoked(&t.token.sha256),
                     serde_json::to_vec_pretty(&body).unwrap_or_default(),
                 )
                 .await?;
@@ -231,10 +225,10 @@ pub async fn lookup(store: &dyn Store, secret: &str) -> Result<Option<TokenRecor
         return Ok(None);
     }
     let sha = hash(secret);
-    let Some(bytes) = store.get(&token_key(&sha)).await? else {
+    let Some(bytes) = store.get(&keys::token(&sha)).await? else {
         return Ok(None);
     };
-    if store.exists(&revoked_key(&sha)).await? {
+    if store.exists(&keys::revoked(&sha)).await? {
         return Ok(None);
     }
     Ok(serde_json::from_slice::<TokenRecord>(&bytes)
@@ -287,7 +281,7 @@ mod tests {
     #[tokio::test]
     async fn tokens_are_stored_hashed_and_can_be_revoked() {
         let dir = std::env::temp_dir().join(format!("sohoa-auth-{}", std::process::id()));
-        let store = crate::archive::LocalStore::new(&dir);
+        let store = crate::store::LocalStore::new(&dir);
         let (secret, rec) = add_token(&store, "desk-1", Role::Officer, None)
             .await
             .unwrap();

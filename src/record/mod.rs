@@ -1,36 +1,19 @@
-//! The batch record: what one digitised batch produced, stored as
-//! `cases/<case_code>/<batch_id>.json` after every object it names.
-//! Its JSON Schema is `schemas/batch-record.schema.json`.
+//! Records: the plain data types of what sohoa stores about a batch, as
+//! serialised. The batch record is what one digitised batch produced,
+//! stored as `cases/<case_code>/<batch_id>.json` after every object it
+//! names (schema: `schemas/batch-record.schema.json`).
+//!
+//! This module imports nothing else of the crate: every other module may
+//! use these types, and none of them drags a pipeline stage, a store or
+//! the API along. Who reads and writes records is the `catalog`'s job.
 
-use crate::codes::CaseCode;
-use crate::prepare::Preparation;
+pub mod case_code;
+
+pub use case_code::CaseCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const RECORD_SCHEMA: &str = "https://sohoa.vn/schemas/batch-record/1";
-
-/// The current UTC time in RFC 3339, as every record and event carries it.
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// A UTC time as a storage-key segment that sorts in time order,
-/// e.g. `20261128T071502.123456Z`.
-pub fn key_time(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BatchRecord {
@@ -68,7 +51,7 @@ pub struct OriginalRef {
     pub sha256: String,
     pub bytes: u64,
     pub pages: u32,
-    pub format: crate::ingest::Format,
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -110,6 +93,33 @@ pub struct PageRecord {
     pub prepare: Preparation,
     /// Mean OCR word confidence (0-100).
     pub ocr_confidence: f32,
+}
+
+/// What prepare found and did to one page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Preparation {
+    /// Clockwise rotation applied to make the page upright: 0, 90, 180 or 270.
+    pub rotated_deg: u32,
+    /// OSD's confidence in the orientation (absent when OSD had too little text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orientation_conf: Option<f32>,
+    /// Skew measured, in degrees (Leptonica's sign: the page was turned by
+    /// this much clockwise to straighten it).
+    pub skew_deg: f32,
+    /// Whether the skew was corrected.
+    pub deskewed: bool,
+    /// Share of the central area covered by ink.
+    pub ink_ratio: f32,
+}
+
+/// A station file's container format, recognised from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Pdf,
+    Tiff,
+    Png,
+    Jpeg,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -1,9 +1,11 @@
 //! Fixity: recompute the SHA-256 of every object the records name and
-//! compare it with what the record says. The report's JSON Schema is
+//! compare it with what the record says (`sohoa verify` and the API's
+//! audits). It sits above the catalog, which lists the records, and the
+//! store, which streams the bytes. The report's JSON Schema is
 //! `schemas/verify-report.schema.json`.
 
-use super::{Store, StoreError};
-use crate::record::BatchRecord;
+use crate::catalog::records::records;
+use crate::store::{Store, StoreError};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,32 +66,6 @@ impl VerifyReport {
             && self.unreadable == 0
             && self.unreadable_records.is_empty()
     }
-}
-
-/// Read every record under `cases/` (or `cases/<case>/`).
-pub async fn records(
-    store: &dyn Store,
-    case: Option<&str>,
-) -> Result<(Vec<(String, BatchRecord)>, Vec<String>), StoreError> {
-    let prefix = match case {
-        Some(c) => format!("cases/{c}/"),
-        None => "cases/".to_string(),
-    };
-    let mut out = Vec::new();
-    let mut unreadable = Vec::new();
-    for key in store.list(&prefix).await? {
-        if !key.ends_with(".json") {
-            continue;
-        }
-        match store.get(&key).await? {
-            Some(bytes) => match serde_json::from_slice::<BatchRecord>(&bytes) {
-                Ok(r) => out.push((key, r)),
-                Err(_) => unreadable.push(key),
-            },
-            None => unreadable.push(key),
-        }
-    }
-    Ok((out, unreadable))
 }
 
 /// Check every object named by the records of one case or of the whole store.

@@ -1,0 +1,120 @@
+//! Batch records: `cases/<case_code>/<batch_id>.json`, written after every
+//! object it names, then its index `batches/<batch_id>.json`.
+
+use super::{CatalogError, from_json, to_json};
+use crate::keys;
+use crate::record::{BatchRecord, CaseCode, CaseView, DocumentRecord};
+use crate::store::{Put, Store, StoreError};
+
+/// A stored record and its key.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub key: String,
+    pub record: BatchRecord,
+}
+
+/// The record a batch produced, if it has been digitised.
+pub async fn find_batch(store: &dyn Store, batch_id: &str) -> Result<Option<Found>, CatalogError> {
+    let index_key = keys::batch_index(batch_id);
+    let Some(pointer) = store.get(&index_key).await? else {
+        return Ok(None);
+    };
+    let p: serde_json::Value = from_json(&index_key, &pointer)?;
+    let key = p["record"]
+        .as_str()
+        .ok_or_else(|| CatalogError::Unreadable {
+            key: index_key.clone(),
+            reason: "no 'record' field".into(),
+        })?
+        .to_string();
+    let Some(bytes) = store.get(&key).await? else {
+        return Ok(None);
+    };
+    let record = from_json(&key, &bytes)?;
+    Ok(Some(Found { key, record }))
+}
+
+/// Store a batch's record, then its index. Call only once every object the
+/// record names is stored. If another worker stored the same batch's record
+/// first, that record is kept and returned with `created == false`.
+pub async fn store_record(
+    store: &dyn Store,
+    record: BatchRecord,
+) -> Result<(Found, bool), CatalogError> {
+    let key = keys::record(record.case_code.as_str(), &record.batch_id);
+    let (record, created) = match store.put_if_absent(&key, to_json(&record)).await? {
+        Put::Created => (record, true),
+        Put::Existed => {
+            let bytes = store.get(&key).await?.ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "{key} was reported as existing but cannot be read yet"
+                ))
+            })?;
+            (from_json(&key, &bytes)?, false)
+        }
+    };
+    let pointer = serde_json::json!({ "batch_id": record.batch_id, "record": key });
+    store
+        .put_if_absent(
+            &keys::batch_index(&record.batch_id),
+            pointer.to_string().into_bytes(),
+        )
+        .await?;
+    Ok((Found { key, record }, created))
+}
+
+/// Every record of one case (or of the whole store), in key order, and the
+/// keys of records that could not be read as batch records.
+pub async fn records(
+    store: &dyn Store,
+    case: Option<&str>,
+) -> Result<(Vec<(String, BatchRecord)>, Vec<String>), StoreError> {
+    let prefix = match case {
+        Some(c) => keys::case_prefix(c),
+        None => keys::CASES.to_string(),
+    };
+    let mut out = Vec::new();
+    let mut unreadable = Vec::new();
+    for key in store.list(&prefix).await? {
+        if !keys::is_record(&key) {
+            continue;
+        }
+        match store.get(&key).await? {
+            Some(bytes) => match serde_json::from_slice::<BatchRecord>(&bytes) {
+                Ok(r) => out.push((key, r)),
+                Err(_) => unreadable.push(key),
+            },
+            None => unreadable.push(key),
+        }
+    }
+    Ok((out, unreadable))
+}
+
+/// The case as officers see it; `None` when it has no record.
+pub async fn case_view(store: &dyn Store, case: &CaseCode) -> Result<Option<CaseView>, StoreError> {
+    let (records, _) = records(store, Some(case.as_str())).await?;
+    Ok((!records.is_empty()).then(|| CaseView::new(case.as_str(), &records)))
+}
+
+/// A document of a case and the batch it came from: first looked up in the
+/// record of the batch its id names, then in every record of the case.
+pub async fn find_document(
+    store: &dyn Store,
+    case: &CaseCode,
+    id: &str,
+) -> Result<Option<(String, DocumentRecord)>, StoreError> {
+    if let Some(batch) = crate::ids::batch_of_document(id)
+        && let Some(bytes) = store.get(&keys::record(case.as_str(), batch)).await?
+        && let Ok(r) = serde_json::from_slice::<BatchRecord>(&bytes)
+        && let Some(d) = r.documents.iter().find(|d| d.id == id)
+    {
+        return Ok(Some((r.batch_id.clone(), d.clone())));
+    }
+    let (records, _) = records(store, Some(case.as_str())).await?;
+    Ok(records.iter().find_map(|(_, r)| {
+        r.documents
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| (r.batch_id.clone(), d.clone()))
+    }))
+}

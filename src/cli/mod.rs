@@ -1,0 +1,50 @@
+//! The command line's own concerns: exit codes, turning library errors into
+//! them, and printing. Every command calls library functions; none reaches
+//! into the API's internals.
+
+pub mod admin;
+pub mod args;
+pub mod process;
+pub mod read;
+
+use sohoa::record::CaseCode;
+use sohoa::store::{self, Store};
+
+/// Exit codes (documented in README.md).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// verify found a bad object; get found a hash mismatch.
+    pub const INTEGRITY: u8 = 1;
+    // 2 is clap's usage error.
+    /// The batch was refused: bad input, case code conflict or missing.
+    pub const REJECTED: u8 = 3;
+    /// The case or document does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// The environment failed: store, Tesseract, I/O.
+    pub const ENVIRONMENT: u8 = 5;
+}
+
+/// An exit code and the message printed with it.
+pub type Failure = (u8, String);
+
+pub fn env_err(e: impl std::fmt::Display) -> Failure {
+    (exit::ENVIRONMENT, e.to_string())
+}
+
+pub fn rejected(e: impl std::fmt::Display) -> Failure {
+    (exit::REJECTED, e.to_string())
+}
+
+pub fn parse_case(s: &str) -> Result<CaseCode, Failure> {
+    s.parse::<CaseCode>().map_err(rejected)
+}
+
+pub async fn open_store(spec: &str) -> Result<Box<dyn Store>, Failure> {
+    store::open(spec).await.map_err(env_err)
+}
+
+/// Print a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(env_err)?);
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! `sohoa process` (digitise a batch here) and `sohoa submit` (hand it to
+//! the workers).
+
+use super::args::{BatchArgs, OcrArgs};
+use super::{Failure, env_err, exit, open_store, parse_case, print_json, rejected};
+use sohoa::classify::Taxonomy;
+use sohoa::pipeline::{self, BatchInfo, Options, PagePool, PipelineError};
+use sohoa::queue::Topology;
+use sohoa::store::Store;
+use sohoa::submit::{self, SubmitError};
+use std::sync::Arc;
+
+fn pipeline_err(e: PipelineError) -> Failure {
+    let code = if e.is_permanent() {
+        exit::REJECTED
+    } else {
+        exit::ENVIRONMENT
+    };
+    (code, e.to_string())
+}
+
+fn options(ocr: OcrArgs) -> Result<Options, Failure> {
+    let taxonomy = match ocr.taxonomy {
+        Some(p) => Taxonomy::load(&p).map_err(rejected)?,
+        None => Taxonomy::default_set(),
+    };
+    let mut opts = Options {
+        lang: ocr.lang,
+        taxonomy,
+        max_megapixels: ocr.max_megapixels,
+        ..Options::default()
+    };
+    if let Some(t) = ocr.threads {
+        opts.threads = t.max(1);
+    }
+    Ok(opts)
+}
+
+/// Digitise one batch and store it; print the record or a summary.
+pub async fn process(
+    batch: BatchArgs,
+    ocr: OcrArgs,
+    store: &str,
+    json: bool,
+) -> Result<u8, Failure> {
+    let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
+    let opts = options(ocr)?;
+    let store = open_store(store).await?;
+    let originals = sohoa::ingest::open_all(&batch.paths).map_err(rejected)?;
+    let total: usize = originals.iter().map(|o| o.pages.len()).sum();
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reading pages {pos}/{len} [{bar:30}] {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let pool = Arc::new(PagePool::new(&opts).map_err(pipeline_err)?);
+    let pb = bar.clone();
+    let progress = Arc::new(move |done: usize, _total: usize| pb.set_position(done as u64));
+    let info = BatchInfo {
+        batch_id: batch.batch_id,
+        case_code,
+        station: batch.station,
+    };
+    let outcome = pipeline::process(pool, originals, &info, store.as_ref(), progress).await;
+    bar.finish_and_clear();
+    let outcome = outcome.map_err(pipeline_err)?;
+    if json {
+        print_json(&outcome.record)?;
+    } else {
+        print_summary(&outcome, store.as_ref());
+    }
+    Ok(exit::OK)
+}
+
+/// Check the files, stage them in the store's inbox, queue the batch and
+/// record the submission ([`submit::submit`]); print the batch id.
+pub async fn submit(
+    batch: BatchArgs,
+    topology: &Topology,
+    amqp: &str,
+    store: &str,
+) -> Result<u8, Failure> {
+    let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
+    // Check the files here, at the station, where they can still be rescanned.
+    let originals = sohoa::ingest::open_all(&batch.paths).map_err(rejected)?;
+    submit::batch_id(batch.batch_id.as_deref(), &originals).map_err(rejected)?;
+    let store = open_store(store).await?;
+    let conn = sohoa::queue::connect(amqp).await.map_err(env_err)?;
+    let request = submit::Request {
+        batch_id: batch.batch_id,
+        case_code,
+        station: batch.station,
+        by: "cli",
+        covers: &|_| true,
+    };
+    let submitted = submit::submit(store.as_ref(), &conn, topology, &originals, &request).await;
+    let _ = conn.close(200, "bye".into()).await;
+    let msg = submitted.map_err(|e: SubmitError| {
+        if e.is_permanent() {
+            rejected(e)
+        } else {
+            env_err(e)
+        }
+    })?;
+    eprintln!("queued {} files on {}", msg.files.len(), topology.queue);
+    println!("{}", msg.batch_id);
+    Ok(exit::OK)
+}
+
+fn print_summary(o: &pipeline::Outcome, store: &dyn Store) {
+    let r = &o.record;
+    if o.already_done {
+        println!(
+            "batch {} was already digitised; nothing new was written",
+            r.batch_id
+        );
+    }
+    println!(
+        "case {} (from {})",
+        r.case_code,
+        r.case_code_source.replace('_', " ")
+    );
+    println!(
+        "batch {}: {} documents, {} pages skipped",
+        r.batch_id,
+        r.documents.len(),
+        r.skipped_pages.len()
+    );
+    for d in &r.documents {
+        let pages: Vec<String> = d
+            .pages
+            .iter()
+            .map(|p| format!("{}:{}", p.source, p.page))
+            .collect();
+        println!(
+            "  {:<26} {:<32} conf {:.2}{}  pages {}",
+            d.id,
+            d.doc_type,
+            d.confidence,
+            if d.needs_review { " NEEDS REVIEW" } else { "" },
+            pages.join(" ")
+        );
+        println!("  {:<26} -> {}/{}", "", store.describe(), d.pdf.key);
+    }
+    for w in &r.warnings {
+        println!("  warning: {w}");
+    }
+    println!("record: {}/{}", store.describe(), o.record_key);
+}

@@ -1,0 +1,215 @@
+//! Keys: the one place where object keys are built and parsed, on every
+//! store backend alike (as Vector's S3 sink keeps its key partitioner apart
+//! from the sink). No other module formats a key.
+//!
+//! | key | what | written |
+//! |---|---|---|
+//! | `originals/<sha256>` | a station file exactly as received | content-addressed |
+//! | `documents/<sha256>.pdf` | a document's searchable PDF | content-addressed |
+//! | `text/<sha256>.txt` | a document's OCR text | content-addressed |
+//! | `cases/<case_code>/<batch_id>.json` | the batch record, written last | once, by the catalog |
+//! | `batches/<batch_id>.json` | index: which record a batch produced | once, after the record |
+//! | `inbox/<batch_id>/<name>` | a station file waiting for a worker | once; a rerun must bring the same bytes |
+//! | `submissions/<batch_id>/<time>.json` | each time a batch was queued, by whom | once per time |
+//! | `failures/<batch_id>/<time>.json` | each time a worker refused a batch, and why | once per time |
+//! | `audits/<audit_id>.json` | a fixity audit's report | once |
+//! | `audits/started/<audit_id>.json` | who started an audit, and when | once |
+//! | `access-log/<date>/<time>-<rand>.json` | one API access | once |
+//! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) | once |
+//! | `auth/revoked/<sha256>.json` | the token's revocation | once |
+//!
+//! Every key is made of plain segments ([`validate`]), so nothing derived
+//! from input can name a key outside its place.
+
+use time::OffsetDateTime;
+
+/// Why a key was refused.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[error("invalid storage key '{0}'")]
+pub struct InvalidKey(pub String);
+
+/// Keys are relative paths of plain segments: letters, digits, `.`, `-`,
+/// `_`; no empty segment, no `.` or `..`, no leading `/`.
+pub fn validate(key: &str) -> Result<(), InvalidKey> {
+    let ok = !key.is_empty()
+        && key.len() <= 512
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidKey(key.to_string()))
+    }
+}
+
+// Content objects: named by the SHA-256 of their bytes.
+
+pub fn original(sha256: &str) -> String {
+    format!("originals/{sha256}")
+}
+pub fn document_pdf(sha256: &str) -> String {
+    format!("documents/{sha256}.pdf")
+}
+pub fn document_text(sha256: &str) -> String {
+    format!("text/{sha256}.txt")
+}
+
+// Records and their index.
+
+/// Every batch record lives under this prefix.
+pub const CASES: &str = "cases/";
+
+pub fn record(case_code: &str, batch_id: &str) -> String {
+    format!("{CASES}{case_code}/{batch_id}.json")
+}
+/// The records of one case.
+pub fn case_prefix(case_code: &str) -> String {
+    format!("{CASES}{case_code}/")
+}
+/// Is this key a batch record (`cases/<case>/<batch>.json`)?
+pub fn is_record(key: &str) -> bool {
+    key.starts_with(CASES) && key.ends_with(".json")
+}
+pub fn batch_index(batch_id: &str) -> String {
+    format!("batches/{batch_id}.json")
+}
+
+// Stations' files and the life of a batch.
+
+pub fn inbox(batch_id: &str, name: &str) -> String {
+    format!("{}{name}", inbox_prefix(batch_id))
+}
+pub fn inbox_prefix(batch_id: &str) -> String {
+    format!("inbox/{batch_id}/")
+}
+pub fn submission(batch_id: &str, time: &str) -> String {
+    format!("{}{time}.json", submissions_prefix(batch_id))
+}
+pub fn submissions_prefix(batch_id: &str) -> String {
+    format!("submissions/{batch_id}/")
+}
+pub fn failure(batch_id: &str, time: &str) -> String {
+    format!("{}{time}.json", failures_prefix(batch_id))
+}
+pub fn failures_prefix(batch_id: &str) -> String {
+    format!("failures/{batch_id}/")
+}
+
+/// The time part of a submission or failure key, for ordering them.
+pub fn time_of(key: &str) -> &str {
+    let file = key.rsplit('/').next().unwrap_or_default();
+    file.strip_suffix(".json").unwrap_or(file)
+}
+
+/// A UTC time as a key segment that sorts in time order,
+/// e.g. `20261128T071502.123456Z`.
+pub fn time_segment(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// A UTC day as a key segment, e.g. `2026-11-28`.
+pub fn day_segment(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+// Audits.
+
+pub fn audit_report(audit_id: &str) -> String {
+    format!("audits/{audit_id}.json")
+}
+pub fn audit_started(audit_id: &str) -> String {
+    format!("audits/started/{audit_id}.json")
+}
+
+// The access log.
+
+pub const ACCESS_LOG: &str = "access-log/";
+
+pub fn access_entry(at: OffsetDateTime, unique: &str) -> String {
+    format!(
+        "{ACCESS_LOG}{}/{}-{unique}.json",
+        day_segment(at),
+        time_segment(at)
+    )
+}
+/// `(day, file)` of an access-log key, or `None` for another key.
+pub fn parse_access_entry(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(ACCESS_LOG)?;
+    let (day, file) = rest.split_once('/')?;
+    (!file.contains('/')).then_some((day, file))
+}
+
+// API tokens.
+
+pub const TOKENS: &str = "auth/tokens/";
+pub const REVOKED: &str = "auth/revoked/";
+
+pub fn token(sha256: &str) -> String {
+    format!("{TOKENS}{sha256}.json")
+}
+pub fn revoked(sha256: &str) -> String {
+    format!("{REVOKED}{sha256}.json")
+}
+
+/// A key probed by health checks (never written).
+pub const HEALTH_PROBE: &str = "healthz-probe";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_the_store() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "cases/../../x",
+            "a//b",
+            "cases/./x",
+            "a\\b",
+            "a b",
+        ] {
+            assert!(validate(bad).is_err(), "{bad:?} should be refused");
+        }
+        for good in ["originals/ab12", "cases/000.00.13.H04-210628-0001/b-1.json"] {
+            assert!(validate(good).is_ok(), "{good:?} should be accepted");
+        }
+    }
+
+    #[test]
+    fn keys_parse_back() {
+        let r = record("000.00.13.H04-210628-0001", "b1");
+        assert!(is_record(&r));
+        assert!(r.starts_with(&case_prefix("000.00.13.H04-210628-0001")));
+        assert_eq!(
+            time_of(&failure("b1", "20261128T071502.123456Z")),
+            "20261128T071502.123456Z"
+        );
+        let t = time::macros::datetime!(2026-11-28 07:15:02.5 UTC);
+        let k = access_entry(t, "ab12");
+        assert_eq!(k, "access-log/2026-11-28/20261128T071502.500000Z-ab12.json");
+        assert_eq!(
+            parse_access_entry(&k),
+            Some(("2026-11-28", "20261128T071502.500000Z-ab12.json"))
+        );
+        assert_eq!(parse_access_entry("cases/x/y.json"), None);
+    }
+}

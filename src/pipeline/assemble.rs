@@ -1,0 +1,293 @@
+//! Assembly: processed pages → documents → PDFs and texts → stored objects
+//! → the batch record, stored by the catalog last.
+
+use super::page::PageOut;
+use super::{BatchInfo, Options, Outcome, PipelineError};
+use crate::catalog;
+use crate::classify;
+use crate::codes::{self, CaseCode};
+use crate::ingest::{self, Original};
+use crate::keys;
+use crate::ocr::PageText;
+use crate::record::*;
+use crate::render::{self, RenderPage};
+use crate::split::{self, Group, PageFacts, PageKind};
+use crate::store::Store;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A batch assembled in memory: its record (not yet finished) and the
+/// objects it names, keyed.
+pub struct Built {
+    pub record: BatchRecord,
+    pub objects: Vec<(String, Vec<u8>)>,
+    pub pages: usize,
+    pub ocr_seconds: f64,
+}
+
+/// Where each page of the batch came from: `(file name, 1-based page)`.
+type Sources = Vec<(String, u32)>;
+
+/// Everything after OCR: split, case code, classify, render, and the record.
+pub fn assemble(
+    originals: &[Arc<Original>],
+    pages: Vec<PageOut>,
+    opts: &Options,
+    info: &BatchInfo,
+    batch_id: &str,
+    started: String,
+) -> Result<Built, PipelineError> {
+    let sources: Sources = originals
+        .iter()
+        .flat_map(|o| (0..o.pages.len()).map(|i| (o.name.clone(), i as u32 + 1)))
+        .collect();
+    let facts: Vec<PageFacts> = pages
+        .iter()
+        .map(|p| PageFacts {
+            kind: p.kind,
+            text: &p.text,
+            height: p.height,
+            qr: &p.qr,
+        })
+        .collect();
+    let groups = split::split(&opts.taxonomy, &facts);
+    let (case_code, case_code_source) = case_code(&groups, &pages, info.case_code.clone())?;
+    let mut warnings = resolution_warnings(&pages, &sources);
+    let mut objects = Vec::new();
+    let mut documents = Vec::new();
+    for (n, g) in groups.iter().enumerate() {
+        let doc = document(g, &pages, &sources, opts, &case_code, &ids_of(batch_id, n))?;
+        if doc.record.needs_review {
+            let first = &sources[g.pages[0]];
+            warnings.push(format!(
+                "document {} (from {} page {}) needs review: {}",
+                n + 1,
+                first.0,
+                first.1,
+                doc.record.reason
+            ));
+        }
+        objects.extend(doc.objects);
+        documents.push(doc.record);
+    }
+    let record = BatchRecord {
+        schema: RECORD_SCHEMA.into(),
+        case_code,
+        case_code_source: case_code_source.as_str().into(),
+        batch_id: batch_id.to_string(),
+        station: info.station.clone(),
+        started_at: started,
+        finished_at: String::new(),
+        software: software(opts),
+        originals: originals.iter().map(|o| original_ref(o)).collect(),
+        documents,
+        skipped_pages: skipped_pages(&pages, &sources),
+        warnings,
+    };
+    Ok(Built {
+        record,
+        objects,
+        pages: pages.len(),
+        ocr_seconds: pages.iter().map(|p| p.ocr_seconds).sum(),
+    })
+}
+
+fn ids_of(batch_id: &str, n: usize) -> String {
+    crate::ids::document(batch_id, n + 1)
+}
+
+/// The batch's case code, from its receipts' QR codes and printed text or
+/// from the station (the rule is `codes::resolve_case_code`).
+fn case_code(
+    groups: &[Group],
+    pages: &[PageOut],
+    station: Option<CaseCode>,
+) -> Result<(CaseCode, codes::CaseCodeSource), PipelineError> {
+    let qr = pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Content)
+        .flat_map(|p| p.qr.iter().map(String::as_str));
+    let receipt_texts = groups
+        .iter()
+        .filter(|g| g.heading.as_ref().is_some_and(|h| h.type_id == "receipt"))
+        .flat_map(|g| g.pages.iter().map(|&i| pages[i].text.text()));
+    Ok(codes::resolve_case_code(station, qr, receipt_texts)?)
+}
+
+/// One warning per page under the minimum resolution for digitised copies.
+fn resolution_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
+    pages
+        .iter()
+        .zip(sources)
+        .filter(|(p, _)| p.dpi < ingest::MIN_DPI)
+        .map(|(p, (file, page))| {
+            format!(
+                "{file} page {page}: {} dpi is under the {} dpi minimum for digitised copies (low_resolution)",
+                p.dpi,
+                ingest::MIN_DPI
+            )
+        })
+        .collect()
+}
+
+/// Every page that is in no document, and why.
+fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
+    pages
+        .iter()
+        .zip(sources)
+        .filter(|(p, _)| p.kind != PageKind::Content)
+        .map(|(p, (file, page))| SkippedPage {
+            source: file.clone(),
+            page: *page,
+            reason: if p.kind == PageKind::Blank {
+                "blank"
+            } else {
+                "separator"
+            }
+            .into(),
+        })
+        .collect()
+}
+
+/// One document: its record and its PDF and text, keyed.
+struct Document {
+    record: DocumentRecord,
+    objects: Vec<(String, Vec<u8>)>,
+}
+
+/// Classify a group of pages, extract its fields, render its PDF and text.
+fn document(
+    g: &Group,
+    pages: &[PageOut],
+    sources: &Sources,
+    opts: &Options,
+    case_code: &CaseCode,
+    id: &str,
+) -> Result<Document, PipelineError> {
+    let decision = classify::decide(
+        &opts.taxonomy,
+        g.heading.as_ref(),
+        g.id_card.is_some(),
+        g.pages[0] as u32 + 1,
+    );
+    let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
+    let mut fields = classify::extract_fields(&texts);
+    if let Some(card) = &g.id_card {
+        fields.extend(card.clone());
+    }
+    if decision.type_id == "receipt" {
+        fields.insert("case_code".into(), case_code.to_string());
+    }
+    let render_pages: Vec<RenderPage> = g
+        .pages
+        .iter()
+        .filter_map(|&i| {
+            pages[i].image.as_ref().map(|image| RenderPage {
+                image,
+                text: &pages[i].text,
+                dpi: pages[i].dpi,
+            })
+        })
+        .collect();
+    let title = decision.title.as_deref().unwrap_or(&decision.type_id);
+    let pdf = render::render(&render_pages, title)?;
+    let text: String = texts
+        .iter()
+        .map(|t| t.text())
+        .collect::<Vec<_>>()
+        .join("\u{c}");
+    let pdf_ref = object_ref(keys::document_pdf, &pdf);
+    let text_ref = object_ref(keys::document_text, text.as_bytes());
+    let record = DocumentRecord {
+        id: id.to_string(),
+        doc_type: decision.type_id,
+        title: decision.title,
+        confidence: decision.confidence,
+        reason: decision.reason,
+        needs_review: decision.needs_review,
+        fields,
+        pages: g
+            .pages
+            .iter()
+            .map(|&i| page_record(&pages[i], &sources[i]))
+            .collect(),
+        pdf: pdf_ref.clone(),
+        text: text_ref.clone(),
+    };
+    Ok(Document {
+        record,
+        objects: vec![(pdf_ref.key, pdf), (text_ref.key, text.into_bytes())],
+    })
+}
+
+/// A content object's reference: its key from its SHA-256, and its size.
+fn object_ref(key: fn(&str) -> String, bytes: &[u8]) -> ObjectRef {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    ObjectRef {
+        key: key(&sha256),
+        sha256,
+        bytes: bytes.len() as u64,
+    }
+}
+
+fn page_record(p: &PageOut, (source, page): &(String, u32)) -> PageRecord {
+    PageRecord {
+        source: source.clone(),
+        page: *page,
+        width: p.width,
+        height: p.height,
+        dpi: p.dpi,
+        dpi_source: p.dpi_source.to_string(),
+        low_resolution: p.dpi < ingest::MIN_DPI,
+        prepare: p.prep.clone(),
+        ocr_confidence: (p.text.mean_conf() * 10.0).round() / 10.0,
+    }
+}
+
+fn original_ref(o: &Original) -> OriginalRef {
+    OriginalRef {
+        name: o.name.clone(),
+        key: keys::original(&o.sha256),
+        sha256: o.sha256.clone(),
+        bytes: o.bytes.len() as u64,
+        pages: o.pages.len() as u32,
+        format: o.format,
+    }
+}
+
+fn software(opts: &Options) -> Software {
+    Software {
+        name: "sohoa".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        tesseract: crate::ocr::tesseract_version(),
+        ocr_languages: opts.lang.clone(),
+        taxonomy: opts.taxonomy.source.clone(),
+    }
+}
+
+/// Store the originals and every object the record names, then the record
+/// (through the catalog), last.
+pub async fn store(
+    store: &dyn Store,
+    originals: &[Arc<Original>],
+    built: Built,
+) -> Result<Outcome, PipelineError> {
+    for o in originals {
+        store
+            .put_if_absent(&keys::original(&o.sha256), o.bytes.to_vec())
+            .await?;
+    }
+    for (key, bytes) in built.objects {
+        store.put_if_absent(&key, bytes).await?;
+    }
+    let mut record = built.record;
+    record.finished_at = crate::clock::now_rfc3339();
+    let (found, created) = catalog::records::store_record(store, record).await?;
+    Ok(Outcome {
+        record: found.record,
+        record_key: found.key,
+        already_done: !created,
+        pages: built.pages,
+        ocr_seconds: built.ocr_seconds,
+    })
+}

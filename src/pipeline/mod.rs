@@ -1,0 +1,195 @@
+//! The pipeline: one batch from station files to a stored, verified record.
+//!
+//! ```text
+//! ingest ──► prepare ──► codes ──► ocr ──► split ──► classify ──► render ──► archive
+//! (files,    (blank,     (QR,      (words   (pages    (type,       (PDF +     (write-once,
+//!  pages)     upright,    case      + boxes)  → docs)   fields)      text)      record last)
+//!             deskew)     code)
+//! ```
+//!
+//! Pages are independent until `split`, so decode → prepare → codes → OCR
+//! runs per page ([`page`]) on the [`PagePool`]'s threads ([`pool`]), each
+//! owning its Tesseract engines for its whole life. Only compressed page
+//! images and OCR words come back, so memory stays at a few pages of pixels
+//! per thread. Then [`assemble`] makes the documents and the record, and
+//! stores them (record last, through the catalog). [`process`] is the
+//! small driver that composes the three.
+//!
+//! The pipeline never talks AMQP and never parses a stored record: a batch
+//! comes in as files, and goes out as objects and a record.
+
+pub mod assemble;
+pub mod page;
+pub mod pool;
+
+pub use page::PageOut;
+pub use pool::PagePool;
+
+use crate::catalog::{self, CatalogError};
+use crate::classify::Taxonomy;
+use crate::codes::{CaseCode, CaseCodeError};
+use crate::ids::InvalidId;
+use crate::ingest::{IngestError, Original};
+use crate::ocr::OcrError;
+use crate::record::BatchRecord;
+use crate::render::RenderError;
+use crate::store::{Store, StoreError};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("{file} page {page}: OCR failed: {source}")]
+    Ocr {
+        file: String,
+        page: u32,
+        #[source]
+        source: OcrError,
+    },
+    #[error(transparent)]
+    OcrInit(OcrError),
+    #[error(transparent)]
+    CaseCode(#[from] CaseCodeError),
+    #[error(transparent)]
+    InvalidId(#[from] InvalidId),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored record {key} cannot be read: {reason}")]
+    BadRecord { key: String, reason: String },
+    #[error("the page workers stopped unexpectedly")]
+    PoolGone,
+}
+
+impl PipelineError {
+    /// Faults of the input (the batch can never succeed as it is), as
+    /// opposed to faults of the environment (store, engines) that a retry may cure.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            // A key that cannot be stored comes from the input, not the environment.
+            PipelineError::Store(StoreError::InvalidKey(_)) => true,
+            PipelineError::Store(_) | PipelineError::PoolGone | PipelineError::OcrInit(_) => false,
+            _ => true,
+        }
+    }
+}
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Tesseract languages, e.g. `vie`.
+    pub lang: String,
+    /// OCR threads (one pair of engines each).
+    pub threads: usize,
+    pub taxonomy: Taxonomy,
+    /// Refuse pages whose declared size is over this many megapixels.
+    pub max_megapixels: u64,
+    /// JPEG quality for pages that had to be re-encoded (turned or deskewed).
+    pub jpeg_quality: u8,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lang: "vie".into(),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            taxonomy: Taxonomy::default_set(),
+            max_megapixels: 150,
+            jpeg_quality: 80,
+        }
+    }
+}
+
+/// What the station says about a batch.
+#[derive(Debug, Clone, Default)]
+pub struct BatchInfo {
+    pub batch_id: Option<String>,
+    pub case_code: Option<CaseCode>,
+    pub station: Option<String>,
+}
+
+/// The result of processing one batch.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub record: BatchRecord,
+    pub record_key: String,
+    /// The batch had been digitised before; nothing was written.
+    pub already_done: bool,
+    /// Pages read and seconds spent in Tesseract (zero when already done).
+    pub pages: usize,
+    pub ocr_seconds: f64,
+}
+
+impl From<CatalogError> for PipelineError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Store(e) => PipelineError::Store(e),
+            CatalogError::Unreadable { key, reason } => PipelineError::BadRecord { key, reason },
+        }
+    }
+}
+
+/// The batch's record if it was already digitised.
+pub async fn find_existing(
+    store: &dyn Store,
+    batch_id: &str,
+) -> Result<Option<Outcome>, PipelineError> {
+    Ok(catalog::records::find_batch(store, batch_id)
+        .await?
+        .map(|found| Outcome {
+            record: found.record,
+            record_key: found.key,
+            already_done: true,
+            pages: 0,
+            ocr_seconds: 0.0,
+        }))
+}
+
+/// Digitise one batch and store it. Idempotent: a batch whose record
+/// exists is returned as it is, and nothing is written.
+pub async fn process(
+    pool: Arc<PagePool>,
+    originals: Vec<Original>,
+    info: &BatchInfo,
+    store: &dyn Store,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Result<Outcome, PipelineError> {
+    let started = crate::clock::now_rfc3339();
+    let started_clock = std::time::Instant::now();
+    let originals: Vec<Arc<Original>> = originals.into_iter().map(Arc::new).collect();
+    let batch_id = match &info.batch_id {
+        Some(id) => id.clone(),
+        None => crate::ids::batch_from_digests(originals.iter().map(|o| o.sha256.as_str())),
+    };
+    crate::ids::check_batch(&batch_id)?;
+    if let Some(done) = find_existing(store, &batch_id).await? {
+        return Ok(done);
+    }
+    let (cpu_originals, info) = (originals.clone(), info.clone());
+    let built = tokio::task::spawn_blocking(move || {
+        let pages = pool.run(&cpu_originals, &*progress)?;
+        assemble::assemble(
+            &cpu_originals,
+            pages,
+            pool.options(),
+            &info,
+            &batch_id,
+            started,
+        )
+    })
+    .await
+    .map_err(|_| PipelineError::PoolGone)??;
+    let outcome = assemble::store(store, &originals, built).await?;
+    tracing::info!(
+        batch = %outcome.record.batch_id,
+        pages = outcome.pages,
+        ocr_seconds = format!("{:.2}", outcome.ocr_seconds),
+        total_seconds = format!("{:.2}", started_clock.elapsed().as_secs_f64()),
+        "batch processed"
+    );
+    Ok(outcome)
+}

@@ -1,0 +1,158 @@
+//! The page pool: threads that each own a pair of Tesseract engines (text
+//! and orientation) for their whole life and turn pages into
+//! [`PageOut`]s, one [`page::read`] at a time.
+
+use super::page::{self, PageOut};
+use super::{Options, PipelineError};
+use crate::ingest::{IngestError, Original};
+use crate::ocr::Engine;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+struct Job {
+    original: Arc<Original>,
+    index: usize,
+    slot: usize,
+    reply: mpsc::Sender<(usize, Result<PageOut, PipelineError>)>,
+}
+
+/// Threads that turn pages into [`PageOut`]s, each with its own Tesseract
+/// engines (text and orientation), created once.
+pub struct PagePool {
+    jobs: Option<mpsc::Sender<Job>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    opts: Options,
+}
+
+impl PagePool {
+    /// Start `opts.threads` page threads; fails if Tesseract cannot load the languages.
+    pub fn new(opts: &Options) -> Result<PagePool, PipelineError> {
+        crate::pix::quiet();
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let mut threads = Vec::new();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        for n in 0..opts.threads.max(1) {
+            let (rx, ready, o) = (rx.clone(), ready_tx.clone(), opts.clone());
+            let handle = std::thread::Builder::new()
+                .name(format!("sohoa-page-{n}"))
+                .spawn(move || page_thread(&rx, &ready, &o))
+                .map_err(|_| PipelineError::PoolGone)?;
+            threads.push(handle);
+        }
+        drop(ready_tx);
+        for _ in 0..threads.len() {
+            match ready_rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(PipelineError::OcrInit(e)),
+                Err(_) => return Err(PipelineError::PoolGone),
+            }
+        }
+        Ok(PagePool {
+            jobs: Some(tx),
+            threads,
+            opts: opts.clone(),
+        })
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Process every page of the originals, in order. `progress(done, total)`
+    /// is called as pages finish. Blocks: call from a blocking context.
+    pub fn run(
+        &self,
+        originals: &[Arc<Original>],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Vec<PageOut>, PipelineError> {
+        let jobs = self.jobs.as_ref().ok_or(PipelineError::PoolGone)?;
+        let (tx, rx) = mpsc::channel();
+        let mut total = 0;
+        for o in originals {
+            for index in 0..o.pages.len() {
+                jobs.send(Job {
+                    original: o.clone(),
+                    index,
+                    slot: total,
+                    reply: tx.clone(),
+                })
+                .map_err(|_| PipelineError::PoolGone)?;
+                total += 1;
+            }
+        }
+        drop(tx);
+        let mut slots: Vec<Option<PageOut>> = (0..total).map(|_| None).collect();
+        let mut first_err: Option<(usize, PipelineError)> = None;
+        for done in 1..=total {
+            let (slot, out) = rx.recv().map_err(|_| PipelineError::PoolGone)?;
+            progress(done, total);
+            match out {
+                Ok(p) => slots[slot] = Some(p),
+                // Report the earliest failing page in scan order.
+                Err(e) if first_err.as_ref().is_none_or(|(s, _)| slot < *s) => {
+                    first_err = Some((slot, e))
+                }
+                Err(_) => {}
+            }
+        }
+        if let Some((_, e)) = first_err {
+            return Err(e);
+        }
+        slots
+            .into_iter()
+            .map(|s| s.ok_or(PipelineError::PoolGone))
+            .collect()
+    }
+}
+
+/// One page thread: make the engines, say whether that worked, then read
+/// pages until the pool is dropped.
+fn page_thread(
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    ready: &mpsc::Sender<Result<(), crate::ocr::OcrError>>,
+    o: &Options,
+) {
+    let engines = Engine::new(&o.lang).and_then(|text| Ok((text, Engine::new("osd")?)));
+    let (mut text, mut osd) = match engines {
+        Ok(e) => {
+            let _ = ready.send(Ok(()));
+            e
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    loop {
+        let job = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let _span =
+            tracing::debug_span!("page", file = %job.original.name, page = job.index + 1).entered();
+        // A panic on one page (a decoder's assertion on a hostile file)
+        // fails that batch as unreadable; the thread lives on.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            page::read(&mut text, &mut osd, &job.original, job.index, o)
+        }))
+        .unwrap_or_else(|_| {
+            Err(PipelineError::Ingest(IngestError::Corrupt {
+                file: job.original.name.clone(),
+                page: job.index as u32 + 1,
+                reason: "the page crashed the decoder (damaged or hostile data)".into(),
+            }))
+        });
+        let _ = job.reply.send((job.slot, out));
+    }
+}
+
+impl Drop for PagePool {
+    fn drop(&mut self) {
+        self.jobs.take();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}

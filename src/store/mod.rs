@@ -1,0 +1,98 @@
+//! Stores: where bytes live, by key. A store knows bytes and keys only:
+//! it never parses what it holds (the catalog does) and never builds a key
+//! (the `keys` module does). Backends: [`LocalStore`] (a directory; the
+//! object with key K is the file DIR/K) and [`S3Store`] (aws-sdk-s3).
+//!
+//! Every write is `put_if_absent`: a key, once written, is never
+//! overwritten through this trait. How strongly each backend holds that
+//! under concurrent writers is said on each implementation and in
+//! ARCHITECTURE.md.
+
+mod local;
+mod s3;
+
+pub use local::LocalStore;
+pub use s3::S3Store;
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::pin::Pin;
+
+/// An object's bytes as they arrive from the backend.
+pub type Chunks =
+    Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, StoreError>> + Send>>;
+
+/// An object opened for reading: its size first, then its bytes in chunks,
+/// so that a large object never has to fit in memory.
+pub struct ObjectReader {
+    pub size: u64,
+    pub chunks: Chunks,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid storage key '{0}'")]
+    InvalidKey(String),
+    #[error("storage I/O on '{key}': {source}")]
+    Io {
+        key: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// Whether a write created the object or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Created,
+    Existed,
+}
+
+/// An object store. Implementations: [`LocalStore`] (a directory; the
+/// object with key K is the file DIR/K) and [`S3Store`].
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Write `bytes` under `key` unless the key exists; never overwrites.
+    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<Put, StoreError>;
+    /// The object's bytes, `None` if absent.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn exists(&self, key: &str) -> Result<bool, StoreError>;
+    /// Keys under `prefix`, sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// Open the object for streaming; `None` if absent.
+    async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError>;
+    /// SHA-256 (hex) and size of the object, computed while streaming it;
+    /// `None` if absent.
+    async fn sha256(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+        use futures_util::StreamExt;
+        let Some(mut r) = self.open_stream(key).await? else {
+            return Ok(None);
+        };
+        let mut h = Sha256::new();
+        let mut n = 0u64;
+        while let Some(chunk) = r.chunks.next().await {
+            let chunk = chunk?;
+            h.update(&chunk);
+            n += chunk.len() as u64;
+        }
+        Ok(Some((hex::encode(h.finalize()), n)))
+    }
+    /// For messages: where this store is.
+    fn describe(&self) -> String;
+}
+
+/// Check a key before any backend uses it (see [`crate::keys::validate`]).
+pub fn validate_key(key: &str) -> Result<(), StoreError> {
+    crate::keys::validate(key).map_err(|e| StoreError::InvalidKey(e.0))
+}
+
+/// Open a store from its command-line form: a directory path (the local
+/// backend) or `s3://BUCKET[/PREFIX]`.
+pub async fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    if spec.starts_with("s3://") {
+        return Ok(Box::new(S3Store::open(spec).await?));
+    }
+    Ok(Box::new(LocalStore::new(spec)))
+}
