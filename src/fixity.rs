@@ -107,25 +107,14 @@ pub async fn check(
     // a stream of its bytes, so a store far away is not waited on serially.
     let mut checks = futures_util::stream::iter(expected)
         .map(|(key, want)| async move {
-            // One object that cannot be read is reported as such; a second
-            // try rules out a passing hiccup.
-            let mut found = store.sha256(&key).await;
-            if found.is_err() {
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                found = store.sha256(&key).await;
-            }
+            let found = read_twice(store, &key).await;
             (key, want, found)
         })
         .buffered(CONCURRENCY);
     let mut unreadable_in_a_row = 0;
     while let Some((key, want, found)) = checks.next().await {
-        let (status, actual, error) = match found {
-            Ok(None) => (Status::Missing, None, None),
-            Ok(Some((got, _))) if got == want => (Status::Ok, Some(got), None),
-            Ok(Some((got, _))) => (Status::Mismatched, Some(got), None),
-            Err(e) => (Status::Unreadable, None, Some(e)),
-        };
-        if let Some(e) = error.as_ref() {
+        let checked = compare(key, want, found);
+        if let Some(e) = checked.error.as_ref() {
             unreadable_in_a_row += 1;
             // Many in a row: the store is down, not the objects bad.
             if unreadable_in_a_row >= MAX_UNREADABLE_IN_A_ROW {
@@ -136,24 +125,57 @@ pub async fn check(
         } else {
             unreadable_in_a_row = 0;
         }
-        match status {
-            Status::Ok => report.ok += 1,
-            Status::Mismatched => report.mismatched += 1,
-            Status::Missing => report.missing += 1,
-            Status::Unreadable => report.unreadable += 1,
-        }
-        let checked = ObjectCheck {
-            key,
-            status,
-            expected_sha256: want,
-            actual_sha256: actual,
-            error: error.map(|e| e.to_string().chars().take(300).collect()),
-        };
-        if status != Status::Ok {
-            report.bad.push(checked.clone());
-        }
+        report.count(&checked);
         all.push(checked);
         progress(all.len(), total);
     }
     Ok((report, all))
+}
+
+/// The object's SHA-256 and size, read once more after a pause if the first
+/// read fails: one object that cannot be read is reported as such, and a
+/// second try rules out a passing hiccup.
+async fn read_twice(store: &dyn Store, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+    let found = store.sha256(key).await;
+    if found.is_ok() {
+        return found;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    store.sha256(key).await
+}
+
+/// What the store gave for a key, against what its record says.
+fn compare(
+    key: String,
+    want: String,
+    found: Result<Option<(String, u64)>, StoreError>,
+) -> ObjectCheck {
+    let (status, actual, error) = match found {
+        Ok(None) => (Status::Missing, None, None),
+        Ok(Some((got, _))) if got == want => (Status::Ok, Some(got), None),
+        Ok(Some((got, _))) => (Status::Mismatched, Some(got), None),
+        Err(e) => (Status::Unreadable, None, Some(e)),
+    };
+    ObjectCheck {
+        key,
+        status,
+        expected_sha256: want,
+        actual_sha256: actual,
+        error: error.map(|e| e.to_string().chars().take(300).collect()),
+    }
+}
+
+impl VerifyReport {
+    /// Count one object's check; keep it among the bad ones unless ok.
+    fn count(&mut self, c: &ObjectCheck) {
+        match c.status {
+            Status::Ok => self.ok += 1,
+            Status::Mismatched => self.mismatched += 1,
+            Status::Missing => self.missing += 1,
+            Status::Unreadable => self.unreadable += 1,
+        }
+        if c.status != Status::Ok {
+            self.bad.push(c.clone());
+        }
+    }
 }

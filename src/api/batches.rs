@@ -95,17 +95,7 @@ pub async fn upload(
     State(state): State<Arc<AppState>>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    if !caller.token.role.allows(Permission::Upload) {
-        caller
-            .authorize(
-                &state,
-                Permission::Upload,
-                "batch.upload",
-                Target::default(),
-                false,
-            )
-            .await?;
-    }
+    refuse_role(&caller, &state, Permission::Upload, "batch.upload").await?;
     let mp = mp.map_err(|e| {
         ApiError::bad_request(format!(
             "send the files as multipart/form-data: {}",
@@ -145,23 +135,7 @@ pub async fn upload(
         .await?;
     // Refuse now, before storing anything, if batches cannot be queued.
     state.amqp().await?;
-    // Check every file now, while the station can still rescan it.
-    let originals: Vec<Original> = tokio::task::spawn_blocking(move || {
-        form.files
-            .into_iter()
-            .map(|(name, bytes)| {
-                let plain = name
-                    .rsplit(['/', '\\'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|e| ApiError::internal("checking the files", e))?
-    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let originals = check_files(form.files).await?;
     let request = submit::Request {
         batch_id: form.batch_id,
         case_code: case,
@@ -181,13 +155,38 @@ pub async fn upload(
             return Err(submit_error(e));
         }
     };
-    let batch_id = msg.batch_id;
     let bytes: u64 = originals.iter().map(|o| o.bytes.len() as u64).sum();
     state.metrics.uploads.fetch_add(1, Ordering::Relaxed);
     state
         .metrics
         .upload_bytes
         .fetch_add(bytes, Ordering::Relaxed);
+    Ok(accepted(&msg.batch_id, &originals))
+}
+
+/// Check every file now, while the station can still rescan it (422 names
+/// the file that cannot be read).
+async fn check_files(files: Vec<(String, axum::body::Bytes)>) -> Result<Vec<Original>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| {
+                let plain = name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiError::internal("checking the files", e))?
+    .map_err(|e| ApiError::unprocessable(e.to_string()))
+}
+
+/// 202, with where to ask for the batch's status.
+fn accepted(batch_id: &str, originals: &[Original]) -> Response {
     let status_url = format!("/v1/batches/{batch_id}");
     let body = serde_json::json!({
         "batch_id": batch_id,
@@ -197,12 +196,12 @@ pub async fn upload(
             "name": o.name, "sha256": o.sha256, "bytes": o.bytes.len(), "pages": o.pages.len(),
         })).collect::<Vec<_>>(),
     });
-    Ok((
+    (
         StatusCode::ACCEPTED,
         [(header::LOCATION, status_url)],
         Json(body),
     )
-        .into_response())
+        .into_response()
 }
 
 fn submit_error(e: SubmitError) -> ApiError {
@@ -231,17 +230,7 @@ pub async fn status(
 ) -> Result<Json<BatchStatus>, ApiError> {
     let id = path(p)?;
     crate::ids::check_batch(&id)?;
-    if !caller.token.role.allows(Permission::BatchStatus) {
-        caller
-            .authorize(
-                &state,
-                Permission::BatchStatus,
-                "batch.read",
-                Target::default(),
-                false,
-            )
-            .await?;
-    }
+    refuse_role(&caller, &state, Permission::BatchStatus, "batch.read").await?;
     let status = catalog::batches::status(state.store.as_ref(), &id).await?;
     let target = Target {
         case_code: status.as_ref().and_then(|s| s.case_code()),
@@ -253,4 +242,20 @@ pub async fn status(
     status.map(Json).ok_or_else(|| {
         ApiError::not_found(format!("no batch '{id}' was ever submitted to this store"))
     })
+}
+
+/// Refuse (and log) a caller whose role can never do this, before its
+/// request is read any further.
+async fn refuse_role(
+    caller: &Caller,
+    state: &AppState,
+    permission: Permission,
+    action: &str,
+) -> Result<(), ApiError> {
+    if caller.token.role.allows(permission) {
+        return Ok(());
+    }
+    caller
+        .authorize(state, permission, action, Target::default(), false)
+        .await
 }

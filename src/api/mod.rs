@@ -17,6 +17,7 @@
 mod audits;
 mod batches;
 mod cases;
+mod download;
 mod error;
 mod tokens;
 

@@ -270,70 +270,51 @@ pub fn decode_page(
     index: usize,
     max_megapixels: u64,
 ) -> Result<DecodedPage, IngestError> {
-    let page_no = index as u32 + 1;
-    let file = || original.name.clone();
-    let corrupt = |reason: &str| IngestError::Corrupt {
-        file: file(),
-        page: page_no,
-        reason: reason.to_string(),
-    };
-    let check = |w: u32, h: u32| -> Result<(), IngestError> {
-        if w == 0 || h == 0 {
-            return Err(corrupt("the image has no pixels"));
-        }
-        if (w as u64) * (h as u64) > max_megapixels * 1_000_000 {
-            return Err(IngestError::TooLarge {
-                file: file(),
-                page: page_no,
-                width: w,
-                height: h,
-                limit: max_megapixels,
-            });
-        }
-        Ok(())
+    let guard = PageGuard {
+        file: &original.name,
+        page: index as u32 + 1,
+        max_megapixels,
     };
     let bytes = &original.bytes[..];
-    let (pix, declared_dpi, jpeg, dpi_source) = match &original.pages[index] {
+    let (mut pix, declared_dpi, jpeg, dpi_source) = match &original.pages[index] {
         PageData::Whole => {
             let (w, h) = pix::header_size(bytes)
-                .ok_or_else(|| corrupt("the image header cannot be read"))?;
-            check(w, h)?;
+                .ok_or_else(|| guard.corrupt("the image header cannot be read"))?;
+            guard.check_size(w, h)?;
             let (pix, jpeg) = if original.format == Format::Jpeg {
-                let pix = Pix::read_jpeg(bytes).map_err(corrupt)?;
+                let pix = Pix::read_jpeg(bytes).map_err(|r| guard.corrupt(r))?;
                 (pix, Some(Arc::from(bytes)))
             } else {
-                (
-                    Pix::read_mem(bytes)
-                        .ok_or_else(|| corrupt("the PNG data is truncated or damaged"))?,
-                    None,
-                )
+                let pix = Pix::read_mem(bytes)
+                    .ok_or_else(|| guard.corrupt("the PNG data is truncated or damaged"))?;
+                (pix, None)
             };
             let dpi = pix.xres();
             (pix, dpi, jpeg, "file")
         }
         PageData::TiffPage(n) => {
             let (w, h, res) = pix::tiff_page_header(bytes, *n)
-                .ok_or_else(|| corrupt("the TIFF page header cannot be read"))?;
-            check(w, h)?;
+                .ok_or_else(|| guard.corrupt("the TIFF page header cannot be read"))?;
+            guard.check_size(w, h)?;
             let pix = Pix::read_tiff_page(bytes, *n)
-                .ok_or_else(|| corrupt("the TIFF strip data is truncated or damaged"))?;
+                .ok_or_else(|| guard.corrupt("the TIFF strip data is truncated or damaged"))?;
             let dpi = if pix.xres() > 0 { pix.xres() } else { res };
             (pix, dpi, None, "file")
         }
         PageData::Pdf(img) => {
-            check(img.width, img.height)?;
+            guard.check_size(img.width, img.height)?;
             // The PDF's /Width and /Height may lie about the JPEG inside.
             if let pdf::Compression::Jpeg = img.compression {
                 let (w, h) = pix::header_size(&img.data)
-                    .ok_or_else(|| corrupt("the JPEG header cannot be read"))?;
-                check(w, h)?;
+                    .ok_or_else(|| guard.corrupt("the JPEG header cannot be read"))?;
+                guard.check_size(w, h)?;
             }
-            let (pix, jpeg) = pdf::decode(img).map_err(|r| corrupt(&r))?;
+            let (pix, jpeg) = pdf::decode(img).map_err(|r| guard.corrupt(&r))?;
             (pix, img.dpi, jpeg, "pdf page size")
         }
     };
     if pix.width() == 0 || pix.height() == 0 {
-        return Err(corrupt("the image has no pixels"));
+        return Err(guard.corrupt("the image has no pixels"));
     }
     let (dpi, dpi_source) = if declared_dpi >= 30 {
         (declared_dpi, dpi_source)
@@ -342,7 +323,6 @@ pub fn decode_page(
         let short = pix.width().min(pix.height()) as f32;
         ((short / 8.27).round() as u32, "assumed A4")
     };
-    let mut pix = pix;
     pix.set_resolution(dpi);
     Ok(DecodedPage {
         pix,
@@ -350,6 +330,40 @@ pub fn decode_page(
         dpi_source,
         jpeg,
     })
+}
+
+/// One page being decoded: names it in errors, and holds it to the size limit.
+struct PageGuard<'a> {
+    file: &'a str,
+    page: u32,
+    max_megapixels: u64,
+}
+
+impl PageGuard<'_> {
+    fn corrupt(&self, reason: &str) -> IngestError {
+        IngestError::Corrupt {
+            file: self.file.to_string(),
+            page: self.page,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Refuse an image with no pixels, or more than the limit, from its header.
+    fn check_size(&self, w: u32, h: u32) -> Result<(), IngestError> {
+        if w == 0 || h == 0 {
+            return Err(self.corrupt("the image has no pixels"));
+        }
+        if (w as u64) * (h as u64) > self.max_megapixels * 1_000_000 {
+            return Err(IngestError::TooLarge {
+                file: self.file.to_string(),
+                page: self.page,
+                width: w,
+                height: h,
+                limit: self.max_megapixels,
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::IngestError;
 use crate::pix::Pix;
-use lopdf::{Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::sync::Arc;
 
 /// Largest decompressed Flate image we accept (bytes), against zip bombs.
@@ -102,6 +102,44 @@ fn corrupt(e: impl std::fmt::Display) -> PageErr {
     PageErr::Corrupt(format!("damaged PDF structure: {e}"))
 }
 
+/// A CCITT image's parameters (Group 4 and one-dimensional Group 3 only).
+fn ccitt(doc: &Document, dict: &Dictionary) -> Result<Compression, PageErr> {
+    let parms = dict.get(b"DecodeParms").ok().and_then(|o| match o {
+        Object::Dictionary(d) => Some(d.clone()),
+        Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
+        Object::Reference(id) => doc.get_dictionary(*id).ok().cloned(),
+        _ => None,
+    });
+    let k = parms
+        .as_ref()
+        .and_then(|p| p.get(b"K").ok())
+        .and_then(|o| o.as_i64().ok())
+        .unwrap_or(0);
+    let black_is_1 = parms
+        .as_ref()
+        .and_then(|p| p.get(b"BlackIs1").ok())
+        .and_then(|o| o.as_bool().ok())
+        .unwrap_or(false);
+    if k > 0 {
+        return Err(PageErr::Unsupported("CCITT Group 3 two-dimensional".into()));
+    }
+    Ok(Compression::Ccitt { k, black_is_1 })
+}
+
+/// An image's raw samples: inflated (up to a limit) when Flate-encoded.
+fn samples(doc: &Document, id: ObjectId, flate: bool) -> Result<Vec<u8>, PageErr> {
+    let stream = doc
+        .get_object(id)
+        .and_then(|o| o.as_stream())
+        .map_err(corrupt)?;
+    if !flate {
+        return Ok(stream.content.clone());
+    }
+    stream
+        .decompressed_content_with_limit(MAX_FLATE_BYTES)
+        .map_err(|e| PageErr::Corrupt(format!("the Flate image data is damaged: {e}")))
+}
+
 fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>, PageErr> {
     let images = doc.get_page_images(page_id).map_err(corrupt)?;
     let Some(img) = images.iter().max_by_key(|i| i.width * i.height) else {
@@ -141,46 +179,13 @@ fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>,
     let (compression, data): (Compression, Arc<[u8]>) =
         match filters.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             ["DCTDecode"] => (Compression::Jpeg, Arc::from(img.content)),
-            ["CCITTFaxDecode"] => {
-                let parms = dict.get(b"DecodeParms").ok().and_then(|o| match o {
-                    Object::Dictionary(d) => Some(d.clone()),
-                    Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()).cloned(),
-                    Object::Reference(id) => doc.get_dictionary(*id).ok().cloned(),
-                    _ => None,
-                });
-                let k = parms
-                    .as_ref()
-                    .and_then(|p| p.get(b"K").ok())
-                    .and_then(|o| o.as_i64().ok())
-                    .unwrap_or(0);
-                let black_is_1 = parms
-                    .as_ref()
-                    .and_then(|p| p.get(b"BlackIs1").ok())
-                    .and_then(|o| o.as_bool().ok())
-                    .unwrap_or(false);
-                if k > 0 {
-                    return Err(PageErr::Unsupported("CCITT Group 3 two-dimensional".into()));
-                }
-                (Compression::Ccitt { k, black_is_1 }, Arc::from(img.content))
-            }
+            ["CCITTFaxDecode"] => (ccitt(doc, dict)?, Arc::from(img.content)),
             ["FlateDecode"] | [] => {
                 let bits = img.bits_per_component.unwrap_or(8) as u8;
                 if bits != 1 && bits != 8 {
                     return Err(PageErr::Unsupported(format!("{bits} bits per component")));
                 }
-                let stream = doc
-                    .get_object(img.id)
-                    .and_then(|o| o.as_stream())
-                    .map_err(corrupt)?;
-                let samples = if filters.is_empty() {
-                    stream.content.clone()
-                } else {
-                    stream
-                        .decompressed_content_with_limit(MAX_FLATE_BYTES)
-                        .map_err(|e| {
-                            PageErr::Corrupt(format!("the Flate image data is damaged: {e}"))
-                        })?
-                };
+                let samples = samples(doc, img.id, !filters.is_empty())?;
                 (Compression::Flate { bits, components }, Arc::from(samples))
             }
             ref other => return Err(PageErr::Unsupported(other.join("+"))),

@@ -177,50 +177,14 @@ impl Worker {
             tracing::info!(queue = %ctx.topology.queue, concurrency = ctx.config.concurrency, "consuming");
             ctx.metrics.connected.store(true, Ordering::Relaxed);
             backoff = Backoff::new(ctx.config.max_backoff);
-            loop {
-                // Reap finished tasks as we go.
-                while tasks.try_join_next().is_some() {}
-                let next = tokio::select! {
-                    _ = ctx.shutdown.wait() => {
-                        let _ = consume_ch.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
-                        last_conn = Some(conn);
-                        break 'connect;
-                    }
-                    d = consumer.next() => d,
-                };
-                match next {
-                    Some(Ok(delivery)) => {
-                        // Wait for a free slot, but not past a shutdown: a batch
-                        // that has not started is handed back untouched.
-                        let permit = tokio::select! {
-                            p = permits.clone().acquire_owned() => p,
-                            _ = ctx.shutdown.wait() => {
-                                let _ = delivery
-                                    .acker
-                                    .nack(BasicNackOptions { requeue: true, ..Default::default() })
-                                    .await;
-                                let _ = consume_ch.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
-                                last_conn = Some(conn);
-                                break 'connect;
-                            }
-                        };
-                        let Ok(permit) = permit else { break 'connect };
-                        let ctx = ctx.clone();
-                        let ch = publish_ch.clone();
-                        tasks.spawn(async move {
-                            handle(&ctx, &ch, delivery).await;
-                            drop(permit);
-                        });
-                    }
-                    Some(Err(e)) => {
-                        tracing::warn!("connection to the broker lost: {e}; reconnecting");
-                        break;
-                    }
-                    None => {
-                        tracing::warn!("the broker ended the consumer; reconnecting");
-                        break;
-                    }
-                }
+            let session = Session {
+                consume_ch: &consume_ch,
+                publish_ch: &publish_ch,
+                permits: &permits,
+            };
+            if session.consume(&ctx, &mut consumer, &mut tasks).await == Ended::Shutdown {
+                last_conn = Some(conn);
+                break 'connect;
             }
             ctx.metrics.connected.store(false, Ordering::Relaxed);
             let _ = conn.close(200, "reconnecting".into()).await;
@@ -235,6 +199,83 @@ impl Worker {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Why consuming on a connection ended.
+#[derive(PartialEq)]
+enum Ended {
+    /// Shutdown: the consumer is cancelled; keep the connection open until
+    /// the batches in hand are settled.
+    Shutdown,
+    /// The connection or the consumer was lost: reconnect.
+    Lost,
+}
+
+/// One connection's channels and the worker's batch slots.
+struct Session<'a> {
+    consume_ch: &'a Channel,
+    publish_ch: &'a Channel,
+    permits: &'a Arc<Semaphore>,
+}
+
+impl Session<'_> {
+    /// Take deliveries and start a task for each as a slot frees up, until
+    /// shutdown or until the connection is lost.
+    async fn consume(
+        &self,
+        ctx: &Arc<Ctx>,
+        consumer: &mut lapin::Consumer,
+        tasks: &mut JoinSet<()>,
+    ) -> Ended {
+        loop {
+            // Reap finished tasks as we go.
+            while tasks.try_join_next().is_some() {}
+            let next = tokio::select! {
+                _ = ctx.shutdown.wait() => return self.cancel(consumer).await,
+                d = consumer.next() => d,
+            };
+            let delivery = match next {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(e)) => {
+                    tracing::warn!("connection to the broker lost: {e}; reconnecting");
+                    return Ended::Lost;
+                }
+                None => {
+                    tracing::warn!("the broker ended the consumer; reconnecting");
+                    return Ended::Lost;
+                }
+            };
+            // Wait for a free slot, but not past a shutdown: a batch that
+            // has not started is handed back untouched.
+            let permit = tokio::select! {
+                p = self.permits.clone().acquire_owned() => p,
+                _ = ctx.shutdown.wait() => {
+                    let _ = delivery
+                        .acker
+                        .nack(BasicNackOptions { requeue: true, ..Default::default() })
+                        .await;
+                    return self.cancel(consumer).await;
+                }
+            };
+            let Ok(permit) = permit else {
+                return Ended::Shutdown;
+            };
+            let ctx = ctx.clone();
+            let ch = self.publish_ch.clone();
+            tasks.spawn(async move {
+                handle(&ctx, &ch, delivery).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn cancel(&self, consumer: &lapin::Consumer) -> Ended {
+        let _ = self
+            .consume_ch
+            .basic_cancel(consumer.tag(), BasicCancelOptions::default())
+            .await;
+        Ended::Shutdown
     }
 }
 
@@ -266,68 +307,8 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
     let done = process(ctx, &d).await;
     add_secs(&ctx.metrics.processing_ms, started.elapsed().as_secs_f64());
     let settled = match done {
-        Done::Digitised(o) => {
-            let event = DigitisedEvent {
-                event: queue::DIGITISED.into(),
-                batch_id: o.record.batch_id.clone(),
-                case_code: o.record.case_code.to_string(),
-                record_key: o.record_key.clone(),
-                documents: o.record.documents.len(),
-                types: o
-                    .record
-                    .documents
-                    .iter()
-                    .map(|d| d.doc_type.clone())
-                    .collect(),
-                at: sohoa::clock::now_rfc3339(),
-            };
-            let body = serde_json::to_vec(&event).unwrap_or_default();
-            match queue::publish_json(
-                ch,
-                &ctx.topology.events_exchange,
-                queue::DIGITISED,
-                &body,
-                None,
-            )
-            .await
-            {
-                Ok(()) => {
-                    if o.already_done {
-                        ctx.metrics.already_done.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        ctx.metrics.digitised.fetch_add(1, Ordering::Relaxed);
-                        ctx.metrics
-                            .pages
-                            .fetch_add(o.pages as u64, Ordering::Relaxed);
-                        add_secs(&ctx.metrics.ocr_ms, o.ocr_seconds);
-                    }
-                    tracing::info!(batch = %event.batch_id, case = %event.case_code, documents = event.documents, "digitised");
-                    d.acker.ack(BasicAckOptions::default()).await.is_ok()
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "could not publish the outcome of {}: {e}; the broker will redeliver it",
-                        event.batch_id
-                    );
-                    false
-                }
-            }
-        }
-        Done::Failed { batch_id, reason } => {
-            tracing::warn!(batch = ?batch_id, "refused: {reason}");
-            match fail(ctx, ch, &d, batch_id, &reason).await {
-                Ok(()) => {
-                    ctx.metrics.failed.fetch_add(1, Ordering::Relaxed);
-                    d.acker.ack(BasicAckOptions::default()).await.is_ok()
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "could not dead-letter a refused batch: {e}; the broker will redeliver it"
-                    );
-                    false
-                }
-            }
-        }
+        Done::Digitised(o) => announce(ctx, ch, &d, &o).await,
+        Done::Failed { batch_id, reason } => refuse(ctx, ch, &d, batch_id, &reason).await,
         Done::HandBack => d
             .acker
             .nack(BasicNackOptions {
@@ -351,6 +332,76 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
         tracing::debug!("delivery handed back to the queue");
     }
     ctx.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Publish `batch.digitised` and, once the broker confirms it, ack.
+/// Returns whether the delivery was settled.
+async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome) -> bool {
+    let event = DigitisedEvent {
+        event: queue::DIGITISED.into(),
+        batch_id: o.record.batch_id.clone(),
+        case_code: o.record.case_code.to_string(),
+        record_key: o.record_key.clone(),
+        documents: o.record.documents.len(),
+        types: o
+            .record
+            .documents
+            .iter()
+            .map(|d| d.doc_type.clone())
+            .collect(),
+        at: sohoa::clock::now_rfc3339(),
+    };
+    let body = serde_json::to_vec(&event).unwrap_or_default();
+    let published = queue::publish_json(
+        ch,
+        &ctx.topology.events_exchange,
+        queue::DIGITISED,
+        &body,
+        None,
+    )
+    .await;
+    if let Err(e) = published {
+        tracing::warn!(
+            "could not publish the outcome of {}: {e}; the broker will redeliver it",
+            event.batch_id
+        );
+        return false;
+    }
+    if o.already_done {
+        ctx.metrics.already_done.fetch_add(1, Ordering::Relaxed);
+    } else {
+        ctx.metrics.digitised.fetch_add(1, Ordering::Relaxed);
+        ctx.metrics
+            .pages
+            .fetch_add(o.pages as u64, Ordering::Relaxed);
+        add_secs(&ctx.metrics.ocr_ms, o.ocr_seconds);
+    }
+    tracing::info!(batch = %event.batch_id, case = %event.case_code, documents = event.documents, "digitised");
+    d.acker.ack(BasicAckOptions::default()).await.is_ok()
+}
+
+/// Record, announce and dead-letter a refused batch, then ack. Returns
+/// whether the delivery was settled.
+async fn refuse(
+    ctx: &Ctx,
+    ch: &Channel,
+    d: &Delivery,
+    batch_id: Option<String>,
+    reason: &str,
+) -> bool {
+    tracing::warn!(batch = ?batch_id, "refused: {reason}");
+    match fail(ctx, ch, d, batch_id, reason).await {
+        Ok(()) => {
+            ctx.metrics.failed.fetch_add(1, Ordering::Relaxed);
+            d.acker.ack(BasicAckOptions::default()).await.is_ok()
+        }
+        Err(e) => {
+            tracing::warn!(
+                "could not dead-letter a refused batch: {e}; the broker will redeliver it"
+            );
+            false
+        }
+    }
 }
 
 /// Publish `batch.failed`, then the dead letter with the reason in a header.
