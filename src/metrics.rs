@@ -1,22 +1,54 @@
-//! Prometheus text exposition, shared by the worker's and the API's
-//! `/metrics`.
+//! Metrics: Prometheus counters and gauges (the `prometheus` crate) in one
+//! registry per process, rendered in the text exposition format for the
+//! worker's and the API's `/metrics`.
 
-#[derive(Default)]
-pub struct Exposition(String);
+use prometheus::core::{GenericCounter, GenericGauge};
+use prometheus::{Encoder, Registry, TextEncoder};
 
-impl Exposition {
-    pub fn metric(&mut self, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-        self.0.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
-        ));
+pub use prometheus::{Counter, IntCounter, IntGauge};
+
+/// A registry that hands out registered metrics.
+#[derive(Clone, Default)]
+pub struct Metrics(Registry);
+
+impl Metrics {
+    /// A counter of whole events.
+    pub fn count(&self, name: &str, help: &str) -> IntCounter {
+        self.register(GenericCounter::new(name, help))
     }
-    pub fn counter(&mut self, name: &str, help: &str, value: impl std::fmt::Display) {
-        self.metric(name, "counter", help, value);
+
+    /// A counter of seconds (or any fractional amount).
+    pub fn seconds(&self, name: &str, help: &str) -> Counter {
+        self.register(GenericCounter::new(name, help))
     }
-    pub fn gauge(&mut self, name: &str, help: &str, value: impl std::fmt::Display) {
-        self.metric(name, "gauge", help, value);
+
+    /// A value that goes up and down.
+    pub fn gauge(&self, name: &str, help: &str) -> IntGauge {
+        self.register(GenericGauge::new(name, help))
     }
-    pub fn finish(self) -> String {
+
+    fn register<M>(&self, made: prometheus::Result<M>) -> M
+    where
+        M: prometheus::core::Collector + Clone + 'static,
+    {
+        // Names and helps are constants of this crate: a failure here is a
+        // programming error (a bad or repeated name), found by any test.
+        let m = made.expect("a valid metric name and help");
         self.0
+            .register(Box::new(m.clone()))
+            .expect("each metric registered once");
+        m
+    }
+
+    /// Every metric, in the text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.0.gather(), &mut out) {
+            tracing::warn!("metrics: {e}");
+        }
+        String::from_utf8(out).unwrap_or_default()
     }
 }
+
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4";

@@ -52,7 +52,7 @@ fn all_code() -> Vec<(PathBuf, String)> {
     v
 }
 
-fn outside<'a>(files: &'a [(PathBuf, String)], dir: &str) -> Vec<(PathBuf, String)> {
+fn outside(files: &[(PathBuf, String)], dir: &str) -> Vec<(PathBuf, String)> {
     files
         .iter()
         .filter(|(p, _)| !p.starts_with(dir))

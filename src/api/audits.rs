@@ -115,7 +115,7 @@ pub async fn start(
         unstored: Mutex::new(None),
     });
     state.audits.insert(progress.clone());
-    state.metrics.audits_started.fetch_add(1, Ordering::Relaxed);
+    state.metrics.audits_started.inc();
     tokio::spawn(run(state.clone(), progress));
     let status_url = format!("/v1/audits/{id}");
     let body = serde_json::json!({ "id": id, "status": "running", "status_url": status_url });

@@ -14,7 +14,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 /// Text fields longer than this are refused.
 const MAX_FIELD: usize = 200;
@@ -156,11 +155,8 @@ pub async fn upload(
         }
     };
     let bytes: u64 = originals.iter().map(|o| o.bytes.len() as u64).sum();
-    state.metrics.uploads.fetch_add(1, Ordering::Relaxed);
-    state
-        .metrics
-        .upload_bytes
-        .fetch_add(bytes, Ordering::Relaxed);
+    state.metrics.uploads.inc();
+    state.metrics.upload_bytes.inc_by(bytes);
     Ok(accepted(&msg.batch_id, &originals))
 }
 

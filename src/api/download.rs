@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 /// Does the client already hold this version (`If-None-Match`)?
 pub fn not_modified(headers: &HeaderMap, sha256: &str) -> bool {
@@ -50,10 +49,7 @@ pub struct Alarm {
 impl Alarm {
     /// Count, log and write the integrity failure to the access log.
     pub async fn raise(&self, found: String) {
-        self.state
-            .metrics
-            .integrity_failures
-            .fetch_add(1, Ordering::Relaxed);
+        self.state.metrics.integrity_failures.inc();
         tracing::error!(key = %self.key, "INTEGRITY FAILURE: {found}; download of {} aborted", self.id);
         let target = Target {
             case_code: Some(&self.case_code),
@@ -176,10 +172,8 @@ impl Checked {
             return Some(self.fail(found).await);
         }
         let metrics = &self.alarm.state.metrics;
-        metrics.downloads.fetch_add(1, Ordering::Relaxed);
-        metrics
-            .download_bytes
-            .fetch_add(self.size, Ordering::Relaxed);
+        metrics.downloads.inc();
+        metrics.download_bytes.inc_by(self.size);
         self.pending.take().map(Ok)
     }
 

@@ -25,6 +25,7 @@ pub use error::ApiError;
 
 use crate::auth::{self, Permission, TokenRecord};
 use crate::catalog::access_log;
+use crate::metrics::{IntCounter, IntGauge};
 use crate::queue::Topology;
 use crate::store::Store;
 use axum::Router;
@@ -36,7 +37,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The OpenAPI document served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
@@ -133,86 +133,69 @@ impl AppState {
 
 pub(crate) use crate::ids::random_hex;
 
-#[derive(Default)]
+/// The API's metrics (`/metrics`).
 struct Metrics {
-    requests: AtomicU64,
-    status_2xx: AtomicU64,
-    status_4xx: AtomicU64,
-    status_5xx: AtomicU64,
-    refused: AtomicU64,
-    downloads: AtomicU64,
-    download_bytes: AtomicU64,
-    integrity_failures: AtomicU64,
-    uploads: AtomicU64,
-    upload_bytes: AtomicU64,
-    audits_started: AtomicU64,
+    registry: crate::metrics::Metrics,
+    requests: IntCounter,
+    status_2xx: IntCounter,
+    status_4xx: IntCounter,
+    status_5xx: IntCounter,
+    refused: IntCounter,
+    downloads: IntCounter,
+    download_bytes: IntCounter,
+    integrity_failures: IntCounter,
+    uploads: IntCounter,
+    upload_bytes: IntCounter,
+    audits_started: IntCounter,
+    audits_running: IntGauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let r = crate::metrics::Metrics::default();
+        Metrics {
+            requests: r.count("sohoa_api_requests_total", "HTTP requests served."),
+            status_2xx: r.count(
+                "sohoa_api_responses_2xx_total",
+                "Responses with a 2xx status.",
+            ),
+            status_4xx: r.count(
+                "sohoa_api_responses_4xx_total",
+                "Responses with a 4xx status.",
+            ),
+            status_5xx: r.count(
+                "sohoa_api_responses_5xx_total",
+                "Responses with a 5xx status.",
+            ),
+            refused: r.count(
+                "sohoa_api_refused_total",
+                "Requests refused for role or unit (403).",
+            ),
+            downloads: r.count("sohoa_api_downloads_total", "Documents streamed."),
+            download_bytes: r.count(
+                "sohoa_api_download_bytes_total",
+                "Bytes of documents streamed.",
+            ),
+            integrity_failures: r.count(
+                "sohoa_api_integrity_failures_total",
+                "Downloads aborted because the stored object did not match its recorded SHA-256.",
+            ),
+            uploads: r.count("sohoa_api_uploads_total", "Batches uploaded and queued."),
+            upload_bytes: r.count("sohoa_api_upload_bytes_total", "Bytes of files uploaded."),
+            audits_started: r.count("sohoa_api_audits_started_total", "Fixity audits started."),
+            audits_running: r.gauge(
+                "sohoa_api_audits_running",
+                "Fixity audits running on this instance.",
+            ),
+            registry: r,
+        }
+    }
 }
 
 impl Metrics {
     fn render(&self, running_audits: usize) -> String {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        let mut out = crate::metrics::Exposition::default();
-        out.counter(
-            "sohoa_api_requests_total",
-            "HTTP requests served.",
-            g(&self.requests),
-        );
-        out.counter(
-            "sohoa_api_responses_2xx_total",
-            "Responses with a 2xx status.",
-            g(&self.status_2xx),
-        );
-        out.counter(
-            "sohoa_api_responses_4xx_total",
-            "Responses with a 4xx status.",
-            g(&self.status_4xx),
-        );
-        out.counter(
-            "sohoa_api_responses_5xx_total",
-            "Responses with a 5xx status.",
-            g(&self.status_5xx),
-        );
-        out.counter(
-            "sohoa_api_refused_total",
-            "Requests refused for role or unit (403).",
-            g(&self.refused),
-        );
-        out.counter(
-            "sohoa_api_downloads_total",
-            "Documents streamed.",
-            g(&self.downloads),
-        );
-        out.counter(
-            "sohoa_api_download_bytes_total",
-            "Bytes of documents streamed.",
-            g(&self.download_bytes),
-        );
-        out.counter(
-            "sohoa_api_integrity_failures_total",
-            "Downloads aborted because the stored object did not match its recorded SHA-256.",
-            g(&self.integrity_failures),
-        );
-        out.counter(
-            "sohoa_api_uploads_total",
-            "Batches uploaded and queued.",
-            g(&self.uploads),
-        );
-        out.counter(
-            "sohoa_api_upload_bytes_total",
-            "Bytes of files uploaded.",
-            g(&self.upload_bytes),
-        );
-        out.counter(
-            "sohoa_api_audits_started_total",
-            "Fixity audits started.",
-            g(&self.audits_started),
-        );
-        out.gauge(
-            "sohoa_api_audits_running",
-            "Fixity audits running on this instance.",
-            running_audits.to_string(),
-        );
-        out.finish()
+        self.audits_running.set(running_audits as i64);
+        self.registry.render()
     }
 }
 
@@ -337,7 +320,7 @@ impl Caller {
             .await?;
         match refusal {
             Some(why) => {
-                state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                state.metrics.refused.inc();
                 Err(ApiError::forbidden(why))
             }
             None => Ok(()),
@@ -401,12 +384,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        // A span per request (method, path, status, latency at
+        // SOHOA_LOG=tower_http=debug), with the bearer token kept out of it.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+            ]),
+        )
         .with_state(state)
 }
 
 /// Bound the headers and count the responses.
 async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    state.metrics.requests.inc();
     let header_bytes: usize = req
         .headers()
         .iter()
@@ -429,7 +420,7 @@ async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
         500..=599 => &state.metrics.status_5xx,
         _ => return resp,
     };
-    class.fetch_add(1, Ordering::Relaxed);
+    class.inc();
     resp
 }
 
@@ -445,7 +436,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let body = state.metrics.render(state.audits.count());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
 }
 
 async fn openapi() -> Response {

@@ -14,10 +14,13 @@
 //! parts, each with its own checksum, and our SHA-256 of the whole object
 //! in the metadata (`x-amz-meta-sha256`).
 //!
-//! Write-once: `If-None-Match: *` is sent where the server honours it, but
-//! never relied on alone: the key is checked with HEAD first, and keys are
-//! content addresses (the same key always means the same bytes), except
-//! records, which the pipeline checks before writing.
+//! Write-once: the key is checked with HEAD first, and a single PUT carries
+//! `If-None-Match: *` where the server honours it. Where it does not (the
+//! store remembers after the first refusal), or for a multipart upload
+//! (completed unconditionally), two writers racing between HEAD and PUT can
+//! both write: harmless for content-addressed keys (the same key always
+//! means the same bytes), a last-writer-wins race for named keys such as
+//! records (see ARCHITECTURE.md, "What is write-once").
 
 use super::{ObjectReader, Put, Store, StoreError};
 use async_trait::async_trait;

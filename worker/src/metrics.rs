@@ -5,86 +5,71 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use sohoa::metrics::{Counter, IntCounter, IntGauge};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-#[derive(Default)]
+/// The worker's metrics; every field is a live Prometheus metric.
 pub struct Metrics {
-    pub digitised: AtomicU64,
-    pub failed: AtomicU64,
-    pub already_done: AtomicU64,
-    pub pages: AtomicU64,
-    /// Milliseconds, summed.
-    pub ocr_ms: AtomicU64,
-    pub processing_ms: AtomicU64,
-    pub retries: AtomicU64,
-    pub in_flight: AtomicU64,
+    registry: sohoa::metrics::Metrics,
+    pub digitised: IntCounter,
+    pub failed: IntCounter,
+    pub already_done: IntCounter,
+    pub pages: IntCounter,
+    pub ocr_seconds: Counter,
+    pub processing_seconds: Counter,
+    pub retries: IntCounter,
+    pub in_flight: IntGauge,
     /// Seconds between the message's timestamp and the start of its processing (last batch).
-    pub queue_lag_s: AtomicU64,
-    pub connected: AtomicBool,
+    pub queue_lag_seconds: IntGauge,
+    /// 1 while connected to the broker.
+    pub connected: IntGauge,
 }
 
-pub fn add_secs(counter: &AtomicU64, secs: f64) {
-    counter.fetch_add((secs * 1000.0) as u64, Ordering::Relaxed);
+impl Default for Metrics {
+    fn default() -> Self {
+        let r = sohoa::metrics::Metrics::default();
+        Metrics {
+            digitised: r.count(
+                "sohoa_batches_digitised_total",
+                "Batches digitised and recorded.",
+            ),
+            failed: r.count(
+                "sohoa_batches_failed_total",
+                "Batches refused (batch.failed, dead-lettered).",
+            ),
+            already_done: r.count(
+                "sohoa_batches_already_done_total",
+                "Redelivered batches whose record already existed.",
+            ),
+            pages: r.count("sohoa_pages_total", "Pages read."),
+            ocr_seconds: r.seconds("sohoa_ocr_seconds_total", "Seconds spent in Tesseract."),
+            processing_seconds: r.seconds(
+                "sohoa_batch_processing_seconds_total",
+                "Wall seconds spent processing batches.",
+            ),
+            retries: r.count(
+                "sohoa_transient_retries_total",
+                "Retries after transient faults.",
+            ),
+            in_flight: r.gauge("sohoa_batches_in_flight", "Batches being processed now."),
+            queue_lag_seconds: r.gauge(
+                "sohoa_queue_lag_seconds",
+                "Time the last batch waited in the queue.",
+            ),
+            connected: r.gauge("sohoa_broker_connected", "1 when connected to RabbitMQ."),
+            registry: r,
+        }
+    }
 }
 
 impl Metrics {
     pub fn render(&self) -> String {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let secs = |a: &AtomicU64| format!("{:.3}", g(a) as f64 / 1000.0);
-        let mut out = sohoa::metrics::Exposition::default();
-        out.counter(
-            "sohoa_batches_digitised_total",
-            "Batches digitised and recorded.",
-            g(&self.digitised),
-        );
-        out.counter(
-            "sohoa_batches_failed_total",
-            "Batches refused (batch.failed, dead-lettered).",
-            g(&self.failed),
-        );
-        out.counter(
-            "sohoa_batches_already_done_total",
-            "Redelivered batches whose record already existed.",
-            g(&self.already_done),
-        );
-        out.counter("sohoa_pages_total", "Pages read.", g(&self.pages));
-        out.counter(
-            "sohoa_ocr_seconds_total",
-            "Seconds spent in Tesseract.",
-            secs(&self.ocr_ms),
-        );
-        out.counter(
-            "sohoa_batch_processing_seconds_total",
-            "Wall seconds spent processing batches.",
-            secs(&self.processing_ms),
-        );
-        out.counter(
-            "sohoa_transient_retries_total",
-            "Retries after transient faults.",
-            g(&self.retries),
-        );
-        out.gauge(
-            "sohoa_batches_in_flight",
-            "Batches being processed now.",
-            g(&self.in_flight),
-        );
-        out.gauge(
-            "sohoa_queue_lag_seconds",
-            "Time the last batch waited in the queue.",
-            g(&self.queue_lag_s),
-        );
-        out.gauge(
-            "sohoa_broker_connected",
-            "1 when connected to RabbitMQ.",
-            self.connected.load(Ordering::Relaxed) as u8,
-        );
-        out.finish()
+        self.registry.render()
     }
 }
 
 async fn healthz(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
-    if m.connected.load(Ordering::Relaxed) {
+    if m.connected.get() == 1 {
         (StatusCode::OK, "ok\n")
     } else {
         (
@@ -95,7 +80,7 @@ async fn healthz(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
 }
 
 async fn metrics(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], m.render())
+    ([("content-type", sohoa::metrics::CONTENT_TYPE)], m.render())
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, m: Arc<Metrics>) {

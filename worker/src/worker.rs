@@ -2,7 +2,7 @@
 //! process them, publish outcomes, acknowledge.
 
 use crate::Config;
-use crate::metrics::{Metrics, add_secs};
+use crate::metrics::Metrics;
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -16,7 +16,6 @@ use sohoa::pipeline::{self, BatchInfo, Options, Outcome, PagePool};
 use sohoa::queue::{self, BatchMessage, DigitisedEvent, FailedEvent, Topology};
 use sohoa::store::{self, Store};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -148,7 +147,7 @@ impl Worker {
             let (conn, consume_ch, publish_ch) = match open(&ctx).await {
                 Ok(c) => c,
                 Err(e) => {
-                    ctx.metrics.connected.store(false, Ordering::Relaxed);
+                    ctx.metrics.connected.set(0);
                     tracing::warn!("broker not reachable: {e}; retrying");
                     if !backoff.wait(&ctx.shutdown).await {
                         break;
@@ -175,7 +174,7 @@ impl Worker {
                 }
             };
             tracing::info!(queue = %ctx.topology.queue, concurrency = ctx.config.concurrency, "consuming");
-            ctx.metrics.connected.store(true, Ordering::Relaxed);
+            ctx.metrics.connected.set(1);
             backoff = Backoff::new(ctx.config.max_backoff);
             let session = Session {
                 consume_ch: &consume_ch,
@@ -186,7 +185,7 @@ impl Worker {
                 last_conn = Some(conn);
                 break 'connect;
             }
-            ctx.metrics.connected.store(false, Ordering::Relaxed);
+            ctx.metrics.connected.set(0);
             let _ = conn.close(200, "reconnecting".into()).await;
             if !backoff.wait(&ctx.shutdown).await {
                 break;
@@ -293,19 +292,21 @@ async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueE
 /// Process one delivery to its end: acked after its outcome is published,
 /// or handed back on shutdown.
 async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
-    ctx.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    ctx.metrics.in_flight.inc();
     if let Some(ts) = d.properties.timestamp() {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|t| t.as_secs())
             .unwrap_or(0);
         ctx.metrics
-            .queue_lag_s
-            .store(now.saturating_sub(*ts), Ordering::Relaxed);
+            .queue_lag_seconds
+            .set(now.saturating_sub(*ts) as i64);
     }
     let started = std::time::Instant::now();
     let done = process(ctx, &d).await;
-    add_secs(&ctx.metrics.processing_ms, started.elapsed().as_secs_f64());
+    ctx.metrics
+        .processing_seconds
+        .inc_by(started.elapsed().as_secs_f64());
     let settled = match done {
         Done::Digitised(o) => announce(ctx, ch, &d, &o).await,
         Done::Failed { batch_id, reason } => refuse(ctx, ch, &d, batch_id, &reason).await,
@@ -331,7 +332,7 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
             .await;
         tracing::debug!("delivery handed back to the queue");
     }
-    ctx.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    ctx.metrics.in_flight.dec();
 }
 
 /// Publish `batch.digitised` and, once the broker confirms it, ack.
@@ -368,13 +369,11 @@ async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome) -> bool {
         return false;
     }
     if o.already_done {
-        ctx.metrics.already_done.fetch_add(1, Ordering::Relaxed);
+        ctx.metrics.already_done.inc();
     } else {
-        ctx.metrics.digitised.fetch_add(1, Ordering::Relaxed);
-        ctx.metrics
-            .pages
-            .fetch_add(o.pages as u64, Ordering::Relaxed);
-        add_secs(&ctx.metrics.ocr_ms, o.ocr_seconds);
+        ctx.metrics.digitised.inc();
+        ctx.metrics.pages.inc_by(o.pages as u64);
+        ctx.metrics.ocr_seconds.inc_by(o.ocr_seconds);
     }
     tracing::info!(batch = %event.batch_id, case = %event.case_code, documents = event.documents, "digitised");
     d.acker.ack(BasicAckOptions::default()).await.is_ok()
@@ -392,7 +391,7 @@ async fn refuse(
     tracing::warn!(batch = ?batch_id, "refused: {reason}");
     match fail(ctx, ch, d, batch_id, reason).await {
         Ok(()) => {
-            ctx.metrics.failed.fetch_add(1, Ordering::Relaxed);
+            ctx.metrics.failed.inc();
             d.acker.ack(BasicAckOptions::default()).await.is_ok()
         }
         Err(e) => {
@@ -540,7 +539,7 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
                 };
             }
             Err(Fault::Transient(why)) => {
-                ctx.metrics.retries.fetch_add(1, Ordering::Relaxed);
+                ctx.metrics.retries.inc();
                 tracing::warn!(batch = %msg.batch_id, "transient fault, will retry: {why}");
                 if ctx.shutdown.is_triggered() || !backoff.wait(&ctx.shutdown).await {
                     return Done::HandBack;

@@ -287,6 +287,12 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
             "corrupt",
             json!({"batch_id": "bad-corrupt", "files": [{"key": "inbox/bad-corrupt/scan_001.tif", "name": "scan_001.tif"}]}).to_string(),
         ),
+        // A batch id used again for other files, by a client that skipped
+        // the submit path's check: refused, not mistaken for a redelivery.
+        (
+            "reused",
+            json!({"batch_id": "good-1", "files": [{"key": "inbox/good-1/scan_003.tif", "name": "scan_003.tif"}]}).to_string(),
+        ),
     ];
     let conn = Connection::connect(AMQP, ConnectionProperties::default())
         .await
@@ -303,24 +309,36 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
         .await
         .unwrap();
     }
-    // A batch id used again for other files is refused, not mistaken for a redelivery.
-    submit(
-        &s3,
-        &names,
-        &[&example_batch().join("scan_003.tif")],
-        &["--batch-id", "good-1"],
-    );
+    // `sohoa submit` itself refuses the reused id before anything is queued.
+    let mut cmd = std::process::Command::new(sohoa_bin());
+    s3.env(&mut cmd);
+    let reused = cmd
+        .arg("submit")
+        .arg(example_batch().join("scan_003.tif"))
+        .args([
+            "--amqp",
+            AMQP,
+            "--queue",
+            &names.queue,
+            "--store",
+            &names.store(),
+        ])
+        .args(["--batch-id", "good-1"])
+        .output()
+        .unwrap();
+    assert_eq!(reused.status.code(), Some(3), "{reused:?}");
+    assert!(String::from_utf8_lossy(&reused.stderr).contains("already used"));
     // And a good batch after them: the worker must still be consuming.
     let after = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-2"]);
     let got = events
-        .collect(bad.len() + 2, Duration::from_secs(180))
+        .collect(bad.len() + 1, Duration::from_secs(180))
         .await;
     let failed: Vec<&Value> = got
         .iter()
         .filter(|(k, _)| k == "batch.failed")
         .map(|(_, e)| e)
         .collect();
-    assert_eq!(failed.len(), bad.len() + 1, "{got:?}");
+    assert_eq!(failed.len(), bad.len(), "{got:?}");
     assert_eq!(digitised_ids(&got), vec![after]);
     let reasons: Vec<String> = failed
         .iter()
@@ -358,7 +376,7 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
             reason,
         ));
     }
-    assert_eq!(dead.len(), bad.len() + 1, "{dead:#?}");
+    assert_eq!(dead.len(), bad.len(), "{dead:#?}");
     for (_, body) in &bad {
         assert!(
             dead.iter().any(|(b, _)| b == body),
