@@ -113,8 +113,7 @@ pub async fn check(
         .buffered(CONCURRENCY);
     let mut unreadable_in_a_row = 0;
     while let Some((key, want, found)) = checks.next().await {
-        let checked = compare(key, want, found);
-        if let Some(e) = checked.error.as_ref() {
+        if let Err(e) = &found {
             unreadable_in_a_row += 1;
             // Many in a row: the store is down, not the objects bad.
             if unreadable_in_a_row >= MAX_UNREADABLE_IN_A_ROW {
@@ -125,6 +124,7 @@ pub async fn check(
         } else {
             unreadable_in_a_row = 0;
         }
+        let checked = compare(key, want, found);
         report.count(&checked);
         all.push(checked);
         progress(all.len(), total);

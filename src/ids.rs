@@ -10,7 +10,7 @@ pub enum InvalidId {
     Batch(String),
     #[error("'{0}' is not a document id (letters, digits, '.', '-', '_')")]
     Document(String),
-    #[error("'{0}' is not an audit id")]
+    #[error("not an audit id")]
     Audit(String),
 }
 

@@ -65,6 +65,10 @@ pub struct Request<'a> {
     /// Whether the submitter may reach a case (a unit-scoped token reaches
     /// only its unit's cases).
     pub covers: &'a (dyn Fn(&str) -> bool + Sync),
+    /// How long to wait for the broker to confirm the batch and for its
+    /// submission to be recorded (the API's answer must not hang); `None`:
+    /// as long as it takes (a station's command line).
+    pub queue_timeout: Option<std::time::Duration>,
 }
 
 /// The batch id the files go under: the one given, else a digest of the
@@ -97,8 +101,17 @@ pub async fn submit(
         files,
     };
     let pending = PendingSubmission::now(&msg, req.by);
-    queue::publish_batch(conn, topology, &msg).await?;
-    pending.write(store).await?;
+    let queued = async {
+        queue::publish_batch(conn, topology, &msg).await?;
+        pending.write(store).await?;
+        Ok::<_, SubmitError>(())
+    };
+    match req.queue_timeout {
+        Some(limit) => tokio::time::timeout(limit, queued)
+            .await
+            .unwrap_or(Err(SubmitError::Queue(QueueError::Timeout)))?,
+        None => queued.await?,
+    }
     Ok(msg)
 }
 

@@ -212,21 +212,22 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = path(p)?;
     crate::ids::check_audit(&id)?;
-    if !caller.token.role.allows(Permission::Audit) {
-        caller
-            .authorize(
-                &state,
-                Permission::Audit,
-                "audit.read",
-                Target::default(),
-                true,
-            )
-            .await?;
-    }
+    caller
+        .refuse_role(&state, Permission::Audit, "audit.read")
+        .await?;
     let store = state.store.as_ref();
     // The report if it is stored, else this instance's progress, else the
     // start marker (the audit runs on another instance).
-    let (case, body) = if let Some(report) = stored::report(store, &id).await? {
+    let unreadable = |what: &'static str| {
+        move |e: crate::catalog::CatalogError| match e {
+            crate::catalog::CatalogError::Store(e) => ApiError::from(e),
+            e => ApiError::internal(what, e),
+        }
+    };
+    let report = stored::report(store, &id)
+        .await
+        .map_err(unreadable("reading the audit report"))?;
+    let (case, body) = if let Some(report) = report {
         (
             report.start.case_code.clone(),
             serde_json::to_value(&report).unwrap_or_default(),
@@ -246,7 +247,10 @@ pub async fn get(
             }
         };
         (p.start.case_code.clone(), body)
-    } else if let Some(start) = stored::start(store, &id).await? {
+    } else if let Some(start) = stored::start(store, &id)
+        .await
+        .map_err(unreadable("reading the audit start"))?
+    {
         let mut body = serde_json::to_value(&start).unwrap_or_default();
         body["status"] = "running".into();
         body["note"] =

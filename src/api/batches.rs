@@ -94,7 +94,9 @@ pub async fn upload(
     State(state): State<Arc<AppState>>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    refuse_role(&caller, &state, Permission::Upload, "batch.upload").await?;
+    caller
+        .refuse_role(&state, Permission::Upload, "batch.upload")
+        .await?;
     let mp = mp.map_err(|e| {
         ApiError::bad_request(format!(
             "send the files as multipart/form-data: {}",
@@ -141,6 +143,7 @@ pub async fn upload(
         station: form.station.or_else(|| Some(caller.token.name.clone())),
         by: &caller.token.name,
         covers: &|c| caller.token.covers(c),
+        queue_timeout: Some(super::AMQP_TIMEOUT),
     };
     let conn = state.amqp().await?;
     let store = state.store.as_ref();
@@ -226,7 +229,9 @@ pub async fn status(
 ) -> Result<Json<BatchStatus>, ApiError> {
     let id = path(p)?;
     crate::ids::check_batch(&id)?;
-    refuse_role(&caller, &state, Permission::BatchStatus, "batch.read").await?;
+    caller
+        .refuse_role(&state, Permission::BatchStatus, "batch.read")
+        .await?;
     let status = catalog::batches::status(state.store.as_ref(), &id).await?;
     let target = Target {
         case_code: status.as_ref().and_then(|s| s.case_code()),
@@ -238,20 +243,4 @@ pub async fn status(
     status.map(Json).ok_or_else(|| {
         ApiError::not_found(format!("no batch '{id}' was ever submitted to this store"))
     })
-}
-
-/// Refuse (and log) a caller whose role can never do this, before its
-/// request is read any further.
-async fn refuse_role(
-    caller: &Caller,
-    state: &AppState,
-    permission: Permission,
-    action: &str,
-) -> Result<(), ApiError> {
-    if caller.token.role.allows(permission) {
-        return Ok(());
-    }
-    caller
-        .authorize(state, permission, action, Target::default(), false)
-        .await
 }

@@ -43,8 +43,8 @@ pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
 
 /// Request headers larger than this in total are refused with 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// How long to wait for the broker to accept a connection.
-pub const AMQP_TIMEOUT: std::time::Duration = crate::queue::publish::PUBLISH_TIMEOUT;
+/// How long to wait for the broker (connect, publish and confirm).
+pub const AMQP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// JSON request bodies larger than this are refused with 413.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 
@@ -327,6 +327,21 @@ impl Caller {
         }
     }
 
+    /// Refuse (and log) a caller whose role can never do this, before its
+    /// request is read any further.
+    pub async fn refuse_role(
+        &self,
+        state: &AppState,
+        permission: Permission,
+        action: &str,
+    ) -> Result<(), ApiError> {
+        if self.token.role.allows(permission) {
+            return Ok(());
+        }
+        self.authorize(state, permission, action, Target::default(), false)
+            .await
+    }
+
     /// Append an access-log entry; an entry that cannot be written stops the request.
     pub async fn log(
         &self,
@@ -386,7 +401,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         // A span per request (method, path, status, latency at
         // SOHOA_LOG=tower_http=debug), with the bearer token kept out of it.
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Failures are logged by the handlers with their cause, not again here.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().on_failure(
+                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+            ),
+        )
         .layer(
             tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,

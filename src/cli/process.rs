@@ -94,6 +94,7 @@ pub async fn submit(
         station: batch.station,
         by: "cli",
         covers: &|_| true,
+        queue_timeout: None,
     };
     let submitted = submit::submit(store.as_ref(), &conn, topology, &originals, &request).await;
     let _ = conn.close(200, "bye".into()).await;

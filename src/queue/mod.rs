@@ -25,6 +25,6 @@ pub enum QueueError {
     Amqp(#[from] lapin::Error),
     #[error("the broker refused (nacked) a message published to '{0}'")]
     Nacked(String),
-    #[error("no confirm from the broker within {0} s")]
-    Timeout(u64),
+    #[error("no confirm from the broker in time")]
+    Timeout,
 }

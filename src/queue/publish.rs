@@ -5,35 +5,26 @@ use lapin::options::BasicPublishOptions;
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection};
 
-/// How long a station or the API waits for the broker to confirm a batch.
-pub const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Publish a batch message on the topology's queue (declaring it first if
-/// no one has yet) and wait for the broker's confirm, at most
-/// [`PUBLISH_TIMEOUT`].
+/// no one has yet) and wait for the broker's confirm.
 pub async fn publish_batch(
     conn: &Connection,
     topology: &Topology,
     msg: &BatchMessage,
 ) -> Result<(), QueueError> {
-    let publish = async {
+    let ch = confirm_channel(conn).await?;
+    // A passive declare that fails closes its channel: use another.
+    let ch = if queue_exists(&ch, &topology.queue).await {
+        ch
+    } else {
         let ch = confirm_channel(conn).await?;
-        // A passive declare that fails closes its channel: use another.
-        let ch = if queue_exists(&ch, &topology.queue).await {
-            ch
-        } else {
-            let ch = confirm_channel(conn).await?;
-            topology.declare(&ch).await?;
-            ch
-        };
-        let body = serde_json::to_vec(msg).unwrap_or_default();
-        publish_json(&ch, "", &topology.queue, &body, None).await?;
-        let _ = ch.close(200, "done".into()).await;
-        Ok(())
+        topology.declare(&ch).await?;
+        ch
     };
-    tokio::time::timeout(PUBLISH_TIMEOUT, publish)
-        .await
-        .unwrap_or_else(|_| Err(QueueError::Timeout(PUBLISH_TIMEOUT.as_secs())))
+    let body = serde_json::to_vec(msg).unwrap_or_default();
+    publish_json(&ch, "", &topology.queue, &body, None).await?;
+    let _ = ch.close(200, "done".into()).await;
+    Ok(())
 }
 
 /// Publish a persistent JSON message and wait for the broker's confirm.
