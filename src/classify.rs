@@ -8,13 +8,13 @@
 //! compared after folding diacritics, by edit-distance similarity of the
 //! line's start, not by exact search.
 
+use crate::fold::fold;
 use crate::ocr::{COLUMN_BREAK, Line, PageText};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
-use unicode_normalization::UnicodeNormalization;
 
 /// The default taxonomy shipped with sohoa.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../taxonomy/default.toml");
@@ -88,30 +88,6 @@ impl Taxonomy {
         t.source = source.to_string();
         Ok(t)
     }
-}
-
-/// Fold text for matching: strip diacritics (đ → d), upper-case, keep
-/// letters, digits and single spaces.
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = true;
-    for c in s.nfd() {
-        if ('\u{300}'..='\u{36f}').contains(&c) {
-            continue;
-        }
-        let c = match c {
-            'đ' | 'Đ' => 'D',
-            c => c,
-        };
-        if c.is_alphanumeric() {
-            out.extend(c.to_uppercase());
-            space = false;
-        } else if !space {
-            out.push(' ');
-            space = true;
-        }
-    }
-    out.trim_end().to_string()
 }
 
 /// Similarity (0..1) of `pattern` to the start of `text` (both folded):
@@ -495,12 +471,6 @@ mod tests {
                 })
                 .collect(),
         }
-    }
-
-    #[test]
-    fn fold_strips_diacritics_and_punctuation() {
-        assert_eq!(fold("GIẤY ỦY QUYỀN"), "GIAY UY QUYEN");
-        assert_eq!(fold("Đơn đề nghị, cấp-đổi"), "DON DE NGHI CAP DOI");
     }
 
     #[test]

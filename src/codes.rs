@@ -26,8 +26,8 @@ pub fn is_separator_qr(qr: &[String]) -> bool {
 
 /// A separator whose QR code could not be read still says so in print:
 /// a page of a few words that reads "TRANG PHAN CACH" once folded.
-pub fn is_printed_separator(words: usize, folded_text: &str) -> bool {
-    words <= 6 && folded_text.contains(SEPARATOR_TEXT)
+pub fn is_printed_separator(words: usize, text: &str) -> bool {
+    words <= 6 && crate::fold::fold(text).contains(SEPARATOR_TEXT)
 }
 
 /// Why a batch has no case code it can be attached to.

@@ -14,7 +14,8 @@
 //! - how batches travel: [`submit`] (stage → publish → record the
 //!   submission) over [`queue`] (messages, topology, publishing);
 //! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
-//! - small shared rules: [`ids`], [`clock`], [`metrics`].
+//! - small shared rules: [`ids`], [`clock`], [`fold`] (text folding for
+//!   matching), [`metrics`].
 
 pub mod api;
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod classify;
 pub mod clock;
 pub mod codes;
 pub mod fixity;
+pub mod fold;
 pub mod ids;
 pub mod ingest;
 pub mod keys;

@@ -11,7 +11,6 @@
 //! The orientation rule lives here, once ([`read_upright`]).
 
 use super::{Options, PipelineError};
-use crate::classify;
 use crate::codes;
 use crate::ingest::{self, DecodedPage, IngestError, Original};
 use crate::ocr::{Engine, OcrError, PageText};
@@ -62,8 +61,7 @@ pub fn read(
         },
     )?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
-    let folded = classify::fold(&reading.text.text());
-    if codes::is_printed_separator(reading.text.word_count(), &folded) {
+    if codes::is_printed_separator(reading.text.word_count(), &reading.text.text()) {
         out.kind = PageKind::Separator;
         out.text = reading.text;
         return Ok(out);

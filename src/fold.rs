@@ -1,0 +1,41 @@
+//! Folding: the one way text is made comparable for matching headings,
+//! labels and separator sheets across OCR's and writers' variations of
+//! case, diacritics and punctuation ("GIẤY ỦY QUYỀN" and "giay uy quyen"
+//! fold alike).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Fold text for matching: strip diacritics (đ → d), upper-case, keep
+/// letters, digits and single spaces.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for c in s.nfd() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'D',
+            c => c,
+        };
+        if c.is_alphanumeric() {
+            out.extend(c.to_uppercase());
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_strips_diacritics_and_punctuation() {
+        assert_eq!(fold("GIẤY ỦY QUYỀN"), "GIAY UY QUYEN");
+        assert_eq!(fold("Đơn đề nghị, cấp-đổi"), "DON DE NGHI CAP DOI");
+    }
+}
