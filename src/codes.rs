@@ -12,6 +12,7 @@
 
 pub use crate::record::case_code::{CaseCode, InvalidCaseCode};
 
+use crate::ocr::PageText;
 use crate::pix::Pix;
 
 /// What a separator sheet's QR code reads.
@@ -26,8 +27,8 @@ pub fn is_separator_qr(qr: &[String]) -> bool {
 
 /// A separator whose QR code could not be read still says so in print:
 /// a page of a few words that reads "TRANG PHAN CACH" once folded.
-pub fn is_printed_separator(words: usize, text: &str) -> bool {
-    words <= 6 && crate::fold::fold(text).contains(SEPARATOR_TEXT)
+pub fn is_printed_separator(text: &PageText) -> bool {
+    text.word_count() <= 6 && crate::fold::fold(&text.text()).contains(SEPARATOR_TEXT)
 }
 
 /// Why a batch has no case code it can be attached to.

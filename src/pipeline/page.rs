@@ -61,7 +61,7 @@ pub fn read(
         },
     )?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
-    if codes::is_printed_separator(reading.text.word_count(), &reading.text.text()) {
+    if codes::is_printed_separator(&reading.text) {
         out.kind = PageKind::Separator;
         out.text = reading.text;
         return Ok(out);
