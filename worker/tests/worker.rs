@@ -310,22 +310,13 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
         .unwrap();
     }
     // `sohoa submit` itself refuses the reused id before anything is queued.
-    let mut cmd = std::process::Command::new(sohoa_bin());
-    s3.env(&mut cmd);
-    let reused = cmd
-        .arg("submit")
-        .arg(example_batch().join("scan_003.tif"))
-        .args([
-            "--amqp",
-            AMQP,
-            "--queue",
-            &names.queue,
-            "--store",
-            &names.store(),
-        ])
-        .args(["--batch-id", "good-1"])
-        .output()
-        .unwrap();
+    let reused = submit_output(
+        &s3,
+        &names,
+        &[&example_batch().join("scan_003.tif")],
+        &["--batch-id", "good-1"],
+        &[],
+    );
     assert_eq!(reused.status.code(), Some(3), "{reused:?}");
     assert!(String::from_utf8_lossy(&reused.stderr).contains("already used"));
     // And a good batch after them: the worker must still be consuming.

@@ -294,6 +294,28 @@ pub fn submit_with_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> String {
+    let out = submit_output(s3, names, paths, extra, env);
+    assert!(
+        out.status.success(),
+        "submit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Run `sohoa submit` and return what it did, successful or not.
+pub fn submit_output(
+    s3: &S3Server,
+    names: &Names,
+    paths: &[&Path],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut cmd = Command::new(sohoa_bin());
     s3.env(&mut cmd);
     cmd.envs(env.iter().copied())
@@ -308,18 +330,7 @@ pub fn submit_with_env(
             &names.store(),
         ])
         .args(extra);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "submit failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string()
+    cmd.output().unwrap()
 }
 
 /// Run a `sohoa` command against the test's S3 store.
