@@ -21,7 +21,13 @@ use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+/// What a token may do: `station` uploads batches and reads batch status;
+/// `officer` reads batch status, cases and documents; `archivist` reads
+/// cases and documents and runs and reads audits; `admin` does everything
+/// and manages tokens.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Station,
@@ -61,15 +67,21 @@ pub enum Permission {
     ManageTokens,
 }
 
-/// What the store keeps of a token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A token as stored, without its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct TokenRecord {
+    /// The token's name.
     pub name: String,
     pub role: Role,
+    /// Agency-code prefix the token is limited to (e.g. 000.00.13.H04);
+    /// absent for a token that reaches every case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub unit: Option<String>,
+    /// When the token was made (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
-    /// SHA-256 (hex) of the secret.
+    /// SHA-256 (hex) of the secret: all the store keeps of it.
     pub sha256: String,
 }
 
@@ -86,11 +98,14 @@ impl TokenRecord {
 }
 
 /// A token as `token list` shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TokenInfo {
     #[serde(flatten)]
     pub token: TokenRecord,
+    /// When the token was revoked (RFC 3339; empty if the revocation
+    /// record is unreadable); absent while active.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub revoked_at: Option<String>,
 }
 
@@ -123,6 +138,11 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
+/// A unit is an agency-code prefix: 1-32 letters, digits or '.'.
+pub fn valid_unit(unit: &str) -> bool {
+    (1..=32).contains(&unit.len()) && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+}
+
 /// Make a token; returns the secret (shown once) and what is stored.
 pub async fn add_token(
     store: &dyn Store,
@@ -134,9 +154,7 @@ pub async fn add_token(
         return Err(AuthError::BadName(name.to_string()));
     }
     if let Some(u) = unit
-        && (u.is_empty()
-            || u.len() > 32
-            || !u.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+        && !valid_unit(u)
     {
         return Err(AuthError::BadUnit(u.to_string()));
     }

@@ -17,7 +17,10 @@ const MAX_UNREADABLE_IN_A_ROW: usize = 5;
 
 pub const REPORT_SCHEMA: &str = "https://sohoa.vn/schemas/verify-report/1";
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+/// `ok`: the SHA-256 matches the record; `mismatched`: it does not;
+/// `missing`: the store has no such object; `unreadable`: the store holds
+/// the key but could not return its bytes (see `error`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -27,15 +30,21 @@ pub enum Status {
     Unreadable,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// The fixity check of one stored object.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ObjectCheck {
+    /// Store key of the object.
     pub key: String,
     pub status: Status,
+    /// SHA-256 the record gives (hex).
     pub expected_sha256: String,
+    /// SHA-256 of the stored bytes (hex); absent when the object is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub actual_sha256: Option<String>,
     /// Why an unreadable object could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub error: Option<String>,
 }
 

@@ -114,6 +114,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the HTTP API's OpenAPI 3.1 document (as served at
+    /// /v1/openapi.json and kept in schemas/openapi.json).
+    Openapi,
     /// Recompute the SHA-256 of every stored object the records name.
     Verify {
         /// Only this case's records.
@@ -209,5 +212,9 @@ async fn run(command: Command) -> Result<u8, Failure> {
             store,
             json,
         } => read::verify(case_code.as_deref(), &store.store, json).await,
+        Command::Openapi => {
+            print!("{}", sohoa::api::openapi_document());
+            Ok(exit::OK)
+        }
     }
 }

@@ -7,6 +7,8 @@
 //! report, once written, is readable from any instance.
 
 use super::cases::{parse_case, path};
+use super::doc::{AuditPath, BODY_TOO_LARGE, STORE_UNAVAILABLE};
+use super::error::ErrorBody;
 use super::{ApiError, AppState, Caller, Target};
 use crate::auth::Permission;
 use crate::catalog::audits::{self as stored, AUDIT_SCHEMA, AuditReport, AuditStart, Who};
@@ -17,7 +19,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,22 +58,87 @@ impl Running {
     }
 }
 
-#[derive(Deserialize, Default)]
+/// An empty body, `{}`, or one case.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StartBody {
+pub struct AuditStartRequest {
+    /// The case to audit; absent or null for the whole store (not allowed
+    /// for a unit-scoped token).
     case_code: Option<String>,
 }
 
-/// `POST /v1/audits`: body `{"case_code": "..."}` or `{}` (or empty) for
-/// the whole store.
+/// The audit runs in the background.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditAccepted {
+    id: String,
+    #[schema(pattern = "^running$")]
+    status: &'static str,
+    /// Where to read its progress and then its report, /v1/audits/<id>.
+    status_url: String,
+}
+
+/// An audit not yet finished. With `progress` when asked of the instance
+/// running it; with `note` when it was started on another instance (or
+/// that instance stopped).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditRunning {
+    #[schema(pattern = "^running$")]
+    status: &'static str,
+    #[serde(flatten)]
+    start: AuditStart,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    progress: Option<AuditProgress>,
+    /// Why no progress is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    note: Option<&'static str>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditProgress {
+    /// Objects checked so far.
+    checked: usize,
+    /// Objects to check (0 until the records are read).
+    total: usize,
+}
+
+/// Running (`status` `running`) or finished (`complete` or `incomplete`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum AuditStatus {
+    Running(AuditRunning),
+    Finished(AuditReport),
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/audits",
+    operation_id = "startAudit",
+    tag = "audits",
+    summary = "Start a fixity audit",
+    description = r#"Roles: `archivist`, `admin`. A unit-scoped token must name a case of its unit.
+
+Recomputes the SHA-256 of every object the batch records name (of one case, or of the whole store) and compares it with the record, like `sohoa verify`. The audit runs in the background on this instance; its start is stored at once (`audits/started/<id>.json`) and its report, when done, write-once at `audits/<id>.json`. The body is optional: empty, `{}`, or `{"case_code": ...}`."#,
+    request_body(content = Option<AuditStartRequest>, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Started. `Location` is the audit's URL.", body = AuditAccepted,
+            headers(("Location" = String, description = "/v1/audits/<id>"))),
+        (status = 400, description = "`bad_request`: the body is not JSON of the expected shape (unknown fields are refused), or the case code is malformed.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not run audits, or the token has a unit and the case is outside it or none is named. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 413, description = BODY_TOO_LARGE, body = ErrorBody),
+        (status = 429, description = "4 audits are already running on this server (`busy`); try again when one ends.", body = ErrorBody),
+        (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
+    )
+)]
 pub async fn start(
     caller: Caller,
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body?;
-    let req: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
-        StartBody::default()
+    let req: AuditStartRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        AuditStartRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request(format!(
@@ -118,7 +185,11 @@ pub async fn start(
     state.metrics.audits_started.inc();
     tokio::spawn(run(state.clone(), progress));
     let status_url = format!("/v1/audits/{id}");
-    let body = serde_json::json!({ "id": id, "status": "running", "status_url": status_url });
+    let body = AuditAccepted {
+        id,
+        status: "running",
+        status_url: status_url.clone(),
+    };
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, status_url)],
@@ -204,59 +275,34 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
     }
 }
 
-/// `GET /v1/audits/{id}`: progress while running, then the report.
+#[utoipa::path(
+    get,
+    path = "/v1/audits/{audit_id}",
+    operation_id = "getAudit",
+    tag = "audits",
+    summary = "An audit's progress, then its report",
+    description = "Roles: `archivist`, `admin`. A unit-scoped token may read only audits of a case of its unit.\n\nThe stored report once there is one (any instance). Before that: the progress, from the instance running it; from another instance, the start and a `note`. A report that could not be stored is served from the running instance's memory.",
+    params(AuditPath),
+    responses(
+        (status = 200, description = "Running (`status` `running`) or finished (`complete` or `incomplete`).", body = AuditStatus),
+        (status = 400, description = "`bad_request`: not an audit id.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not read audits, or the token has a unit and the audit covers another case or the whole store. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no audit of this id.", body = ErrorBody),
+        (status = 500, description = "`internal`: the stored report or start could not be read. The message carries a reference to the server log, no details.", body = ErrorBody),
+        (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
+    )
+)]
 pub async fn get(
     caller: Caller,
     State(state): State<Arc<AppState>>,
     p: Result<Path<String>, PathRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<AuditStatus>, ApiError> {
     let id = path(p)?;
     crate::ids::check_audit(&id)?;
     caller
         .refuse_role(&state, Permission::Audit, "audit.read")
         .await?;
-    let store = state.store.as_ref();
-    // The report if it is stored, else this instance's progress, else the
-    // start marker (the audit runs on another instance).
-    let unreadable = |what: &'static str| {
-        move |e: crate::catalog::CatalogError| match e {
-            crate::catalog::CatalogError::Store(e) => ApiError::from(e),
-            e => ApiError::internal(what, e),
-        }
-    };
-    let report = stored::report(store, &id)
-        .await
-        .map_err(unreadable("reading the audit report"))?;
-    let (case, body) = if let Some(report) = report {
-        (
-            report.start.case_code.clone(),
-            serde_json::to_value(&report).unwrap_or_default(),
-        )
-    } else if let Some(p) = state.audits.get(&id) {
-        let unstored = p.unstored.lock().ok().and_then(|u| u.clone());
-        let body = match unstored {
-            Some(r) => serde_json::to_value(&r).unwrap_or_default(),
-            None => {
-                let mut body = serde_json::to_value(&p.start).unwrap_or_default();
-                body["status"] = "running".into();
-                body["progress"] = serde_json::json!({
-                    "checked": p.checked.load(Ordering::Relaxed),
-                    "total": p.total.load(Ordering::Relaxed),
-                });
-                body
-            }
-        };
-        (p.start.case_code.clone(), body)
-    } else if let Some(start) = stored::start(store, &id)
-        .await
-        .map_err(unreadable("reading the audit start"))?
-    {
-        let mut body = serde_json::to_value(&start).unwrap_or_default();
-        body["status"] = "running".into();
-        body["note"] =
-            "running on another API instance (or stopped with it); progress is known there".into();
-        (start.case_code, body)
-    } else {
+    let Some(status) = find(&state, &id).await? else {
         caller
             .authorize(
                 &state,
@@ -271,12 +317,62 @@ pub async fn get(
             .await?;
         return Err(ApiError::not_found(format!("no audit '{id}'")));
     };
+    let case = match &status {
+        AuditStatus::Running(r) => r.start.case_code.as_deref(),
+        AuditStatus::Finished(r) => r.start.case_code.as_deref(),
+    };
     let target = Target {
-        case_code: case.as_deref(),
+        case_code: case,
         target: Some(&id),
     };
     caller
         .authorize(&state, Permission::Audit, "audit.read", target, true)
         .await?;
-    Ok(Json(body).into_response())
+    Ok(Json(status))
+}
+
+/// The report if it is stored, else this instance's progress, else the
+/// start marker (the audit runs on another instance).
+async fn find(state: &AppState, id: &str) -> Result<Option<AuditStatus>, ApiError> {
+    let store = state.store.as_ref();
+    let unreadable = |what: &'static str| {
+        move |e: crate::catalog::CatalogError| match e {
+            crate::catalog::CatalogError::Store(e) => ApiError::from(e),
+            e => ApiError::internal(what, e),
+        }
+    };
+    if let Some(report) = stored::report(store, id)
+        .await
+        .map_err(unreadable("reading the audit report"))?
+    {
+        return Ok(Some(AuditStatus::Finished(report)));
+    }
+    if let Some(p) = state.audits.get(id) {
+        let unstored = p.unstored.lock().ok().and_then(|u| u.clone());
+        return Ok(Some(match unstored {
+            Some(r) => AuditStatus::Finished(r),
+            None => AuditStatus::Running(AuditRunning {
+                status: "running",
+                start: p.start.clone(),
+                progress: Some(AuditProgress {
+                    checked: p.checked.load(Ordering::Relaxed),
+                    total: p.total.load(Ordering::Relaxed),
+                }),
+                note: None,
+            }),
+        }));
+    }
+    let start = stored::start(store, id)
+        .await
+        .map_err(unreadable("reading the audit start"))?;
+    Ok(start.map(|start| {
+        AuditStatus::Running(AuditRunning {
+            status: "running",
+            start,
+            progress: None,
+            note: Some(
+                "running on another API instance (or stopped with it); progress is known there",
+            ),
+        })
+    }))
 }

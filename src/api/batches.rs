@@ -2,6 +2,8 @@
 //! as `sohoa submit` does), and ask where it is.
 
 use super::cases::path;
+use super::doc::{BatchPath, STORE_UNAVAILABLE};
+use super::error::ErrorBody;
 use super::{ApiError, AppState, Caller, Target};
 use crate::auth::Permission;
 use crate::catalog::{self, BatchStatus};
@@ -88,7 +90,82 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
     Ok(form)
 }
 
-/// `POST /v1/batches`.
+/// The multipart body of an upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The scans, one part per file, in scan order, each with a file name
+    /// (letters, digits, '.', '-', '_'; unique in the batch; any directory
+    /// is dropped). At most `--max-upload-files` (default 500).
+    #[schema(value_type = Vec<String>, min_items = 1)]
+    file: Vec<Vec<u8>>,
+    /// The case the batch belongs to; without it the workers read it from
+    /// the intake receipt's QR code or text.
+    #[schema(max_length = 200, nullable = false)]
+    case_code: Option<String>,
+    /// The scanning station; defaults to the token's name.
+    #[schema(max_length = 200, nullable = false)]
+    station: Option<String>,
+    /// Batch id; defaults to one derived from the files' digests.
+    #[schema(nullable = false)]
+    batch_id: Option<String>,
+}
+
+/// The batch is stored in the inbox and queued for digitising.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UploadAccepted {
+    /// The batch id given, or `b` + 20 hex digits derived from the files'
+    /// SHA-256 digests in order.
+    batch_id: String,
+    #[schema(pattern = "^queued$")]
+    status: &'static str,
+    /// Where to ask for the batch's status, /v1/batches/<batch_id>.
+    status_url: String,
+    /// The files, in scan (upload) order.
+    #[schema(min_items = 1)]
+    files: Vec<AcceptedFile>,
+}
+
+/// One file of an accepted upload.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AcceptedFile {
+    /// The file name as sent, without any directory.
+    name: String,
+    sha256: String,
+    #[schema(minimum = 1)]
+    bytes: usize,
+    /// Pages found in the file.
+    pages: usize,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/batches",
+    operation_id = "uploadBatch",
+    tag = "batches",
+    summary = "Upload a batch and queue it for digitising",
+    description = r#"Roles: `station`, `admin`.
+
+The scans of one batch, in scan order, as `multipart/form-data` parts named `file` (repeated; `files` is accepted too), each with a file name; optionally `case_code`, `station` and `batch_id` text parts. The same as `sohoa submit`: the files are stored write-once under `inbox/<batch_id>/` and a batch message is queued for the workers.
+
+The whole upload is read and every file checked (PDF, TIFF, PNG or JPEG, sniffed from the bytes) before anything is stored: an upload over the limit (default 256 MiB, `--max-upload-bytes`) or with too many files (default 500) gets 413 and nothing is stored.
+
+A role other than `station`/`admin` is refused (403) before the body is read. A unit-scoped token must name a `case_code` of its unit if it names one at all (403 otherwise, after the body is read).
+
+Without `batch_id`, the id is `b` + 20 hex digits of the SHA-256 of the files' digests in order, so sending the same files again is idempotent; a file name already stored under the batch with other bytes gives 409. Without `station`, the token's name is recorded as the station."#,
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Stored and queued. `Location` is the status URL.", body = UploadAccepted,
+            headers(("Location" = String, description = "/v1/batches/<batch_id>"))),
+        (status = 400, description = "`bad_request`: not multipart/form-data; an unreadable multipart body; no file parts; a file part not named `file`; an unknown text field; a text field over 200 bytes; a malformed `case_code` or `batch_id`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not upload, or the token's unit does not cover `case_code`. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 409, description = "`conflict`: a file of this name is already stored under this batch id with other bytes; submit under another batch id.", body = ErrorBody),
+        (status = 413, description = "`too_large`: the upload exceeds the configured limit (default 256 MiB); `too_many_files`: more files than allowed (default 500). Nothing was stored.", body = ErrorBody),
+        (status = 422, description = "`unprocessable`: a file is empty, of an unsupported format or corrupt; a file name cannot be stored; two files have the same name. Nothing was stored (or only files that were already there).", body = ErrorBody),
+        (status = 500, description = "`internal`: checking the files failed. The message carries a reference to the server log, no details.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the store could not be reached (the token could not be checked, or the data could not be read); `unavailable`: the access log cannot be written, so no data is served. Try again later. Also `unavailable` when the server runs without `--amqp` or the queue cannot be reached: the files may already be stored in the inbox; send the same upload again.", body = ErrorBody),
+    )
+)]
 pub async fn upload(
     caller: Caller,
     State(state): State<Arc<AppState>>,
@@ -187,14 +264,20 @@ async fn check_files(files: Vec<(String, axum::body::Bytes)>) -> Result<Vec<Orig
 /// 202, with where to ask for the batch's status.
 fn accepted(batch_id: &str, originals: &[Original]) -> Response {
     let status_url = format!("/v1/batches/{batch_id}");
-    let body = serde_json::json!({
-        "batch_id": batch_id,
-        "status": "queued",
-        "status_url": status_url,
-        "files": originals.iter().map(|o| serde_json::json!({
-            "name": o.name, "sha256": o.sha256, "bytes": o.bytes.len(), "pages": o.pages.len(),
-        })).collect::<Vec<_>>(),
-    });
+    let body = UploadAccepted {
+        batch_id: batch_id.to_string(),
+        status: "queued",
+        status_url: status_url.clone(),
+        files: originals
+            .iter()
+            .map(|o| AcceptedFile {
+                name: o.name.clone(),
+                sha256: o.sha256.clone(),
+                bytes: o.bytes.len(),
+                pages: o.pages.len(),
+            })
+            .collect(),
+    };
     (
         StatusCode::ACCEPTED,
         [(header::LOCATION, status_url)],
@@ -221,7 +304,23 @@ fn submit_error(e: SubmitError) -> ApiError {
     }
 }
 
-/// `GET /v1/batches/{batch_id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{batch_id}",
+    operation_id = "getBatchStatus",
+    tag = "batches",
+    summary = "Where a batch is",
+    description = "Roles: `station`, `officer`, `admin`.\n\nAnswered from the store alone, so any instance can answer. A unit-scoped token is refused (403) a digitised batch of a case outside its unit; a queued or failed batch has no known case yet and is shown to any token whose role allows the route.",
+    params(BatchPath),
+    responses(
+        (status = 200, description = "The batch's status.", body = BatchStatus),
+        (status = 400, description = "`bad_request`: malformed batch id.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not read batch status, or the batch's case is outside the token's unit. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no batch of this id was ever submitted to this store.", body = ErrorBody),
+        (status = 500, description = "`internal`: reading the store failed (on this route a store fault while reading the batch's status is reported as 500, not 503). The message carries a reference to the server log, no details.", body = ErrorBody),
+        (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
+    )
+)]
 pub async fn status(
     caller: Caller,
     State(state): State<Arc<AppState>>,

@@ -1,6 +1,8 @@
 //! Officers' and archivists' reads: a case's documents, and the documents
 //! themselves, streamed with their hash checked on the way out.
 
+use super::doc::{CasePath, DocumentPath, IfNoneMatch, STORE_UNAVAILABLE};
+use super::error::ErrorBody;
 use super::{ApiError, AppState, Caller, Target, accepts, download};
 use crate::auth::Permission;
 use crate::catalog::records;
@@ -28,6 +30,22 @@ fn check_document_id(id: &str) -> Result<(), ApiError> {
     Ok(crate::ids::check_document(id)?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_code}",
+    operation_id = "getCase",
+    tag = "cases",
+    summary = "A case: its batches and documents",
+    description = "Roles: `officer`, `archivist`, `admin`. A unit-scoped token reaches only cases of its unit. Logged as `case.read`.",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The case.", body = CaseView),
+        (status = 400, description = "`bad_request`: malformed case code.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not read cases, or the case is outside the token's unit. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no (readable) batch record for this case.", body = ErrorBody),
+        (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
+    )
+)]
 pub async fn case(
     caller: Caller,
     State(state): State<Arc<AppState>>,
@@ -66,6 +84,28 @@ enum Kind {
 
 /// `GET .../documents/{id}`: the PDF or the text if `Accept` asks for
 /// one, else the document's description as JSON.
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_code}/documents/{document_id}",
+    operation_id = "getDocument",
+    tag = "cases",
+    summary = "A document: its description, its PDF or its text",
+    description = r#"Roles: `officer`, `archivist`, `admin`. A unit-scoped token reaches only cases of its unit.
+
+Content negotiation on `Accept`: if an entry starts with `application/pdf`, the PDF is streamed (as `/pdf`); else if one starts with `text/plain`, the OCR text (as `/text`); otherwise (`application/json`, `*/*`, none) the document's description as JSON. Quality values are not weighed: `application/pdf` wins over `text/plain` whenever both are listed.
+
+The download headers (`ETag`, `Repr-Digest`, `Digest`, `Content-Length`, `Content-Disposition`, `Cache-Control`) and the 304 answer apply to the PDF and text only."#,
+    params(DocumentPath, IfNoneMatch),
+    responses(
+        (status = 200, description = "The document's description (JSON), its PDF, or its text (UTF-8).",
+            content(
+                (DocumentSummary = "application/json"),
+                (Vec<u8> = "application/pdf"),
+                (String = "text/plain"),
+            )),
+        download::Answers,
+    )
+)]
 pub async fn document(
     caller: Caller,
     State(state): State<Arc<AppState>>,
@@ -92,20 +132,52 @@ pub async fn document(
     Ok(Json(DocumentSummary::new(&batch, &d)).into_response())
 }
 
-/// `GET .../documents/{id}/pdf` and `.../text`.
-pub async fn file(
+/// `GET .../documents/{id}/pdf`.
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_code}/documents/{document_id}/pdf",
+    operation_id = "getDocumentPdf",
+    tag = "cases",
+    summary = "A document's PDF",
+    description = r#"Roles: `officer`, `archivist`, `admin`. A unit-scoped token reaches only cases of its unit. Logged as `document.pdf`. `Accept` is not looked at."#,
+    params(DocumentPath, IfNoneMatch),
+    responses(
+        (status = 200, description = "The PDF.", body = Vec<u8>, content_type = "application/pdf"),
+        download::Answers,
+    )
+)]
+pub async fn pdf(
     caller: Caller,
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    p: Result<Path<(String, String, String)>, PathRejection>,
+    p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (code, id, kind) = path(p)?;
-    let kind = match kind.as_str() {
-        "pdf" => Kind::Pdf,
-        "text" => Kind::Text,
-        _ => return Err(ApiError::not_found("a document has /pdf and /text")),
-    };
-    download(caller, state, &code, &id, kind, &headers).await
+    let (code, id) = path(p)?;
+    download(caller, state, &code, &id, Kind::Pdf, &headers).await
+}
+
+/// `GET .../documents/{id}/text`.
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_code}/documents/{document_id}/text",
+    operation_id = "getDocumentText",
+    tag = "cases",
+    summary = "A document's OCR text",
+    description = r#"Roles: `officer`, `archivist`, `admin`. A unit-scoped token reaches only cases of its unit. Logged as `document.text`. `Accept` is not looked at."#,
+    params(DocumentPath, IfNoneMatch),
+    responses(
+        (status = 200, description = "The text, `text/plain; charset=utf-8`.", body = String, content_type = "text/plain"),
+        download::Answers,
+    )
+)]
+pub async fn text(
+    caller: Caller,
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (code, id) = path(p)?;
+    download(caller, state, &code, &id, Kind::Text, &headers).await
 }
 
 /// Stream a document's PDF or text, hash-checked on the way out

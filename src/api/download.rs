@@ -5,6 +5,7 @@
 //! Content-Length), which every HTTP client reports as an error. A mismatch
 //! is logged, counted and written to the access log ([`Alarm`]).
 
+use super::error::ErrorBody;
 use super::{AppState, Caller, Target};
 use crate::store::{Chunks, ObjectReader};
 use axum::body::{Body, Bytes};
@@ -181,4 +182,74 @@ impl Checked {
         self.alarm.raise(found).await;
         Err(std::io::Error::other("integrity failure"))
     }
+}
+
+/// The operations that stream a document with [`HEADERS`].
+pub const OPERATIONS: [&str; 3] = ["getDocument", "getDocumentPdf", "getDocumentText"];
+
+/// How a download guards its bytes, added to the description of each of
+/// [`OPERATIONS`].
+pub const STREAMING: &str = "The bytes are hashed as they are sent and the last chunk is held back until the hash is known. A stored object that is missing or not of its recorded size is detected before sending: 500 `integrity_failure`, nothing sent. One whose SHA-256 does not match its record is detected while streaming: the connection is aborted before the last chunk, so the client gets fewer bytes than `Content-Length` (every HTTP client reports this as an error). Either way the failure is logged in the access log (outcome `integrity_failure`) and counted in `sohoa_api_integrity_failures_total`. A store read error while streaming also aborts the body.";
+
+/// The headers a download carries: name, JSON type, what it means.
+pub const HEADERS: [(&str, &str, &str); 6] = [
+    (
+        "ETag",
+        "string",
+        r#"The recorded SHA-256 of the object, quoted (strong ETag). Send it back in `If-None-Match` to get 304. (PDF and text only.)"#,
+    ),
+    (
+        "Repr-Digest",
+        "string",
+        r#"RFC 9530: `sha-256=:<base64 of the recorded SHA-256>:`. (PDF and text only.)"#,
+    ),
+    (
+        "Digest",
+        "string",
+        r#"RFC 3230 (legacy): `sha-256=<base64 of the recorded SHA-256>`. (PDF and text only.)"#,
+    ),
+    (
+        "Content-Length",
+        "integer",
+        r#"The recorded size in bytes. A body shorter than this means the download was aborted (integrity failure or store error): discard it. (PDF and text only.)"#,
+    ),
+    (
+        "Content-Disposition",
+        "string",
+        r#"`attachment; filename="<document_id>.pdf"` or `.txt`. (PDF and text only.)"#,
+    ),
+    (
+        "Cache-Control",
+        "string",
+        r#"`private, no-store`. (PDF and text only.)"#,
+    ),
+];
+
+/// What a download can answer besides its 200 (one list for the three
+/// routes that stream a document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Answers {
+    /// Not Modified: `If-None-Match` holds this object's ETag. Only the `ETag`
+    /// header is sent. The access is logged like a download.
+    #[response(status = 304)]
+    NotModified,
+    /// `bad_request`: malformed case code or document id.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// `forbidden`: the role may not read documents, or the case is outside
+    /// the token's unit. The refusal is logged in the access log.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// `not_found`: the case has no document of this id.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// `integrity_failure`: the stored object is missing or its size does not
+    /// match its record; it was not sent, and the failure is logged for the
+    /// archivists. (A SHA-256 mismatch found while streaming cannot change the
+    /// status any more: it aborts the body instead, see the description.)
+    #[response(status = 500)]
+    IntegrityFailure(ErrorBody),
+    #[response(status = 503, description = super::doc::STORE_UNAVAILABLE)]
+    Unavailable(ErrorBody),
 }

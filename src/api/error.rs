@@ -99,11 +99,34 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
     }
 }
 
+/// Every error the API itself produces.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable code: `bad_request`, `unauthorized`, `forbidden`,
+    /// `not_found`, `method_not_allowed`, `conflict`, `too_large`,
+    /// `too_many_files`, `unprocessable`, `headers_too_large`, `internal`,
+    /// `integrity_failure`, `unavailable` or `store_unavailable`.
+    #[schema(pattern = "^[a-z][a-z_]*$")]
+    pub code: &'static str,
+    /// For the person reading it. Internal faults give only a reference to
+    /// the server log, never backend details.
+    pub message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": { "code": self.code, "message": self.message }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

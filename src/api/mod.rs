@@ -12,11 +12,13 @@
 //! tokens, batch status, records, audit reports and the access log are all
 //! in the store, so several instances can serve one store.
 //!
-//! The OpenAPI 3.1 document is `schemas/openapi.json`.
+//! The OpenAPI 3.1 document is generated from the handlers ([`doc`]) and
+//! kept as `schemas/openapi.json`.
 
 mod audits;
 mod batches;
 mod cases;
+mod doc;
 mod download;
 mod error;
 mod tokens;
@@ -34,12 +36,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-/// The OpenAPI document served at `/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Request headers larger than this in total are refused with 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -364,31 +365,40 @@ impl Caller {
     }
 }
 
+/// The OpenAPI document, as served at `/v1/openapi.json` ([`doc`]).
+pub fn openapi_document() -> &'static str {
+    doc::document()
+}
+
+/// Every route with its documentation: a handler is served and documented
+/// by the same line. `upload_limit` bounds `POST /v1/batches`.
+fn routes(upload_limit: usize) -> OpenApiRouter<Arc<AppState>> {
+    let (schemas, paths, upload) = routes!(batches::upload);
+    let upload = (
+        schemas,
+        paths,
+        upload.layer(DefaultBodyLimit::max(upload_limit)),
+    );
+    OpenApiRouter::with_openapi(doc::Head::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
+        .routes(upload)
+        .routes(routes!(batches::status))
+        .routes(routes!(cases::case))
+        .routes(routes!(cases::document))
+        .routes(routes!(cases::pdf))
+        .routes(routes!(cases::text))
+        .routes(routes!(audits::start))
+        .routes(routes!(audits::get))
+        .routes(routes!(tokens::list, tokens::add))
+        .routes(routes!(tokens::revoke))
+}
+
 /// The routes.
 pub fn router(state: Arc<AppState>) -> Router {
-    let upload_limit = state.config.max_upload_bytes;
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/v1/openapi.json", get(openapi))
-        .route(
-            "/v1/batches",
-            post(batches::upload).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/v1/batches/{batch_id}", get(batches::status))
-        .route("/v1/cases/{case_code}", get(cases::case))
-        .route(
-            "/v1/cases/{case_code}/documents/{document_id}",
-            get(cases::document),
-        )
-        .route(
-            "/v1/cases/{case_code}/documents/{document_id}/{kind}",
-            get(cases::file),
-        )
-        .route("/v1/audits", post(audits::start))
-        .route("/v1/audits/{audit_id}", get(audits::get))
-        .route("/v1/tokens", get(tokens::list).post(tokens::add))
-        .route("/v1/tokens/{name}", axum::routing::delete(tokens::revoke))
+    let (router, _) = routes(state.config.max_upload_bytes).split_for_parts();
+    router
         .fallback(|| async { ApiError::not_found("no such route; see /v1/openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -444,6 +454,18 @@ async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     resp
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "health",
+    tag = "service",
+    summary = "Liveness and store reachability",
+    description = "No token needed. Plain text, not JSON.",
+    responses(
+        (status = 200, description = "The server is up and the store answers.", body = String, content_type = "text/plain", example = "ok\n"),
+        (status = 503, description = "The store does not answer.", body = String, content_type = "text/plain", example = "store unreachable\n"),
+    )
+)]
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.store.exists(crate::keys::HEALTH_PROBE).await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
@@ -454,13 +476,39 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    summary = "Prometheus metrics",
+    description = "No token needed. Prometheus text exposition (`text/plain; version=0.0.4`) of this instance's counters: `sohoa_api_requests_total`, `sohoa_api_responses_{2xx,4xx,5xx}_total`, `sohoa_api_refused_total`, `sohoa_api_downloads_total`, `sohoa_api_download_bytes_total`, `sohoa_api_integrity_failures_total`, `sohoa_api_uploads_total`, `sohoa_api_upload_bytes_total`, `sohoa_api_audits_started_total`, and the gauge `sohoa_api_audits_running`.",
+    responses(
+        (status = 200, description = "The metrics.", body = String, content_type = "text/plain"),
+    )
+)]
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let body = state.metrics.render(state.audits.count());
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    operation_id = "getOpenApi",
+    tag = "service",
+    summary = "This document",
+    description = "No token needed.",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document.", body = Object, content_type = "application/json"),
+    )
+)]
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        doc::document(),
+    )
+        .into_response()
 }
 
 /// Whether the client asked for this media type (a plain substring check of

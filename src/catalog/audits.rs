@@ -11,44 +11,68 @@ use serde::{Deserialize, Serialize};
 
 pub const AUDIT_SCHEMA: &str = "https://sohoa.vn/schemas/audit-report/1";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// The token that started the audit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Who {
+    /// The token's name.
     pub name: String,
     pub role: Role,
 }
 
 /// `audits/started/<id>.json`, and the head of every report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditStart {
+    /// The audit's id.
     pub id: String,
+    /// The case audited; absent for the whole store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub case_code: Option<String>,
     pub started_by: Who,
+    /// When the audit started (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub started_at: String,
+    /// The store audited (a directory, or s3://bucket/prefix).
     pub store: String,
 }
 
-/// The stored report (`schemas/audit-report.schema.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A finished audit, as stored write-once at audits/<id>.json (standalone
+/// schema: https://sohoa.vn/schemas/audit-report/1,
+/// schemas/audit-report.schema.json).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditReport {
     #[serde(rename = "$schema")]
+    #[schema(value_type = String, pattern = "^https://sohoa\\.vn/schemas/audit-report/1$")]
     pub schema: String,
-    /// `complete`, or `incomplete` when the store failed during the audit.
+    /// `complete`, or `incomplete` when the store failed during the audit:
+    /// the counts are then 0, `checked` is empty and `error` says how far
+    /// it got.
+    #[schema(pattern = "^(complete|incomplete)$")]
     pub status: String,
+    /// Why the audit is incomplete (only when `status` is `incomplete`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub error: Option<String>,
     #[serde(flatten)]
     pub start: AuditStart,
+    /// When the audit finished (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub finished_at: String,
+    /// Batch records read.
     pub records: usize,
+    /// Objects the records name (each key once).
     pub objects: usize,
+    /// Objects whose SHA-256 matches.
     pub ok: usize,
+    /// Objects whose SHA-256 does not match.
     pub mismatched: usize,
+    /// Objects the store does not hold.
     pub missing: usize,
     /// Objects the store could not return (see each check's `error`).
     pub unreadable: usize,
+    /// Keys under cases/ that could not be read as batch records.
     pub unreadable_records: Vec<String>,
-    /// Every object checked, by key.
+    /// Every object checked, ok or not, in key order.
     pub checked: Vec<ObjectCheck>,
 }
 

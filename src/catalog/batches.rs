@@ -93,31 +93,45 @@ pub async fn record_failure(store: &dyn Store, failure: &Failure) -> Result<Stri
     Ok(key)
 }
 
-/// Where a batch is: queued, digitised, or failed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// Where a batch is, discriminated by `status`: `digitised` once its
+/// record is stored; otherwise the newer of its last submission (`queued`)
+/// and its last failure (`failed`).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum BatchStatus {
     Queued {
         batch_id: String,
-        /// The case code the station gave, if any.
+        /// The case code the station gave with the upload, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
         case_code: Option<String>,
+        /// When it was last submitted (RFC 3339).
+        #[schema(format = DateTime)]
         submitted_at: String,
+        /// The token name that submitted it, or `cli`.
         submitted_by: String,
     },
     Digitised {
         batch_id: String,
         case_code: String,
+        /// Store key of the batch record.
         record_key: String,
+        /// Documents in the record.
         documents: usize,
+        /// When it was digitised (RFC 3339).
+        #[schema(format = DateTime)]
         finished_at: String,
     },
     Failed {
         batch_id: String,
-        /// The case code the station gave, if any.
+        /// The case code the station gave with the upload, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
         case_code: Option<String>,
+        /// Why a worker refused the batch.
         reason: String,
+        /// When it failed (RFC 3339).
+        #[schema(format = DateTime)]
         failed_at: String,
     },
 }

@@ -54,10 +54,14 @@ pub struct OriginalRef {
     pub format: Format,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A stored object and its recorded SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ObjectRef {
+    /// Store key of the object.
     pub key: String,
+    /// SHA-256 of the object (hex).
     pub sha256: String,
+    /// Size in bytes.
     pub bytes: u64,
 }
 
@@ -146,38 +150,62 @@ impl BatchRecord {
     }
 }
 
-/// A case as officers see it: its batches and all their documents.
-/// (`sohoa case --json` and `GET /v1/cases/{case_code}`.)
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// A case as officers see it: its batches and all their documents (the
+/// same as `sohoa case --json`).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CaseView {
+    /// Case code (mã hồ sơ) of TT 01/2018/TT-VPCP, e.g.
+    /// 000.00.13.H04-210628-0001: agency code, received date yymmdd,
+    /// 4-digit sequence.
     pub case_code: String,
+    /// The case's batch records, in key order.
     pub batches: Vec<BatchSummary>,
+    /// All documents of all the batches.
     pub documents: Vec<DocumentSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One batch record of a case.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct BatchSummary {
     pub batch_id: String,
+    /// Store key of the batch record, cases/<case_code>/<batch_id>.json.
     pub record_key: String,
+    /// The scanning station, when the batch named one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub station: Option<String>,
+    /// When the batch was digitised (RFC 3339).
+    #[schema(format = DateTime)]
     pub finished_at: String,
+    /// Blank and separator pages left out.
     pub skipped_pages: usize,
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One document of a case.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DocumentSummary {
+    /// `<batch_id>-dNN`, unique across the case's batches.
     pub id: String,
+    /// The batch that produced the document.
     pub batch_id: String,
+    /// A type id of the taxonomy, or `other`.
     #[serde(rename = "type")]
     pub doc_type: String,
+    /// The heading as read on the first page, when one was recognised.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
+    /// Classification confidence.
+    #[schema(minimum = 0, maximum = 1)]
     pub confidence: f32,
     pub needs_review: bool,
+    /// Why the document got its type.
     pub reason: String,
+    /// Fields read from the document (e.g. full_name, id_number,
+    /// date_of_birth, case_code).
     pub fields: BTreeMap<String, String>,
+    /// Number of pages.
     pub pages: usize,
     pub pdf: ObjectRef,
     pub text: ObjectRef,
