@@ -177,6 +177,24 @@ impl Pix {
         Pix::from_raw(unsafe { lept::pixConvertTo8(self.as_ptr(), 0) })
     }
 
+    /// A copy with the grey levels `lo..=hi` stretched over the whole range
+    /// (darker than `lo` black, lighter than `hi` white): faded print made
+    /// legible. `None` for 1-bit pages, which have no levels to stretch.
+    pub fn stretch(&self, lo: u8, hi: u8) -> Option<Pix> {
+        if self.depth() == 1 || lo >= hi {
+            return None;
+        }
+        let src = if unsafe { lept::pixGetColormap(self.as_ptr()) }.is_null() {
+            None
+        } else {
+            Some(self.to_gray()?)
+        };
+        let src = src.as_ref().unwrap_or(self);
+        Pix::from_raw(unsafe {
+            lept::pixGammaTRC(ptr::null_mut(), src.as_ptr(), 1.0, lo as i32, hi as i32)
+        })
+    }
+
     /// 1-bit copy: pixels darker than `threshold` become black.
     pub fn to_binary(&self, threshold: u8) -> Option<Pix> {
         Pix::from_raw(unsafe { lept::pixConvertTo1(self.as_ptr(), threshold as i32) })

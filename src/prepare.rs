@@ -1,10 +1,15 @@
 //! Prepare: make each page ready for OCR and for the archive copy.
 //!
 //! Three measurements, each recorded in the page's [`Preparation`]:
-//! - **blank**: the share of ink in the page's central area, after removing
-//!   isolated specks, is below a threshold. Faint show-through from the
-//!   other side is lighter than the binarisation threshold, so it counts as
-//!   paper, not ink.
+//! - **marks** ([`measure_ink`]): the page's own paper level and noise set
+//!   the thresholds, so grey, yellowed and noisy scans are measured alike.
+//!   Dark ink over [`BLANK_INK_RATIO`] is content; no marks at all (under
+//!   [`FAINT_MARKS_RATIO`], less than a short word) is blank beyond doubt;
+//!   anything between (a faded page, a single line, show-through from the
+//!   back) is read, faded pages through a contrast-stretched copy, and the
+//!   page is blank only if the reading finds no text ([`text_words`]).
+//!   The pipeline records the measurement and the reason with each page
+//!   it leaves out.
 //! - **orientation**: Tesseract's OSD tells whether the text is upside
 //!   down or sideways; the page is turned upright when it is confident.
 //!   OSD runs when the first OCR pass reads poorly
@@ -16,48 +21,186 @@
 use crate::ocr::{Engine, PageText};
 use crate::pix::Pix;
 
-/// Ink share (of the central area) under which a page is blank.
+/// Dark-ink share (of the central area) from which a page is content
+/// without further look.
 pub const BLANK_INK_RATIO: f32 = 0.002;
+/// Share of faint marks under which a page without dark ink is blank
+/// beyond doubt: less than one short word (a 6-letter word in 12 pt
+/// covers about 1.5e-4 of an A4 page's central area).
+pub const FAINT_MARKS_RATIO: f32 = 0.0001;
 /// OSD confidence needed before we turn a page.
 pub const MIN_ORIENTATION_CONF: f32 = 2.0;
 /// Smallest skew worth correcting, in degrees.
 pub const MIN_SKEW_DEG: f32 = 0.1;
 /// Leptonica's skew confidence needed before we correct.
 pub const MIN_SKEW_CONF: f32 = 2.0;
+/// The blank measurement works on a copy at about this resolution.
+const MEASURE_DPI: u32 = 150;
 
 pub use crate::record::Preparation;
 
-/// Share of ink in the central area (4 % margins cut, to ignore scanner
-/// edges), with specks of a single pixel removed.
-pub fn ink_ratio(pix: &Pix) -> f32 {
-    let converted;
-    let bin = if pix.depth() == 1 {
-        pix
-    } else {
-        match pix.to_binary(128) {
-            Some(b) => {
-                converted = b;
-                &converted
-            }
-            None => return 1.0,
-        }
-    };
-    let (w, h) = (bin.width(), bin.height());
-    let (mx, my) = (w / 25, h / 25);
-    let Some(center) = bin.crop(mx, my, w - 2 * mx, h - 2 * my) else {
-        return 1.0;
-    };
-    // Keep a pixel of the half-size image only if 2 of its 4 were black:
-    // salt noise disappears, strokes stay.
-    let Some(reduced) = center.reduce_rank(2) else {
-        return 1.0;
-    };
-    let total = (reduced.width() as u64 * reduced.height() as u64).max(1);
-    reduced.count_black() as f32 / total as f32
+/// How much of a page is marked, measured against its own paper.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Ink {
+    /// Share of the central area in dark ink: darker than half the
+    /// paper's brightness and well clear of its noise.
+    pub ratio: f32,
+    /// Share of the central area in any mark clearly darker than the paper
+    /// (faded print, pencil, show-through from the back, stamps).
+    pub faint_ratio: f32,
+    /// The paper's grey level (median of the central area, 0-255).
+    pub paper: u8,
+    /// The paper's noise (robust standard deviation, grey levels).
+    pub noise: f32,
+    /// How dark the marks are: the grey level of the darkest tenth of the
+    /// marked pixels (255 when there are none).
+    pub mark_level: u8,
 }
 
-pub fn is_blank(ink_ratio: f32) -> bool {
-    ink_ratio < BLANK_INK_RATIO
+/// What the marks alone say about a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Dark ink over [`BLANK_INK_RATIO`]: content.
+    Content,
+    /// Nothing clearly darker than the paper: blank beyond doubt.
+    Blank,
+    /// Marks, but too few or too faint to tell: the page is read, and the
+    /// reading decides.
+    Unsure,
+}
+
+impl Ink {
+    /// Whether the page's marks are mostly faint: faded print, to be read
+    /// through a contrast-stretched copy.
+    pub fn faded(&self) -> bool {
+        self.faint_ratio >= FAINT_MARKS_RATIO && self.ratio < self.faint_ratio / 4.0
+    }
+
+    /// The grey levels to stretch a faded page between: its marks' and
+    /// its paper's, less three times the noise, so that the paper comes
+    /// out white rather than as speckle.
+    pub fn stretch_levels(&self) -> (u8, u8) {
+        let hi = (self.paper as f32 - 3.0 * self.noise).max(self.mark_level as f32 + 1.0);
+        (self.mark_level, hi.min(255.0) as u8)
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        if self.ratio >= BLANK_INK_RATIO {
+            Verdict::Content
+        } else if self.faint_ratio < FAINT_MARKS_RATIO {
+            Verdict::Blank
+        } else {
+            Verdict::Unsure
+        }
+    }
+}
+
+/// Measure the page's marks against its own paper: the paper's level and
+/// noise come from the central area's histogram (median and median
+/// absolute deviation), so grey, yellowed or noisy paper moves the
+/// thresholds with it. Single-pixel specks are removed before counting
+/// (a pixel of the half-size mask is kept when 2 of its 4 are marked).
+pub fn measure_ink(pix: &Pix, dpi: u32) -> Ink {
+    let Some((gray, w, h)) = measuring_copy(pix, dpi) else {
+        return Ink {
+            ratio: 1.0,
+            faint_ratio: 1.0,
+            ..Ink::default()
+        };
+    };
+    let mut hist = [0u64; 256];
+    gray.iter().for_each(|&v| hist[v as usize] += 1);
+    let paper = percentile(&hist, 0.5);
+    let mut dev = [0u64; 256];
+    for (v, n) in hist.iter().enumerate() {
+        dev[(v as i32 - paper as i32).unsigned_abs() as usize] += n;
+    }
+    let noise = 1.4826 * percentile(&dev, 0.5).max(1) as f32;
+    let dark = (paper as f32 / 2.0).min(paper as f32 - 6.0 * noise);
+    let faint = paper as f32 - (4.0 * noise).max(12.0);
+    let ratio = marked_share(&gray, w, h, |v| (v as f32) < dark);
+    let faint_ratio = marked_share(&gray, w, h, |v| (v as f32) < faint);
+    let mut marks = [0u64; 256];
+    for (v, n) in hist.iter().enumerate().filter(|(v, _)| (*v as f32) < faint) {
+        marks[v] = *n;
+    }
+    let mark_level = if marks.iter().sum::<u64>() == 0 {
+        255
+    } else {
+        percentile(&marks, 0.1)
+    };
+    Ink {
+        mark_level,
+        ratio,
+        faint_ratio,
+        paper,
+        noise: (noise * 10.0).round() / 10.0,
+    }
+}
+
+/// The central area (4 % margins cut, to ignore scanner edges) as grey
+/// bytes at about [`MEASURE_DPI`].
+fn measuring_copy(pix: &Pix, dpi: u32) -> Option<(Vec<u8>, usize, usize)> {
+    let factor = (MEASURE_DPI as f32 / dpi.max(1) as f32).min(1.0);
+    let gray = match pix.depth() {
+        1 => pix.scale_to_gray(factor.min(0.5))?,
+        8 => pix.scale_to_gray(factor)?,
+        _ => pix.to_gray()?.scale_to_gray(factor)?,
+    };
+    let (w, h) = (gray.width(), gray.height());
+    let (mx, my) = (w / 25, h / 25);
+    let center = gray.crop(mx, my, w.checked_sub(2 * mx)?, h.checked_sub(2 * my)?)?;
+    let bytes = center.gray_bytes()?;
+    Some((bytes, center.width() as usize, center.height() as usize))
+}
+
+/// The grey level under which `share` of the pixels lie.
+fn percentile(hist: &[u64; 256], share: f64) -> u8 {
+    let total: u64 = hist.iter().sum();
+    let want = (total as f64 * share).ceil() as u64;
+    let mut seen = 0;
+    for (v, n) in hist.iter().enumerate() {
+        seen += n;
+        if seen >= want.max(1) {
+            return v as u8;
+        }
+    }
+    255
+}
+
+/// Share of 2×2 blocks with at least 2 marked pixels.
+fn marked_share(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> f32 {
+    let (bw, bh) = (w / 2, h / 2);
+    let mut count = 0u64;
+    for by in 0..bh {
+        let (r0, r1) = (&gray[2 * by * w..], &gray[(2 * by + 1) * w..]);
+        for bx in 0..bw {
+            let x = 2 * bx;
+            let n = marked(r0[x]) as u8
+                + marked(r0[x + 1]) as u8
+                + marked(r1[x]) as u8
+                + marked(r1[x + 1]) as u8;
+            count += (n >= 2) as u64;
+        }
+    }
+    count as f32 / (bw * bh).max(1) as f32
+}
+
+/// Words a reading needs, each of two or more letters or digits read
+/// with at least [`MIN_TEXT_CONF`], to show that a page of faint marks
+/// holds text.
+pub const MIN_TEXT_WORDS: usize = 2;
+pub const MIN_TEXT_CONF: f32 = 60.0;
+
+/// Words of a reading that count as text ([`MIN_TEXT_WORDS`]).
+pub fn text_words(text: &PageText) -> usize {
+    text.lines
+        .iter()
+        .flat_map(|l| &l.words)
+        .filter(|w| {
+            w.conf >= MIN_TEXT_CONF && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+        })
+        .count()
 }
 
 /// Below this mean OCR word confidence, a page is checked with OSD: an
@@ -108,43 +251,99 @@ pub fn deskew(pix: &Pix, prep: &mut Preparation) -> Option<Pix> {
 mod tests {
     use super::*;
 
+    const W: u32 = 400;
+    const H: u32 = 500;
+
+    /// Paper of `level` with deterministic noise of about `sigma`.
+    fn paper(level: u8, sigma: f32) -> Vec<u8> {
+        let mut state = 12345u32;
+        (0..W * H)
+            .map(|_| {
+                // Sum of 4 uniforms: close enough to a normal distribution.
+                let mut sum = 0.0;
+                for _ in 0..4 {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    sum += (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+                }
+                (level as f32 + sum * sigma * 1.73).clamp(0.0, 255.0) as u8
+            })
+            .collect()
+    }
+
+    /// Lines of 3-pixel strokes at `level`, `lines` of them, 300 px long.
+    fn strokes(px: &mut [u8], level: u8, lines: u32) {
+        for y in (100..100 + 20 * lines).step_by(20) {
+            for x in (50..350).filter(|x| x % 9 < 6) {
+                for dy in 0..3 {
+                    px[((y + dy) * W + x) as usize] = level;
+                }
+            }
+        }
+    }
+
+    fn ink(px: &[u8]) -> Ink {
+        // 300 dpi: the measuring copy is half size, as for a real scan.
+        measure_ink(&Pix::from_samples(W, H, 1, px).unwrap(), 300)
+    }
+
     #[test]
-    fn white_page_is_blank_and_text_block_is_not() {
-        let (w, h) = (400u32, 500u32);
-        let white = Pix::from_samples(w, h, 1, &vec![250u8; (w * h) as usize]).unwrap();
-        assert!(is_blank(ink_ratio(&white)));
-        // Faint show-through (light grey strokes) is still blank.
-        let mut faint = vec![250u8; (w * h) as usize];
-        for y in (100..400).step_by(20) {
-            for x in 50..350 {
-                for dy in 0..3 {
-                    faint[((y + dy) * w + x) as usize] = 215;
-                }
-            }
-        }
-        let faint = Pix::from_samples(w, h, 1, &faint).unwrap();
-        assert!(is_blank(ink_ratio(&faint)));
-        // The same strokes in black ink are content.
-        let mut ink = vec![250u8; (w * h) as usize];
-        for y in (100..400).step_by(20) {
-            for x in 50..350 {
-                for dy in 0..3 {
-                    ink[((y + dy) * w + x) as usize] = 20;
-                }
-            }
-        }
-        let ink = Pix::from_samples(w, h, 1, &ink).unwrap();
-        assert!(!is_blank(ink_ratio(&ink)));
+    fn clean_and_noisy_paper_are_blank_beyond_doubt() {
+        assert_eq!(ink(&paper(250, 0.0)).verdict(), Verdict::Blank);
+        let noisy = ink(&paper(235, 7.0));
+        assert_eq!(noisy.verdict(), Verdict::Blank, "{noisy:?}");
+        assert!((noisy.paper as i32 - 235).abs() <= 2);
+        assert!(noisy.noise > 4.0 && noisy.noise < 10.0, "{noisy:?}");
     }
 
     #[test]
     fn isolated_specks_do_not_make_a_page_content() {
-        let (w, h) = (400u32, 500u32);
-        let mut px = vec![250u8; (w * h) as usize];
+        let mut px = paper(250, 0.0);
         for i in (0..px.len()).step_by(97) {
             px[i] = 0;
         }
-        let p = Pix::from_samples(w, h, 1, &px).unwrap();
-        assert!(is_blank(ink_ratio(&p)));
+        assert_eq!(ink(&px).verdict(), Verdict::Blank);
+    }
+
+    #[test]
+    fn black_print_is_content() {
+        let mut px = paper(250, 2.0);
+        strokes(&mut px, 20, 15);
+        let m = ink(&px);
+        assert_eq!(m.verdict(), Verdict::Content, "{m:?}");
+        assert!(!m.faded());
+    }
+
+    #[test]
+    fn faded_grey_print_on_grey_noisy_paper_is_never_blank() {
+        // Light-grey print (175) on grey paper (235) with noise: lighter
+        // than any fixed threshold at half the white level.
+        let mut px = paper(235, 5.0);
+        strokes(&mut px, 175, 15);
+        let m = ink(&px);
+        assert_ne!(m.verdict(), Verdict::Blank, "{m:?}");
+        assert!(m.faded(), "{m:?}");
+        assert!(m.mark_level <= 185, "{m:?}");
+    }
+
+    #[test]
+    fn one_short_line_of_print_is_not_blank() {
+        let mut px = paper(245, 3.0);
+        // One line, a third of the width: a heading alone on a page.
+        for x in (50..180).filter(|x| x % 9 < 6) {
+            for dy in 0..6 {
+                px[((120 + dy) * W + x) as usize] = 60;
+            }
+        }
+        let m = ink(&px);
+        assert_ne!(m.verdict(), Verdict::Blank, "{m:?}");
+    }
+
+    #[test]
+    fn faint_show_through_is_left_to_the_reading() {
+        // Marks of the other side seen through the paper: not blank beyond
+        // doubt, not content either; OCR decides.
+        let mut px = paper(250, 1.5);
+        strokes(&mut px, 215, 15);
+        assert_eq!(ink(&px).verdict(), Verdict::Unsure);
     }
 }

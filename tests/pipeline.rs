@@ -240,3 +240,93 @@ fn a_replacement_taxonomy_decides_the_types() {
             .ends_with("receipts-only.toml")
     );
 }
+
+/// `page` as faded print on grey paper: its grey levels squeezed into
+/// `ink..=paper`, with deterministic noise of a few levels.
+fn faded(page: &Pix, ink: u8, paper: u8) -> Pix {
+    let gray = page.to_gray().unwrap();
+    let mut state = 7u32;
+    let bytes: Vec<u8> = gray
+        .gray_bytes()
+        .unwrap()
+        .into_iter()
+        .map(|v| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = (state >> 28) as f32 - 7.5; // -7.5..7.5
+            let level = ink as f32 + (paper - ink) as f32 * v as f32 / 255.0 + noise;
+            level.clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    let mut out = Pix::from_samples(gray.width(), gray.height(), 1, &bytes).unwrap();
+    out.set_resolution(page.xres().max(200));
+    out
+}
+
+#[test]
+fn a_faded_grey_page_is_read_and_kept_not_dropped_as_blank() {
+    // The marital status certificate printed in light grey (170) on grey
+    // paper (232): nothing on it is darker than half the white level.
+    let dir = temp_dir("faded");
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
+    let page = faded(
+        &tiff_page(&example_batch().join("scan_003.tif"), 0),
+        170,
+        232,
+    );
+    std::fs::write(dir.join("scan_002.png"), page.to_png().unwrap()).unwrap();
+    let r = process_json(&[&dir], &dir.join("store"), &[]);
+    let doc = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["pages"][0]["source"] == "scan_002.png")
+        .unwrap_or_else(|| panic!("the faded page is in no document: {}", r["skipped_pages"]));
+    let prep = &doc["pages"][0]["prepare"];
+    assert_eq!(prep["stretched"], true, "{prep}");
+    assert!(prep["ink_ratio"].as_f64().unwrap() < 0.002, "{prep}");
+    assert_eq!(doc["type"], "marital_status");
+    assert_eq!(doc["fields"]["id_number"], "092154749736");
+}
+
+#[test]
+fn a_batch_whose_pages_all_come_out_blank_fails_and_says_why() {
+    let dir = temp_dir("all-blank");
+    // Grey paper with noise, and the same with faint marks from the back.
+    let blank = faded(
+        &Pix::from_samples(800, 1100, 1, &vec![255u8; 800 * 1100]).unwrap(),
+        0,
+        240,
+    );
+    std::fs::write(dir.join("scan_001.png"), blank.to_png().unwrap()).unwrap();
+    let mut marks = vec![255u8; 800 * 1100];
+    for y in (200..900).step_by(30) {
+        for x in (100..700).filter(|x| x % 11 < 7) {
+            for dy in 0..3 {
+                marks[(y + dy) * 800 + x] = 170;
+            }
+        }
+    }
+    let show_through = faded(&Pix::from_samples(800, 1100, 1, &marks).unwrap(), 200, 245);
+    std::fs::write(dir.join("scan_002.png"), show_through.to_png().unwrap()).unwrap();
+    let out = run(sohoa()
+        .arg("process")
+        .arg(&dir)
+        .arg("--store")
+        .arg(dir.join("store"))
+        .args(["--case", "000.00.13.H04-210628-0001"]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("none of the batch's 2 page(s) holds content")
+            && err.contains("scan_001.png page 1"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("store/cases").exists(),
+        "no record for an empty batch"
+    );
+}

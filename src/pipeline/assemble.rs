@@ -50,6 +50,7 @@ pub fn assemble(
             qr: &p.qr,
         })
         .collect();
+    no_content(&pages, &sources)?;
     let groups = split::split(&opts.taxonomy, &facts);
     let (case_code, case_code_source) = case_code(&groups, &pages, info.case_code.clone())?;
     let mut warnings = resolution_warnings(&pages, &sources);
@@ -89,6 +90,26 @@ pub fn assemble(
         objects,
         pages: pages.len(),
         ocr_seconds: pages.iter().map(|p| p.ocr_seconds).sum(),
+    })
+}
+
+/// A batch with no content page is a failure, never an empty success.
+fn no_content(pages: &[PageOut], sources: &Sources) -> Result<(), PipelineError> {
+    if pages.iter().any(|p| p.kind == PageKind::Content) {
+        return Ok(());
+    }
+    let blank = pages.iter().filter(|p| p.kind == PageKind::Blank).count();
+    let first = pages
+        .iter()
+        .zip(sources)
+        .find(|(p, _)| p.kind == PageKind::Blank)
+        .map(|(p, (file, page))| format!("{file} page {page}: {}", p.blank_detail))
+        .unwrap_or_else(|| "every page is a separator".into());
+    Err(PipelineError::NoContent {
+        pages: pages.len(),
+        blank,
+        separators: pages.len() - blank,
+        first,
     })
 }
 
@@ -136,15 +157,15 @@ fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
         .iter()
         .zip(sources)
         .filter(|(p, _)| p.kind != PageKind::Content)
-        .map(|(p, (file, page))| SkippedPage {
-            source: file.clone(),
-            page: *page,
-            reason: if p.kind == PageKind::Blank {
-                "blank"
-            } else {
-                "separator"
+        .map(|(p, (file, page))| {
+            let blank = p.kind == PageKind::Blank;
+            SkippedPage {
+                source: file.clone(),
+                page: *page,
+                reason: if blank { "blank" } else { "separator" }.into(),
+                detail: p.blank_detail.clone(),
+                prepare: blank.then(|| p.prep.clone()),
             }
-            .into(),
         })
         .collect()
 }

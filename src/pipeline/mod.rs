@@ -61,6 +61,17 @@ pub enum PipelineError {
     BadRecord { key: String, reason: String },
     #[error("the page workers stopped unexpectedly")]
     PoolGone,
+    #[error(
+        "none of the batch's {pages} page(s) holds content: {blank} measured blank, {separators} separator(s) ({first}); \
+         check the scans (exposure, the side scanned, the lid) and scan the dossier again"
+    )]
+    NoContent {
+        pages: usize,
+        blank: usize,
+        separators: usize,
+        /// The first blank page's file, page and measurement.
+        first: String,
+    },
 }
 
 impl PipelineError {

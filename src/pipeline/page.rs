@@ -2,10 +2,10 @@
 //! with its measurements. Each step is one function, composed by [`read`]:
 //!
 //! ```text
-//! decode ─► blank? ─► QR codes (separator?) ─► straighten and read,
-//!           (skip)    (skip)                    turned upright when it reads poorly
-//!                                             ─► printed separator? ─► encode for the PDF
-//!                                                (skip)
+//! decode ─► marks ─► QR codes (separator?) ─► straighten and read,
+//!           (none: skip) (skip)                 turned upright when it reads poorly
+//!                                             ─► faint marks, no text? ─► printed separator? ─► encode
+//!                                                (skip)                  (skip)
 //! ```
 //!
 //! The orientation rule lives here, once ([`read_upright`]).
@@ -31,6 +31,8 @@ pub struct PageOut {
     pub image: Option<Encoded>,
     /// Seconds spent in Tesseract (OSD and recognition) on this page.
     pub ocr_seconds: f64,
+    /// Why a page was left out as blank, with its measurements.
+    pub blank_detail: String,
 }
 
 /// Read page `index` of `original`.
@@ -43,8 +45,17 @@ pub fn read(
 ) -> Result<PageOut, PipelineError> {
     let page_no = index as u32 + 1;
     let decoded = ingest::decode_page(original, index, opts.max_megapixels)?;
-    let mut out = measure(&decoded);
-    if prepare::is_blank(out.prep.ink_ratio) {
+    let ink = prepare::measure_ink(&decoded.pix, decoded.dpi);
+    let mut out = measure(&decoded, &ink);
+    let verdict = ink.verdict();
+    if verdict == prepare::Verdict::Blank {
+        out.blank_detail = format!(
+            "no marks: {:.5} of the page is darker than the paper (level {}, noise {}), under {}",
+            ink.faint_ratio,
+            ink.paper,
+            ink.noise,
+            prepare::FAINT_MARKS_RATIO
+        );
         return Ok(out);
     }
     out.qr = find_qr(&decoded.pix);
@@ -53,14 +64,39 @@ pub fn read(
         return Ok(out);
     }
     let started = std::time::Instant::now();
-    let reading = read_upright(text_engine, osd, decoded.pix, out.dpi, out.prep.clone()).map_err(
-        |source| PipelineError::Ocr {
-            file: original.name.clone(),
-            page: page_no,
-            source,
-        },
-    )?;
+    let stretch = ink.faded().then(|| ink.stretch_levels());
+    let reading = read_upright(
+        text_engine,
+        osd,
+        decoded.pix,
+        stretch,
+        out.dpi,
+        out.prep.clone(),
+    )
+    .map_err(|source| PipelineError::Ocr {
+        file: original.name.clone(),
+        page: page_no,
+        source,
+    })?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
+    if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
+        let words = prepare::text_words(&reading.text);
+        if words < prepare::MIN_TEXT_WORDS {
+            out.blank_detail = format!(
+                "faint marks only: {:.5} of the page is marked, {:.5} in dark ink, and OCR read {words} word(s) of confidence {} or more{}",
+                ink.faint_ratio,
+                ink.ratio,
+                prepare::MIN_TEXT_CONF,
+                if reading.prep.stretched {
+                    " (read contrast-stretched)"
+                } else {
+                    ""
+                }
+            );
+            out.prep.stretched = reading.prep.stretched;
+            return Ok(out);
+        }
+    }
     if codes::is_printed_separator(&reading.text) {
         out.kind = PageKind::Separator;
         out.text = reading.text;
@@ -83,9 +119,9 @@ pub fn read(
     Ok(out)
 }
 
-/// The page as decoded, with its ink measured: blank until shown otherwise.
-fn measure(decoded: &DecodedPage) -> PageOut {
-    let ink = prepare::ink_ratio(&decoded.pix);
+/// The page as decoded, with its marks measured: blank until shown otherwise.
+fn measure(decoded: &DecodedPage, ink: &prepare::Ink) -> PageOut {
+    let round = |v: f32| (v * 100_000.0).round() / 100_000.0;
     PageOut {
         kind: PageKind::Blank,
         width: decoded.pix.width(),
@@ -93,13 +129,17 @@ fn measure(decoded: &DecodedPage) -> PageOut {
         dpi: decoded.dpi,
         dpi_source: decoded.dpi_source,
         prep: Preparation {
-            ink_ratio: (ink * 10000.0).round() / 10000.0,
+            ink_ratio: round(ink.ratio),
+            faint_ratio: round(ink.faint_ratio),
+            paper: ink.paper,
+            noise: ink.noise,
             ..Default::default()
         },
         qr: Vec::new(),
         text: PageText::default(),
         image: None,
         ocr_seconds: 0.0,
+        blank_detail: String::new(),
     }
 }
 
@@ -121,46 +161,105 @@ struct Reading {
     prep: Preparation,
 }
 
+/// A page being prepared: the pixels that go into the PDF, and, for a
+/// faded page, the contrast-stretched copy that is measured and read.
+/// Every turn is applied to both.
+struct Sheet {
+    pix: Pix,
+    view: Option<Pix>,
+}
+
+impl Sheet {
+    fn new(pix: Pix, stretch: Option<(u8, u8)>, prep: &mut Preparation) -> Sheet {
+        let view = stretch.and_then(|(lo, hi)| pix.stretch(lo, hi));
+        prep.stretched = view.is_some();
+        Sheet { pix, view }
+    }
+
+    /// What OCR, OSD and the skew search look at.
+    fn seen(&self) -> &Pix {
+        self.view.as_ref().unwrap_or(&self.pix)
+    }
+
+    /// Deskewed when the skew measured on what is seen is clear.
+    fn straighten(self, prep: &mut Preparation) -> Sheet {
+        let Some(view) = prepare::deskew(self.seen(), prep) else {
+            return self;
+        };
+        match self.view {
+            None => Sheet {
+                pix: view,
+                view: None,
+            },
+            Some(_) => match self.pix.rotate(prep.skew_deg) {
+                Some(pix) => Sheet {
+                    pix,
+                    view: Some(view),
+                },
+                None => {
+                    prep.deskewed = false;
+                    self
+                }
+            },
+        }
+    }
+
+    fn rotate_orth(&self, turns: u32) -> Option<Sheet> {
+        let view = match &self.view {
+            Some(v) => Some(v.rotate_orth(turns)?),
+            None => None,
+        };
+        Some(Sheet {
+            pix: self.pix.rotate_orth(turns)?,
+            view,
+        })
+    }
+}
+
 /// Straighten the page and read it as scanned; only if it reads poorly,
 /// ask OSD whether it is turned, turn it, straighten and read it again,
-/// and keep whichever reading is more confident.
+/// and keep whichever reading is more confident. A faded page is read
+/// through its contrast-stretched copy (`stretch`: the grey levels of its
+/// marks and of its paper).
 fn read_upright(
     text_engine: &mut Engine,
     osd: &mut Engine,
     scanned: Pix,
+    stretch: Option<(u8, u8)>,
     dpi: u32,
     mut prep: Preparation,
 ) -> Result<Reading, OcrError> {
-    let pix = straighten(scanned, &mut prep);
-    let text = text_engine.recognize(&pix, dpi)?;
-    let mut best = Reading { pix, text, prep };
-    if !prepare::needs_orientation_check(&best.text) {
-        return Ok(best);
+    let sheet = Sheet::new(scanned, stretch, &mut prep).straighten(&mut prep);
+    let text = text_engine.recognize(sheet.seen(), dpi)?;
+    let mut best = (sheet, text, prep);
+    if !prepare::needs_orientation_check(&best.1) {
+        return Ok(Reading::from(best));
     }
-    let turns = prepare::orientation(osd, &best.pix, dpi, &mut best.prep);
+    let turns = prepare::orientation(osd, best.0.seen(), dpi, &mut best.2);
     if turns == 0 {
-        return Ok(best);
+        return Ok(Reading::from(best));
     }
-    let Some(turned) = best.pix.rotate_orth(turns) else {
-        return Ok(best);
+    let Some(turned) = best.0.rotate_orth(turns) else {
+        return Ok(Reading::from(best));
     };
-    let mut turned_prep = best.prep.clone();
+    let mut turned_prep = best.2.clone();
     turned_prep.rotated_deg = turns * 90;
-    let candidate = straighten(turned, &mut turned_prep);
-    let turned_text = text_engine.recognize(&candidate, dpi)?;
-    if turned_text.mean_conf() > best.text.mean_conf() {
-        best = Reading {
-            pix: candidate,
-            text: turned_text,
-            prep: turned_prep,
-        };
+    let candidate = turned.straighten(&mut turned_prep);
+    let turned_text = text_engine.recognize(candidate.seen(), dpi)?;
+    if turned_text.mean_conf() > best.1.mean_conf() {
+        best = (candidate, turned_text, turned_prep);
     }
-    Ok(best)
+    Ok(Reading::from(best))
 }
 
-/// The page deskewed when its skew is clear, else as it is.
-fn straighten(pix: Pix, prep: &mut Preparation) -> Pix {
-    prepare::deskew(&pix, prep).unwrap_or(pix)
+impl From<(Sheet, PageText, Preparation)> for Reading {
+    fn from((sheet, text, prep): (Sheet, PageText, Preparation)) -> Reading {
+        Reading {
+            pix: sheet.pix,
+            text,
+            prep,
+        }
+    }
 }
 
 /// The page image for the PDF: the scanner's own JPEG when the page was

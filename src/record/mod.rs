@@ -112,8 +112,20 @@ pub struct Preparation {
     pub skew_deg: f32,
     /// Whether the skew was corrected.
     pub deskewed: bool,
-    /// Share of the central area covered by ink.
+    /// Share of the central area in dark ink (darker than half the paper).
     pub ink_ratio: f32,
+    /// Share of the central area in any mark clearly darker than the paper.
+    #[serde(default)]
+    pub faint_ratio: f32,
+    /// The paper's grey level (0-255) and noise, which set the thresholds.
+    #[serde(default)]
+    pub paper: u8,
+    #[serde(default)]
+    pub noise: f32,
+    /// Whether the page was faded and read through a contrast-stretched
+    /// copy (the PDF keeps the scanned pixels).
+    #[serde(default)]
+    pub stretched: bool,
 }
 
 /// A station file's container format, recognised from its first bytes.
@@ -132,6 +144,12 @@ pub struct SkippedPage {
     pub page: u32,
     /// `blank` or `separator`.
     pub reason: String,
+    /// What decided it, in words, with the measurements.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The page's marks as measured (blank pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepare: Option<Preparation>,
 }
 
 impl BatchRecord {
