@@ -51,26 +51,32 @@ fn tiff_page_png(path: &std::path::Path, n: u32, quarter_turns: u32) -> Vec<u8> 
     pix.to_png().unwrap()
 }
 
-#[test]
-fn upside_down_page_is_turned_upright_and_classified() {
-    let dir = temp_dir("upside-down");
+/// Process the example receipt followed by `page` (a PNG, `scan_002.png`);
+/// return the document that page starts, or fail naming where it went.
+fn receipt_and(name: &str, page: Vec<u8>) -> Value {
+    let dir = temp_dir(name);
     std::fs::copy(
         example_batch().join("scan_001.tif"),
         dir.join("scan_001.tif"),
     )
     .unwrap();
-    std::fs::write(
-        dir.join("scan_002.png"),
-        tiff_page_png(&example_batch().join("scan_003.tif"), 0, 2),
-    )
-    .unwrap();
+    std::fs::write(dir.join("scan_002.png"), page).unwrap();
     let r = process_json(&[&dir], &dir.join("store"), &[]);
-    let doc = r["documents"]
+    r["documents"]
         .as_array()
         .unwrap()
         .iter()
         .find(|d| d["pages"][0]["source"] == "scan_002.png")
-        .unwrap();
+        .cloned()
+        .unwrap_or_else(|| panic!("scan_002.png is in no document: {}", r["skipped_pages"]))
+}
+
+#[test]
+fn upside_down_page_is_turned_upright_and_classified() {
+    let doc = receipt_and(
+        "upside-down",
+        tiff_page_png(&example_batch().join("scan_003.tif"), 0, 2),
+    );
     assert_eq!(doc["pages"][0]["prepare"]["rotated_deg"], 180);
     assert_eq!(doc["type"], "marital_status");
 }
@@ -266,25 +272,12 @@ fn faded(page: &Pix, ink: u8, paper: u8) -> Pix {
 fn a_faded_grey_page_is_read_and_kept_not_dropped_as_blank() {
     // The marital status certificate printed in light grey (170) on grey
     // paper (232): nothing on it is darker than half the white level.
-    let dir = temp_dir("faded");
-    std::fs::copy(
-        example_batch().join("scan_001.tif"),
-        dir.join("scan_001.tif"),
-    )
-    .unwrap();
     let page = faded(
         &tiff_page(&example_batch().join("scan_003.tif"), 0),
         170,
         232,
     );
-    std::fs::write(dir.join("scan_002.png"), page.to_png().unwrap()).unwrap();
-    let r = process_json(&[&dir], &dir.join("store"), &[]);
-    let doc = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["pages"][0]["source"] == "scan_002.png")
-        .unwrap_or_else(|| panic!("the faded page is in no document: {}", r["skipped_pages"]));
+    let doc = receipt_and("faded", page.to_png().unwrap());
     let prep = &doc["pages"][0]["prepare"];
     assert_eq!(prep["stretched"], true, "{prep}");
     assert!(prep["ink_ratio"].as_f64().unwrap() < 0.002, "{prep}");
