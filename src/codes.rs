@@ -76,12 +76,13 @@ pub fn resolve_case_code<'a>(
     station: Option<CaseCode>,
     qr_codes: impl Iterator<Item = &'a str>,
     receipt_texts: impl Iterator<Item = String>,
+    today: time::Date,
 ) -> Result<(CaseCode, CaseCodeSource), CaseCodeError> {
     let from_qr = distinct(qr_codes.filter_map(|q| q.parse::<CaseCode>().ok()));
     let (receipt, source) = if !from_qr.is_empty() {
         (one(from_qr)?, CaseCodeSource::ReceiptQr)
     } else {
-        let printed = distinct(receipt_texts.flat_map(|t| case_codes_in_text(&t)));
+        let printed = distinct(receipt_texts.flat_map(|t| case_codes_in_text(&t, today)));
         (one(printed)?, CaseCodeSource::ReceiptText)
     };
     match (station, receipt) {
@@ -111,27 +112,44 @@ fn one(mut codes: Vec<CaseCode>) -> Result<Option<CaseCode>, CaseCodeError> {
     Ok(codes.pop())
 }
 
-/// Valid case codes printed in OCR text (with OCR's usual confusions of
-/// letters and digits undone around the separators).
-pub fn case_codes_in_text(text: &str) -> Vec<CaseCode> {
-    let cleaned: String = text
-        .chars()
-        .map(|c| match c {
-            'O' | 'o' => '0',
-            '—' | '–' => '-',
-            ',' => '.',
-            c => c,
-        })
+/// The first day a TT 01/2018 case code can carry.
+pub const FIRST_CASE_DAY: time::Date = time::macros::date!(2018 - 01 - 01);
+
+/// Valid, plausible case codes printed in OCR text: those written exactly
+/// if there are any, else those read through OCR's usual confusions
+/// ([`crate::record::case_code::find_in_ocr`]). Plausible: received on or
+/// after [`FIRST_CASE_DAY`] and not after `today`.
+pub fn case_codes_in_text(text: &str, today: time::Date) -> Vec<CaseCode> {
+    let plausible = |c: &CaseCode| {
+        c.received()
+            .is_some_and(|d| (FIRST_CASE_DAY..=today).contains(&d))
+    };
+    let exact: Vec<CaseCode> = crate::record::case_code::find_all(text)
+        .into_iter()
+        .filter(plausible)
         .collect();
-    let mut out = crate::record::case_code::find_all(&cleaned);
-    // Codes whose agency letter is a real letter survive cleaning unchanged;
-    // also look in the raw text in case cleaning broke one.
-    for c in crate::record::case_code::find_all(text) {
-        if !out.contains(&c) {
-            out.push(c);
-        }
+    if !exact.is_empty() {
+        return exact;
     }
-    out
+    crate::record::case_code::find_in_ocr(text)
+        .into_iter()
+        .filter(plausible)
+        .collect()
+}
+
+/// The two halves of an intake receipt's title (TT 01/2018 Mẫu số 01,
+/// folded), and the labels its case code is printed under.
+const RECEIPT_TITLE: [&str; 2] = ["TIEP NHAN HO SO", "HEN TRA KET QUA"];
+const CODE_LABELS: [&str; 2] = ["MA HO SO", "MA SO HO SO"];
+
+/// Whether a page reads as an intake receipt by its content, in any case
+/// and with any line breaks: both halves of its title, or one half and a
+/// case-code label.
+pub fn is_receipt_text(text: &str) -> bool {
+    let folded = crate::fold::fold(text);
+    let title = RECEIPT_TITLE.iter().filter(|w| folded.contains(*w)).count();
+    let label = CODE_LABELS.iter().any(|w| folded.contains(*w));
+    title == 2 || (title == 1 && label)
 }
 
 /// Decode every QR code on a page. The search runs on the page at half
@@ -202,13 +220,73 @@ mod tests {
         }
     }
 
+    const TODAY: time::Date = time::macros::date!(2026 - 12 - 03);
+
+    fn printed(text: &str) -> Vec<String> {
+        case_codes_in_text(text, TODAY)
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
     #[test]
     fn case_code_found_in_noisy_text() {
-        let t = "Mã hồ sơ: 000.00.13.H04-21O628-0001 (tra cứu)";
+        let want = ["000.00.13.H04-210628-0001"];
+        for t in [
+            "Mã hồ sơ: 000.00.13.H04-21O628-0001 (tra cứu)",
+            "Mã số hồ sơ: 000 . 00 . 13 . H04 - 210628 - 0001",
+            "MÃ HỒ SƠ:OOO.OO.l3.h04—2lO628—OOO1",
+            "Số hồ sơ 000,00,13,H04-210628-0001.",
+            "tra cứu tại 000.00.13.HO4-210628-000I",
+        ] {
+            assert_eq!(printed(t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn printed_codes_must_be_plausible_and_stand_alone() {
+        for t in [
+            // Received after the day the batch is processed.
+            "Mã hồ sơ: 000.00.13.H04-270101-0001",
+            // Before TT 01/2018 existed.
+            "Mã hồ sơ: 000.00.13.H04-171231-0001",
+            // No such day.
+            "Mã hồ sơ: 000.00.13.H04-210231-0001",
+            // Part of a longer run of digits.
+            "1000.00.13.H04-210628-00012",
+        ] {
+            assert!(printed(t).is_empty(), "{t}: {:?}", printed(t));
+        }
         assert_eq!(
-            case_codes_in_text(t),
-            vec!["000.00.13.H04-210628-0001".parse::<CaseCode>().unwrap()]
+            printed("000.00.13.H04-180101-0001 và 000.00.13.H04-261203-0002"),
+            ["000.00.13.H04-180101-0001", "000.00.13.H04-261203-0002"]
         );
+    }
+
+    #[test]
+    fn exact_codes_win_over_codes_read_through_confusions() {
+        // The code printed cleanly, and an OCR-garbled neighbour that would
+        // read as another code: the clean one is the receipt's.
+        let t = "Mã hồ sơ: 000.00.13.H04-210628-0001\nBiên nhận 0O0.00.13.H04-210628-OO07";
+        assert_eq!(printed(t), ["000.00.13.H04-210628-0001"]);
+    }
+
+    #[test]
+    fn receipts_are_recognised_by_their_words_in_any_case() {
+        for t in [
+            "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            "Giấy tiếp nhận hồ sơ\nvà hẹn trả kết quả",
+            "PHIẾU TIẾP NHẬN HỒ SƠ\nMã số hồ sơ: 000.00.13.H04-210628-0001",
+            "Biên nhận hồ sơ và hẹn trả kết quả — Mã hồ sơ: ...",
+        ] {
+            assert!(is_receipt_text(t), "{t}");
+        }
+        for t in [
+            "ĐƠN ĐỀ NGHỊ CẤP GIẤY PHÉP XÂY DỰNG\nMã hồ sơ thửa đất",
+            "Bộ phận tiếp nhận hồ sơ của UBND xã",
+        ] {
+            assert!(!is_receipt_text(t), "{t}");
+        }
     }
 
     #[test]
@@ -218,31 +296,32 @@ mod tests {
         let code = |s: &str| s.parse::<CaseCode>().unwrap();
         let no_text = || std::iter::empty::<String>();
         assert_eq!(
-            resolve_case_code(None, [a, "SEPARATOR"].into_iter(), no_text()),
+            resolve_case_code(None, [a, "SEPARATOR"].into_iter(), no_text(), TODAY),
             Ok((code(a), CaseCodeSource::ReceiptQr))
         );
         assert_eq!(
             resolve_case_code(
                 None,
                 std::iter::empty(),
-                [format!("Mã hồ sơ: {b}")].into_iter()
+                [format!("Mã hồ sơ: {b}")].into_iter(),
+                TODAY
             ),
             Ok((code(b), CaseCodeSource::ReceiptText))
         );
         assert_eq!(
-            resolve_case_code(Some(code(b)), std::iter::empty(), no_text()),
+            resolve_case_code(Some(code(b)), std::iter::empty(), no_text(), TODAY),
             Ok((code(b), CaseCodeSource::Station))
         );
         assert!(matches!(
-            resolve_case_code(Some(code(b)), [a].into_iter(), no_text()),
+            resolve_case_code(Some(code(b)), [a].into_iter(), no_text(), TODAY),
             Err(CaseCodeError::Conflict { .. })
         ));
         assert!(matches!(
-            resolve_case_code(None, [a, b].into_iter(), no_text()),
+            resolve_case_code(None, [a, b].into_iter(), no_text(), TODAY),
             Err(CaseCodeError::Several(_))
         ));
         assert_eq!(
-            resolve_case_code(None, std::iter::empty(), no_text()),
+            resolve_case_code(None, std::iter::empty(), no_text(), TODAY),
             Err(CaseCodeError::Missing)
         );
     }

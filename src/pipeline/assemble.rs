@@ -128,11 +128,20 @@ fn case_code(
         .iter()
         .filter(|p| p.kind == PageKind::Content)
         .flat_map(|p| p.qr.iter().map(String::as_str));
-    let receipt_texts = groups
+    // Receipt pages: of documents typed receipt, and any content page
+    // that reads as one (a receipt of another layout may not be typed).
+    let typed: Vec<usize> = groups
         .iter()
         .filter(|g| g.heading.as_ref().is_some_and(|h| h.type_id == "receipt"))
-        .flat_map(|g| g.pages.iter().map(|&i| pages[i].text.text()));
-    Ok(codes::resolve_case_code(station, qr, receipt_texts)?)
+        .flat_map(|g| g.pages.iter().copied())
+        .collect();
+    let receipt_texts = pages.iter().enumerate().filter_map(|(i, p)| {
+        let text = p.text.text();
+        (p.kind == PageKind::Content && (typed.contains(&i) || codes::is_receipt_text(&text)))
+            .then_some(text)
+    });
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok(codes::resolve_case_code(station, qr, receipt_texts, today)?)
 }
 
 /// One warning per page under the minimum resolution for digitised copies.

@@ -27,10 +27,13 @@ static CASE_CODE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The same pattern, unanchored, for finding a case code in OCR text.
+/// The same pattern, for finding a case code in text: not inside a longer
+/// run of letters and digits.
 static CASE_CODE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}")
-        .expect("valid regex")
+    Regex::new(
+        r"(?:^|[^0-9A-Za-z])([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4})(?:$|[^0-9A-Za-z])",
+    )
+    .expect("valid regex")
 });
 
 impl FromStr for CaseCode {
@@ -74,10 +77,74 @@ impl CaseCode {
     }
 }
 
+/// A digit as OCR may misread it.
+const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
+
+/// The pattern read through OCR's usual confusions: spaces around the dots
+/// and dashes, a comma for a dot, a long dash for a dash, letters for
+/// digits (see [`OCR_DIGIT`]), a lower-case agency letter; not inside a
+/// longer run of letters and digits.
+static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
+    let d = OCR_DIGIT;
+    let dot = r"\s*[.,·]\s*";
+    let dash = r"\s*[-–—~]\s*";
+    Regex::new(&format!(
+        r"(?:^|[^0-9A-Za-z])({d}{{3}}){dot}({d}{{2}}){dot}({d}{{2}}){dot}([A-Za-z])({d}{{2}}){dash}({d}{{6}}){dash}({d}{{4}})(?:$|[^0-9A-Za-z])"
+    ))
+    .expect("valid regex")
+});
+
+/// The digit OCR meant.
+fn ocr_digit(c: char) -> char {
+    match c {
+        'O' | 'o' | 'Q' | 'D' => '0',
+        'l' | 'I' | 'i' | '|' | '!' => '1',
+        'S' => '5',
+        'B' => '8',
+        c => c,
+    }
+}
+
+impl CaseCode {
+    /// The date the dossier was received (`YYMMDD` of the code, in the
+    /// 2000s), when it is a real calendar date.
+    pub fn received(&self) -> Option<time::Date> {
+        let ymd = self.0.split('-').nth(1)?;
+        let num = |r: std::ops::Range<usize>| ymd.get(r)?.parse::<u8>().ok();
+        let month = time::Month::try_from(num(2..4)?).ok()?;
+        time::Date::from_calendar_date(2000 + num(0..2)? as i32, month, num(4..6)?).ok()
+    }
+}
+
+/// Case codes printed in OCR text, read through OCR's usual confusions
+/// ([`CASE_CODE_IN_OCR`]); each is then checked as any code is.
+pub fn find_in_ocr(text: &str) -> Vec<CaseCode> {
+    let mut out = Vec::new();
+    for c in CASE_CODE_IN_OCR.captures_iter(text) {
+        let digits = |i: usize| c[i].chars().map(ocr_digit).collect::<String>();
+        let code = format!(
+            "{}.{}.{}.{}{}-{}-{}",
+            digits(1),
+            digits(2),
+            digits(3),
+            c[4].to_ascii_uppercase(),
+            digits(5),
+            digits(6),
+            digits(7)
+        );
+        if let Ok(code) = code.parse::<CaseCode>()
+            && !out.contains(&code)
+        {
+            out.push(code);
+        }
+    }
+    out
+}
+
 /// Every valid case code written in `text`, as it is (no OCR clean-up).
 pub fn find_all(text: &str) -> Vec<CaseCode> {
     CASE_CODE_IN_TEXT
-        .find_iter(text)
-        .filter_map(|m| m.as_str().parse::<CaseCode>().ok())
+        .captures_iter(text)
+        .filter_map(|c| c[1].parse::<CaseCode>().ok())
         .collect()
 }
