@@ -55,14 +55,27 @@ pub struct Ink {
     /// How dark the marks are: the grey level of the darkest tenth of the
     /// marked pixels (255 when there are none).
     pub mark_level: u8,
+    /// Marks bigger than a speck of dust: connected groups of marked
+    /// pixels of at least [`MIN_MARK_AREA`] at the measuring resolution.
+    pub marks: u32,
 }
+
+/// Share of marks under which a page whose marks are all specks (none of
+/// [`MIN_MARK_AREA`]) is blank: ten times [`FAINT_MARKS_RATIO`], dust; a
+/// page covered in specks (fine print, halftone) is looked at.
+pub const SPECKS_RATIO: f32 = 0.001;
+
+/// Pixels (at [`MEASURE_DPI`], about 0.03 mm² each) a mark needs to count:
+/// a letter of 8 pt covers several times this, a speck of dust less.
+pub const MIN_MARK_AREA: u32 = 12;
 
 /// What the marks alone say about a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Dark ink over [`BLANK_INK_RATIO`]: content.
     Content,
-    /// Nothing clearly darker than the paper: blank beyond doubt.
+    /// Nothing clearly darker than the paper, or only specks of dust:
+    /// blank beyond doubt.
     Blank,
     /// Marks, but too few or too faint to tell: the page is read, and the
     /// reading decides.
@@ -87,7 +100,9 @@ impl Ink {
     pub fn verdict(&self) -> Verdict {
         if self.ratio >= BLANK_INK_RATIO {
             Verdict::Content
-        } else if self.faint_ratio < FAINT_MARKS_RATIO {
+        } else if self.faint_ratio < FAINT_MARKS_RATIO
+            || (self.marks == 0 && self.faint_ratio < SPECKS_RATIO)
+        {
             Verdict::Blank
         } else {
             Verdict::Unsure
@@ -124,12 +139,14 @@ pub fn measure_ink(pix: &Pix, dpi: u32) -> Ink {
     for (v, n) in hist.iter().enumerate().filter(|(v, _)| (*v as f32) < faint) {
         marks[v] = *n;
     }
+    let mark_count = count_marks(&gray, w, h, |v| (v as f32) < faint);
     let mark_level = if marks.iter().sum::<u64>() == 0 {
         255
     } else {
         percentile(&marks, 0.1)
     };
     Ink {
+        marks: mark_count,
         mark_level,
         ratio,
         faint_ratio,
@@ -166,6 +183,47 @@ fn percentile(hist: &[u64; 256], share: f64) -> u8 {
         }
     }
     255
+}
+
+/// Marks of at least [`MIN_MARK_AREA`] pixels (8-connected).
+fn count_marks(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> u32 {
+    let mut seen = vec![false; gray.len()];
+    let mut stack = Vec::new();
+    let mut count = 0;
+    for start in 0..gray.len() {
+        if seen[start] || !marked(gray[start]) {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut area = 0u32;
+        while let Some(i) = stack.pop() {
+            area += 1;
+            let (x, y) = (i % w, i / w);
+            for (dx, dy) in [
+                (-1, -1),
+                (0, -1),
+                (1, -1),
+                (-1, 0),
+                (1, 0),
+                (-1, 1),
+                (0, 1),
+                (1, 1),
+            ] {
+                let (nx, ny) = (x as isize + dx, y as isize + dy);
+                if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                    continue;
+                }
+                let j = ny as usize * w + nx as usize;
+                if !seen[j] && marked(gray[j]) {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        count += (area >= MIN_MARK_AREA) as u32;
+    }
+    count
 }
 
 /// Share of 2×2 blocks with at least 2 marked pixels.
@@ -302,6 +360,30 @@ mod tests {
             px[i] = 0;
         }
         assert_eq!(ink(&px).verdict(), Verdict::Blank);
+        // Dust: a few dark blobs of 2×2 pixels at 300 dpi.
+        let mut dust = paper(245, 3.0);
+        for (x, y) in [(60, 80), (200, 300), (330, 420), (120, 460)] {
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                dust[((y + dy) * W + x + dx) as usize] = 30;
+            }
+        }
+        let m = ink(&dust);
+        assert_eq!(m.verdict(), Verdict::Blank, "{m:?}");
+    }
+
+    #[test]
+    fn a_lone_signature_is_not_blank() {
+        // One pen stroke, 150 px long: a signature alone on a page.
+        let mut px = paper(248, 2.0);
+        for x in 100..250u32 {
+            let y = 250 + (x as f32 / 12.0).sin().mul_add(20.0, 0.0) as u32;
+            for dy in 0..3 {
+                px[((y + dy) * W + x) as usize] = 40;
+            }
+        }
+        let m = ink(&px);
+        assert_ne!(m.verdict(), Verdict::Blank, "{m:?}");
+        assert!(m.marks >= 1, "{m:?}");
     }
 
     #[test]
