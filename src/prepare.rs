@@ -97,6 +97,29 @@ impl Ink {
         (self.mark_level, hi.min(255.0) as u8)
     }
 
+    /// Why a page with this measurement is blank beyond doubt.
+    pub fn no_marks_detail(&self) -> String {
+        format!(
+            "no marks: {:.5} of the page is darker than the paper (level {}, noise {}), {} of them bigger than a speck; blank under {} (or under {} in specks alone)",
+            self.faint_ratio, self.paper, self.noise, self.marks, FAINT_MARKS_RATIO, SPECKS_RATIO
+        )
+    }
+
+    /// Why a page of faint marks that OCR read `words` text words from
+    /// ([`text_words`]) is blank.
+    pub fn no_text_detail(&self, words: usize, stretched: bool) -> String {
+        format!(
+            "faint marks only: {:.5} of the page is marked, {:.5} in dark ink, and OCR read {words} word(s) of confidence {MIN_TEXT_CONF} or more{}",
+            self.faint_ratio,
+            self.ratio,
+            if stretched {
+                " (read contrast-stretched)"
+            } else {
+                ""
+            }
+        )
+    }
+
     pub fn verdict(&self) -> Verdict {
         if self.ratio >= BLANK_INK_RATIO {
             Verdict::Content

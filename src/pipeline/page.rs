@@ -49,13 +49,7 @@ pub fn read(
     let mut out = measure(&decoded, &ink);
     let verdict = ink.verdict();
     if verdict == prepare::Verdict::Blank {
-        out.blank_detail = format!(
-            "no marks: {:.5} of the page is darker than the paper (level {}, noise {}), under {}",
-            ink.faint_ratio,
-            ink.paper,
-            ink.noise,
-            prepare::FAINT_MARKS_RATIO
-        );
+        out.blank_detail = ink.no_marks_detail();
         return Ok(out);
     }
     out.qr = find_qr(&decoded.pix);
@@ -82,17 +76,7 @@ pub fn read(
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
         let words = prepare::text_words(&reading.text);
         if words < prepare::MIN_TEXT_WORDS {
-            out.blank_detail = format!(
-                "faint marks only: {:.5} of the page is marked, {:.5} in dark ink, and OCR read {words} word(s) of confidence {} or more{}",
-                ink.faint_ratio,
-                ink.ratio,
-                prepare::MIN_TEXT_CONF,
-                if reading.prep.stretched {
-                    " (read contrast-stretched)"
-                } else {
-                    ""
-                }
-            );
+            out.blank_detail = ink.no_text_detail(words, reading.prep.stretched);
             out.prep.stretched = reading.prep.stretched;
             return Ok(out);
         }
