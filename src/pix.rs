@@ -220,6 +220,33 @@ impl Pix {
         (ok == 0).then_some((angle, conf))
     }
 
+    /// Leptonica's reading of which way the text of a 1-bit page faces,
+    /// from the shapes of ascenders and descenders (`pixOrientDetect`,
+    /// best at 150-300 dpi): the confidence that the text is upright
+    /// rather than upside down, and that it is turned to the left rather
+    /// than to the right. Both near 0 when the page shows too little text.
+    pub fn orientation_confidences(&self) -> Option<(f32, f32)> {
+        let (mut up, mut left) = (0f32, 0f32);
+        let ok = unsafe { lept::pixOrientDetect(self.as_ptr(), &mut up, &mut left, 0, 0) };
+        (ok == 0).then_some((up, left))
+    }
+
+    /// Leptonica's decision from [`Pix::orientation_confidences`] with its
+    /// default margins: the clockwise quarter turns that make the text
+    /// upright (`Some(0)` when it is), or `None` when the evidence is too
+    /// weak to say.
+    pub fn orientation_decision(up: f32, left: f32) -> Option<u32> {
+        let mut orient = 0i32;
+        let ok = unsafe { lept::makeOrientDecision(up, left, 0.0, 0.0, &mut orient, 0) };
+        match (ok, orient) {
+            (0, 1) => Some(0), // L_TEXT_ORIENT_UP
+            (0, 2) => Some(1), // L_TEXT_ORIENT_LEFT: the text's top points left
+            (0, 3) => Some(2), // L_TEXT_ORIENT_DOWN
+            (0, 4) => Some(3), // L_TEXT_ORIENT_RIGHT
+            _ => None,
+        }
+    }
+
     /// Number of black pixels of a 1-bit image.
     pub fn count_black(&self) -> u64 {
         let mut n = 0;

@@ -82,6 +82,29 @@ fn upside_down_page_is_turned_upright_and_classified() {
 }
 
 #[test]
+fn sideways_pages_are_turned_upright_either_way_and_say_what_decided() {
+    // Scanned turned a quarter clockwise, the page needs three more
+    // quarter turns; turned three, it needs one.
+    for (turned, want) in [(1u32, 270), (3, 90)] {
+        let doc = receipt_and(
+            &format!("sideways-{turned}"),
+            tiff_page_png(&example_batch().join("scan_003.tif"), 0, turned),
+        );
+        let prep = &doc["pages"][0]["prepare"];
+        assert_eq!(prep["rotated_deg"], want, "{prep}");
+        assert!(
+            ["text_shape", "osd"].contains(&prep["orientation_by"].as_str().unwrap_or("")),
+            "{prep}"
+        );
+        assert!(prep["orientation_conf"].as_f64().is_some(), "{prep}");
+        assert_eq!(doc["type"], "marital_status");
+        // Turned upright, the page is stored upright: portrait.
+        let page = &doc["pages"][0];
+        assert!(page["height"].as_u64() > page["width"].as_u64(), "{page}");
+    }
+}
+
+#[test]
 fn a_document_may_span_several_files() {
     // The transfer contract of sample batch 4 (pages 5-7) put in three files.
     let tiff = samples_dir().join("batch_004/scan_001.tif");

@@ -200,11 +200,16 @@ impl Sheet {
     }
 }
 
-/// Straighten the page and read it as scanned; only if it reads poorly,
-/// ask OSD whether it is turned, turn it, straighten and read it again,
-/// and keep whichever reading is more confident. A faded page is read
-/// through its contrast-stretched copy (`stretch`: the grey levels of its
-/// marks and of its paper).
+/// How much lower (in mean word confidence) a turned page may read than
+/// the same page read down its side, and still be kept turned.
+const SIDEWAYS_CONF_MARGIN: f32 = 10.0;
+
+/// Turn the page upright when its letters' shapes say it is turned,
+/// straighten it and read it; only if it then reads poorly, ask OSD
+/// whether it is turned, turn it, straighten and read it again, and keep
+/// whichever reading is more confident. A faded page is read through its
+/// contrast-stretched copy (`stretch`: the grey levels of its marks and
+/// of its paper).
 fn read_upright(
     text_engine: &mut Engine,
     osd: &mut Engine,
@@ -213,27 +218,78 @@ fn read_upright(
     dpi: u32,
     mut prep: Preparation,
 ) -> Result<Reading, OcrError> {
-    let sheet = Sheet::new(scanned, stretch, &mut prep).straighten(&mut prep);
+    let sheet = Sheet::new(scanned, stretch, &mut prep);
+    let facing = prepare::text_orientation(sheet.seen(), dpi, &mut prep);
+    let sheet = turn(sheet, facing.decided.unwrap_or(0), &mut prep);
+    let sheet = sheet.straighten(&mut prep);
     let text = text_engine.recognize(sheet.seen(), dpi)?;
     let mut best = (sheet, text, prep);
     if !prepare::needs_orientation_check(&best.1) {
         return Ok(Reading::from(best));
     }
-    let turns = prepare::orientation(osd, best.0.seen(), dpi, &mut best.2);
-    if turns == 0 {
+    let mut turned_prep = best.2.clone();
+    let Some(turns) = second_opinion(osd, &best.0, facing, dpi, &mut turned_prep) else {
+        best.2.orientation_by = turned_prep.orientation_by;
+        best.2.orientation_conf = turned_prep.orientation_conf;
         return Ok(Reading::from(best));
-    }
+    };
     let Some(turned) = best.0.rotate_orth(turns) else {
         return Ok(Reading::from(best));
     };
-    let mut turned_prep = best.2.clone();
-    turned_prep.rotated_deg = turns * 90;
+    turned_prep.rotated_deg = (turned_prep.rotated_deg + turns * 90) % 360;
     let candidate = turned.straighten(&mut turned_prep);
     let turned_text = text_engine.recognize(candidate.seen(), dpi)?;
-    if turned_text.mean_conf() > best.1.mean_conf() {
+    // A page read down its side is turned when the turned page reads
+    // across, unless it reads much worse so.
+    let now_across = prepare::reads_sideways(&best.1) && !prepare::reads_sideways(&turned_text);
+    let margin = if now_across {
+        SIDEWAYS_CONF_MARGIN
+    } else {
+        0.0
+    };
+    if turned_text.mean_conf() > best.1.mean_conf() - margin {
         best = (candidate, turned_text, turned_prep);
     }
     Ok(Reading::from(best))
+}
+
+/// For a page that read poorly or down its side: the further quarter
+/// turns worth a trial read. OSD's when it is sure; else, when the
+/// letters' shapes had not decided, the way they lean. `None`: leave the
+/// page as it is.
+fn second_opinion(
+    osd: &mut Engine,
+    sheet: &Sheet,
+    facing: prepare::Facing,
+    dpi: u32,
+    prep: &mut Preparation,
+) -> Option<u32> {
+    match prepare::orientation(osd, sheet.seen(), dpi, prep) {
+        Some(0) => None,
+        Some(turns) => Some(turns),
+        None if facing.decided.is_none() => {
+            let lean = facing.lean.filter(|&t| t != 0)?;
+            prep.orientation_by = Some(prepare::OrientationSource::TextShape);
+            prep.orientation_conf = Some(facing.conf);
+            Some(lean)
+        }
+        None => None,
+    }
+}
+
+/// The sheet turned by `turns` clockwise quarter turns (as it was, if
+/// the turn fails), with the turn recorded.
+fn turn(sheet: Sheet, turns: u32, prep: &mut Preparation) -> Sheet {
+    if turns == 0 {
+        return sheet;
+    }
+    match sheet.rotate_orth(turns) {
+        Some(turned) => {
+            prep.rotated_deg = turns * 90;
+            turned
+        }
+        None => sheet,
+    }
 }
 
 impl From<(Sheet, PageText, Preparation)> for Reading {

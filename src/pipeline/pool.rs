@@ -144,6 +144,15 @@ fn page_thread(
                 reason: "the page crashed the decoder (damaged or hostile data)".into(),
             }))
         });
+        if let Ok(page) = &out {
+            tracing::debug!(
+                kind = ?page.kind,
+                ocr_seconds = page.ocr_seconds,
+                rotated_deg = page.prep.rotated_deg,
+                osd = page.prep.orientation_conf.is_some(),
+                "page read"
+            );
+        }
         let _ = job.reply.send((job.slot, out));
     }
 }

@@ -104,7 +104,12 @@ pub struct PageRecord {
 pub struct Preparation {
     /// Clockwise rotation applied to make the page upright: 0, 90, 180 or 270.
     pub rotated_deg: u32,
-    /// OSD's confidence in the orientation (absent when OSD had too little text).
+    /// What decided the orientation (absent when nothing could tell, and
+    /// the page was kept as scanned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation_by: Option<OrientationSource>,
+    /// That decision's confidence, on its method's own scale: Leptonica's
+    /// letter-shape margin (8 and more is a decision) or OSD's (2 and more).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orientation_conf: Option<f32>,
     /// Skew measured, in degrees (Leptonica's sign: the page was turned by
@@ -126,6 +131,17 @@ pub struct Preparation {
     /// copy (the PDF keeps the scanned pixels).
     #[serde(default)]
     pub stretched: bool,
+}
+
+/// What decided a page's orientation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OrientationSource {
+    /// The shapes of the letters (ascenders against descenders), checked
+    /// on every page before OCR.
+    TextShape,
+    /// Tesseract's orientation detection, asked when a page read poorly.
+    Osd,
 }
 
 /// A station file's container format, recognised from its first bytes.
