@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score `sohoa process` against ground truth (standard library only).
 
-    accuracy.py [--sohoa BIN] [--json OUT] BATCH_DIR...
+    accuracy.py [--sohoa BIN] [--json OUT] [--verbose] BATCH_DIR...
 
 Each BATCH_DIR holds scans and a truth.json (format: ../shared/samples/README.md).
 Each batch is processed into its own temporary store (a batch without a receipt
@@ -17,6 +17,10 @@ the truth and one summary is printed:
   sent to review          documents flagged needs_review
   key fields right        full_name, id_number, date_of_birth where the truth has them
   turned pages upright    truth pages scanned turned, by angle
+
+--verbose prints every document typed wrong (with the reason sohoa gave) and
+every key field read wrong or missed, to standard error. Use it on the tune
+set only: the held-out set is scored, never looked at.
 """
 import argparse
 import collections
@@ -44,6 +48,13 @@ def process(sohoa, batch, truth):
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1:] or ["exit %d" % p.returncode]
     return json.loads(p.stdout), None
+
+
+VERBOSE = False
+
+
+def say(msg):
+    print(msg, file=sys.stderr)
 
 
 def score(batch, truth, record, error, c):
@@ -105,11 +116,18 @@ def score(batch, truth, record, error, c):
             print(f"{batch.name}: {t['type']} typed {d['type']} without review", file=sys.stderr)
         if right and not d["needs_review"]:
             c["types right without review"] += 1
+        if VERBOSE and not right:
+            say(f"{batch.name}: {t['type']} ({t.get('title')!r}) typed {d['type']}"
+                f"{' for review' if d['needs_review'] else ''}: {d.get('reason')}")
         for f in FIELDS:
             if t["key_fields"].get(f):
                 c[f"{f} present"] += 1
-                c[f"{f} right"] += norm(d["fields"].get(f, "")) == norm(t["key_fields"][f])
-                c[f"{f} wrong"] += bool(d["fields"].get(f)) and norm(d["fields"][f]) != norm(t["key_fields"][f])
+                got = d["fields"].get(f, "")
+                c[f"{f} right"] += norm(got) == norm(t["key_fields"][f])
+                c[f"{f} wrong"] += bool(got) and norm(got) != norm(t["key_fields"][f])
+                if VERBOSE and norm(got) != norm(t["key_fields"][f]):
+                    src = d.get("field_sources", {}).get(f)
+                    say(f"{batch.name}: {t['type']} {f}: want {t['key_fields'][f]!r}, got {got!r} {src or ''}")
 
 
 def pages_by_no(truth, n):
@@ -120,8 +138,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sohoa", default="target/release/sohoa")
     ap.add_argument("--json")
+    ap.add_argument("--verbose", action="store_true")
     ap.add_argument("batches", nargs="+", type=Path)
     a = ap.parse_args()
+    global VERBOSE
+    VERBOSE = a.verbose
     c = collections.Counter()
     for b in a.batches:
         truth = json.loads((b / "truth.json").read_text())

@@ -1,5 +1,5 @@
 //! Classify: give each document a type from the taxonomy, with a confidence
-//! and a reason a person can read, and pull out its key fields.
+//! and a reason a person can read (key fields are [`crate::fields`]).
 //!
 //! OCR text is imperfect (lost or wrong diacritics, split words), the
 //! national motto heads almost every document, and the receipt's table
@@ -9,12 +9,10 @@
 //! line's start, not by exact search.
 
 use crate::fold::fold;
-use crate::ocr::{COLUMN_BREAK, Line, PageText};
-use regex::Regex;
+use crate::ocr::{Line, PageText};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::LazyLock;
 
 /// The default taxonomy shipped with sohoa.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../taxonomy/default.toml");
@@ -50,6 +48,10 @@ pub struct DocType {
     pub id: String,
     pub name: String,
     pub headings: Vec<String>,
+    /// Phrases and field labels of the body that this type prints and
+    /// others do not.
+    #[serde(default)]
+    pub phrases: Vec<String>,
 }
 
 impl Taxonomy {
@@ -110,6 +112,35 @@ pub fn prefix_similarity(text: &str, pattern: &str) -> f32 {
         best = best.max(sim);
     }
     best
+}
+
+/// A document's title stands within this many lines under the motto.
+const TITLE_LINES: usize = 4;
+
+/// The national motto or its second line (folded).
+fn is_motto(folded: &str) -> bool {
+    contains_similarity(folded, MOTTO) >= 0.8
+        || contains_similarity(folded, "DOC LAP TU DO HANH PHUC") >= 0.8
+}
+
+/// Short, without digits, starting with a capital: a title, not a
+/// sentence, a date or a numbered field.
+fn is_title_like(raw: &str) -> bool {
+    raw.split_whitespace().count() <= 15
+        && !raw.chars().any(|c| c.is_ascii_digit())
+        && raw
+            .chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_uppercase)
+}
+
+/// Similarity (0..1) of the whole of `text` to `pattern` (both folded).
+pub fn whole_similarity(text: &str, pattern: &str) -> f32 {
+    let (n, m) = (text.chars().count(), pattern.chars().count());
+    if n == 0 || m == 0 {
+        return 0.0;
+    }
+    1.0 - strsim::levenshtein(text, pattern) as f32 / n.max(m) as f32
 }
 
 /// Share of letters that are capitals.
@@ -185,12 +216,21 @@ pub fn find_heading(
     min_similarity: f32,
 ) -> Option<HeadingMatch> {
     let lines = heading_lines(text, page_height);
-    let mut best: Option<((bool, f32), HeadingMatch)> = None;
+    let mut best: Option<((bool, bool, f32), HeadingMatch)> = None;
+    let motto = lines.iter().position(|l| is_motto(&fold(&l.text())));
     for (i, line) in lines.iter().enumerate() {
         let raw = line.text();
-        if upper_share(&raw) < 0.7 {
-            continue;
-        }
+        // In capitals, a heading may start a longer line. In any other
+        // case it must be the whole line, or start a short title line
+        // just under the national motto, so that a sentence or a table
+        // row naming a document is no heading.
+        let capitals = upper_share(&raw) >= 0.7;
+        let title = motto.is_some_and(|m| i > m && i <= m + TITLE_LINES) && is_title_like(&raw);
+        let similarity = if capitals || title {
+            prefix_similarity
+        } else {
+            whole_similarity
+        };
         let one = fold(&raw);
         if one.len() < 4 {
             continue;
@@ -198,15 +238,15 @@ pub fn find_heading(
         // A heading may wrap onto the next line.
         let two = lines
             .get(i + 1)
-            .filter(|n| upper_share(&n.text()) >= 0.7)
+            .filter(|n| (upper_share(&n.text()) >= 0.7) == capitals)
             .map(|n| format!("{one} {}", fold(&n.text())));
         for ty in &tax.types {
             for h in &ty.headings {
                 let hf = fold(h);
-                let mut sim = prefix_similarity(&one, &hf);
+                let mut sim = similarity(&one, &hf);
                 let mut found = raw.clone();
                 if let Some(two) = &two {
-                    let s2 = prefix_similarity(two, &hf);
+                    let s2 = similarity(two, &hf);
                     if s2 > sim {
                         sim = s2;
                         found = format!("{raw} / {}", lines[i + 1].text());
@@ -215,9 +255,10 @@ pub fn find_heading(
                 if sim < min_similarity {
                     continue;
                 }
-                // A heading over the threshold beats any below it; among
-                // those, the longest one matching well is the most specific.
-                let rank = (sim >= tax.threshold, sim * hf.len() as f32);
+                // A heading over the threshold beats any below it, one in
+                // capitals one in sentence case; among those, the longest
+                // one matching well is the most specific.
+                let rank = (sim >= tax.threshold, capitals, sim * hf.len() as f32);
                 if best.as_ref().is_none_or(|(r, _)| rank > *r) {
                     best = Some((
                         rank,
@@ -245,56 +286,146 @@ pub struct Decision {
     pub needs_review: bool,
 }
 
-/// Decide a document's type from the heading found on its first page (if
-/// any) and, for ID cards, the card's own QR code.
-pub fn decide(
-    tax: &Taxonomy,
-    heading: Option<&HeadingMatch>,
-    id_card_qr: bool,
-    first_page: u32,
-) -> Decision {
-    if let Some(h) = heading
-        && h.similarity >= tax.threshold
-    {
-        let conf = if id_card_qr && h.type_id == "id_card" {
-            0.99
-        } else {
-            h.similarity
-        };
-        return Decision {
-            type_id: h.type_id.clone(),
-            title: Some(h.found.clone()),
-            confidence: round2(conf),
-            reason: format!(
-                "heading \"{}\" on page {} matches \"{}\" ({:.0}% similar)",
-                h.found,
-                first_page,
-                h.heading,
-                h.similarity * 100.0
-            ),
-            needs_review: false,
-        };
+/// Phrases of a type's body a phrase must match this well.
+const PHRASE_MATCH: f32 = 0.85;
+/// Phrases of another type that outvote a heading whose own type's
+/// phrases are absent (the document goes to review).
+const CONTRADICTING_PHRASES: usize = 3;
+/// Phrases that type a document whose heading could not be read (for
+/// review), when no other type has half as many.
+const BODY_ONLY_PHRASES: usize = 3;
+
+/// Which of each type's [`DocType::phrases`] a document's text carries
+/// (folded, any case, tolerant of OCR errors): type id to phrases found.
+pub fn body_phrases(tax: &Taxonomy, pages: &[&PageText]) -> BTreeMap<String, Vec<String>> {
+    let lines: Vec<String> = pages
+        .iter()
+        .flat_map(|p| p.lines.iter().map(|l| fold(&l.text())))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut found = BTreeMap::new();
+    for ty in &tax.types {
+        let hits: Vec<String> = ty
+            .phrases
+            .iter()
+            .filter(|ph| {
+                let f = fold(ph);
+                !f.is_empty() && lines.iter().any(|l| phrase_in(l, &f))
+            })
+            .cloned()
+            .collect();
+        if !hits.is_empty() {
+            found.insert(ty.id.clone(), hits);
+        }
     }
-    if id_card_qr && tax.types.iter().any(|t| t.id == "id_card") {
+    found
+}
+
+/// Is the folded `phrase` in the folded `line`: exactly, at word
+/// boundaries, or (phrases of 8 letters and more) within
+/// [`PHRASE_MATCH`] over a run of as many words?
+fn phrase_in(line: &str, phrase: &str) -> bool {
+    if format!(" {line} ").contains(&format!(" {phrase} ")) {
+        return true;
+    }
+    if phrase.len() < 8 {
+        return false;
+    }
+    let words: Vec<&str> = line.split(' ').collect();
+    let n = phrase.split(' ').count();
+    (0..words.len().saturating_sub(n - 1).max(1)).any(|i| {
+        let run = words[i..(i + n).min(words.len())].join(" ");
+        whole_similarity(&run, phrase) >= PHRASE_MATCH
+    })
+}
+
+/// What a document shows of its type.
+pub struct Evidence<'a> {
+    /// The heading found on its first page, if any.
+    pub heading: Option<&'a HeadingMatch>,
+    /// Its body's phrases, by type ([`body_phrases`]).
+    pub phrases: BTreeMap<String, Vec<String>>,
+    /// Whether a page carries an ID card's own QR code.
+    pub id_card_qr: bool,
+    /// Its first page's number in the batch, for the reason.
+    pub first_page: u32,
+}
+
+impl Evidence<'_> {
+    fn count(&self, type_id: &str) -> usize {
+        self.phrases.get(type_id).map_or(0, Vec::len)
+    }
+
+    /// The type whose phrases the body carries most, other than `except`,
+    /// with their count.
+    fn body_leader(&self, except: Option<&str>) -> Option<(&str, usize)> {
+        self.phrases
+            .iter()
+            .filter(|(t, _)| Some(t.as_str()) != except)
+            .map(|(t, p)| (t.as_str(), p.len()))
+            .max_by_key(|(_, n)| *n)
+    }
+
+    fn named(&self, type_id: &str) -> String {
+        match self.phrases.get(type_id) {
+            Some(p) => format!(
+                "{} phrase(s) of its body: \"{}\"",
+                p.len(),
+                p.join("\", \"")
+            ),
+            None => "none of its body's phrases".into(),
+        }
+    }
+}
+
+/// Decide a document's type from all its evidence: the heading on its
+/// first page, the phrases of its body, and an ID card's own QR code.
+///
+/// - A heading over the threshold gives the type; without review when
+///   the body does not contradict it (another type's phrases, at least
+///   [`CONTRADICTING_PHRASES`] of them, and none of the heading type's).
+/// - An ID card's QR code gives `id_card`.
+/// - Otherwise a body that clearly carries one type's phrases gives
+///   that type, for review; and failing that, `other`, for review.
+pub fn decide(tax: &Taxonomy, ev: &Evidence) -> Decision {
+    let page = ev.first_page;
+    if let Some(h) = ev.heading.filter(|h| h.similarity >= tax.threshold) {
+        return by_heading(h, ev);
+    }
+    if ev.id_card_qr && tax.types.iter().any(|t| t.id == "id_card") {
         return Decision {
             type_id: "id_card".into(),
-            title: heading.map(|h| h.found.clone()),
+            title: ev.heading.map(|h| h.found.clone()),
             confidence: 0.9,
             reason: format!(
-                "page {first_page} carries an ID card's QR code (12-digit ID, name, birth date)"
+                "page {page} carries an ID card's QR code (12-digit ID, name, birth date)"
             ),
             needs_review: false,
         };
     }
-    match heading {
+    if let Some((leader, n)) = ev.body_leader(None)
+        && n >= BODY_ONLY_PHRASES
+        && ev.body_leader(Some(leader)).is_none_or(|(_, m)| 2 * m < n)
+    {
+        return Decision {
+            type_id: leader.to_string(),
+            title: ev.heading.map(|h| h.found.clone()),
+            confidence: round2(0.5 + 0.05 * n.min(8) as f32),
+            reason: format!(
+                "no heading read on page {page}; the body carries {}",
+                ev.named(leader)
+            ),
+            needs_review: true,
+        };
+    }
+    match ev.heading {
         Some(h) => Decision {
             type_id: OTHER.into(),
             title: Some(h.found.clone()),
             confidence: round2(h.similarity),
             reason: format!(
-                "closest heading \"{}\" on page {} is only {:.0}% similar to \"{}\" ({}); below the {:.0}% threshold",
+                "closest heading \"{}\" on page {page} is only {:.0}% similar to \"{}\" ({}); below the {:.0}% threshold",
                 h.found,
-                first_page,
                 h.similarity * 100.0,
                 h.heading,
                 h.type_id,
@@ -306,9 +437,45 @@ pub fn decide(
             type_id: OTHER.into(),
             title: None,
             confidence: 0.0,
-            reason: format!("no known heading found on page {first_page}"),
+            reason: format!("no known heading found on page {page}"),
             needs_review: true,
         },
+    }
+}
+
+/// The type a heading over the threshold gives, checked against the body.
+fn by_heading(h: &HeadingMatch, ev: &Evidence) -> Decision {
+    let own = ev.count(&h.type_id);
+    let rival = ev
+        .body_leader(Some(&h.type_id))
+        .filter(|(_, n)| own == 0 && *n >= CONTRADICTING_PHRASES);
+    let card = ev.id_card_qr && h.type_id == "id_card";
+    let confidence = match (card, rival, own) {
+        (true, _, _) => 0.99,
+        (_, Some(_), _) => 0.5 * h.similarity,
+        (_, None, 0) => 0.9 * h.similarity,
+        (_, None, n) => (h.similarity + 0.02 * n.min(4) as f32).min(0.99),
+    };
+    let mut reason = format!(
+        "heading \"{}\" on page {} matches \"{}\" ({:.0}% similar); {}",
+        h.found,
+        ev.first_page,
+        h.heading,
+        h.similarity * 100.0,
+        ev.named(&h.type_id)
+    );
+    if let Some((other, _)) = rival {
+        reason += &format!(
+            "; but the body carries {} of {other}: check the type",
+            ev.named(other)
+        );
+    }
+    Decision {
+        type_id: h.type_id.clone(),
+        title: Some(h.found.clone()),
+        confidence: round2(confidence),
+        reason,
+        needs_review: rival.is_some() && !card,
     }
 }
 
@@ -325,7 +492,10 @@ pub fn id_card_qr(data: &str) -> Option<BTreeMap<String, String>> {
     let mut f = BTreeMap::new();
     f.insert("id_number".into(), parts[0].to_string());
     if !parts[2].trim().is_empty() {
-        f.insert("full_name".into(), title_case(parts[2].trim()));
+        f.insert(
+            "full_name".into(),
+            crate::fields::title_case(parts[2].trim()),
+        );
     }
     let d = parts[3];
     if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
@@ -335,117 +505,6 @@ pub fn id_card_qr(data: &str) -> Option<BTreeMap<String, String>> {
         );
     }
     Some(f)
-}
-
-static ID_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{12})(?:[^\d]|$)").expect("regex"));
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})").expect("regex"));
-
-/// Labels after which a person's name is printed (folded).
-const NAME_LABELS: [&str; 5] = [
-    "HO CHU DEM VA TEN",
-    "HO CHU DEM TEN",
-    "HO VA TEN",
-    "HO TEN",
-    "TEN TOI LA",
-];
-const BIRTH_LABELS: [&str; 4] = [
-    "NGAY THANG NAM SINH",
-    "NGAY SINH",
-    "SINH NGAY",
-    "DATE OF BIRTH",
-];
-
-/// Pull `full_name`, `id_number` and `date_of_birth` out of a document's text:
-/// the first labelled name, the first 12-digit number, and the first date
-/// after a birth-date label.
-pub fn extract_fields(pages: &[&PageText]) -> BTreeMap<String, String> {
-    let mut fields = BTreeMap::new();
-    let lines: Vec<String> = pages
-        .iter()
-        .flat_map(|p| p.lines.iter().map(Line::text))
-        .collect();
-    for (i, raw) in lines.iter().enumerate() {
-        let folded = fold(raw);
-        if !fields.contains_key("full_name")
-            && let Some(label) = NAME_LABELS
-                .iter()
-                .find(|l| folded.starts_with(*l) || folded.contains(&format!(" {l} ")))
-        {
-            let after = value_after_label(raw, label).or_else(|| lines.get(i + 1).cloned());
-            if let Some(name) = after.and_then(|v| clean_name(&v)) {
-                fields.insert("full_name".to_string(), name);
-            }
-        }
-        if !fields.contains_key("id_number")
-            && let Some(c) = ID_NUMBER.captures(raw)
-        {
-            fields.insert("id_number".to_string(), c[1].to_string());
-        }
-        if !fields.contains_key("date_of_birth") && BIRTH_LABELS.iter().any(|l| folded.contains(l))
-        {
-            let hit = DATE
-                .captures(raw)
-                .or_else(|| lines.get(i + 1).and_then(|n| DATE.captures(n)));
-            if let Some(c) = hit {
-                let (d, m): (u32, u32) = (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0));
-                if (1..=31).contains(&d) && (1..=12).contains(&m) {
-                    fields.insert(
-                        "date_of_birth".to_string(),
-                        format!("{d:02}/{m:02}/{}", &c[3]),
-                    );
-                }
-            }
-        }
-    }
-    fields
-}
-
-/// The text after the label's colon on the same line, if any.
-fn value_after_label(raw: &str, _label: &str) -> Option<String> {
-    let idx = raw.find(':')?;
-    let v = raw[idx + 1..].trim();
-    (!v.is_empty()).then(|| v.to_string())
-}
-
-/// Keep the leading run of capitalised words (a Vietnamese name), title-cased.
-fn clean_name(v: &str) -> Option<String> {
-    let v = v.split(" / ").next().unwrap_or(v);
-    let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
-    let mut words = Vec::new();
-    let honorifics = ["Ông", "Bà", "ÔNG", "BÀ", "Anh", "Chị"];
-    for w in v
-        .split_whitespace()
-        .skip_while(|w| honorifics.contains(&w.trim_end_matches(':')))
-    {
-        let w = w.trim_matches(|c: char| !c.is_alphabetic());
-        let first_upper = w.chars().next().is_some_and(char::is_uppercase);
-        if w.is_empty() || !first_upper || w.chars().any(|c| c.is_ascii_digit()) {
-            break;
-        }
-        words.push(w);
-        if words.len() == 5 {
-            break;
-        }
-    }
-    (words.len() >= 2).then(|| title_case(&words.join(" ")))
-}
-
-fn title_case(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f
-                    .to_uppercase()
-                    .chain(c.flat_map(char::to_lowercase))
-                    .collect::<String>(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -512,10 +571,95 @@ mod tests {
     }
 
     #[test]
-    fn lower_case_table_rows_are_not_headings() {
+    fn sentences_naming_a_document_are_not_headings() {
         let t = Taxonomy::default_set();
-        let p = page(&["Giấy ủy quyền", "Bản chính"]);
+        let p = page(&["Kèm theo bản sao giấy ủy quyền số 12 ngày 3/4/2024"]);
         assert!(find_heading(&t, &p, 2000, 0.5).is_none());
+    }
+
+    #[test]
+    fn a_title_in_sentence_case_is_a_heading_and_capitals_win() {
+        let t = Taxonomy::default_set();
+        let p = page(&["Trích lục khai sinh"]);
+        assert_eq!(
+            find_heading(&t, &p, 2000, 0.5).unwrap().type_id,
+            "birth_certificate"
+        );
+        // Under the motto, a title in sentence case may go on.
+        let p = page(&[
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Tờ khai cấp giấy xác nhận tình trạng hôn nhân",
+        ]);
+        assert_eq!(
+            find_heading(&t, &p, 2000, 0.5).unwrap().type_id,
+            "application_form"
+        );
+        // A receipt's table lists the documents handed in, in sentence
+        // case, under the receipt's own heading in capitals.
+        let p = page(&["GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Giấy ủy quyền"]);
+        assert_eq!(find_heading(&t, &p, 2000, 0.5).unwrap().type_id, "receipt");
+    }
+
+    fn evidence<'a>(h: Option<&'a HeadingMatch>, text: &PageText) -> Evidence<'a> {
+        Evidence {
+            heading: h,
+            phrases: body_phrases(&Taxonomy::default_set(), &[text]),
+            id_card_qr: false,
+            first_page: 1,
+        }
+    }
+
+    #[test]
+    fn a_heading_the_body_agrees_with_is_typed_without_review() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "GIẤY ỦY QUYỀN",
+            "Bên ủy quyền: Ông Lê Văn A",
+            "Nội dung uỷ quyền:",
+        ]);
+        let h = find_heading(&t, &p, 2000, 0.5).unwrap();
+        let d = decide(&t, &evidence(Some(&h), &p));
+        assert_eq!(d.type_id, "power_of_attorney");
+        assert!(!d.needs_review);
+        assert!(d.reason.contains("Bên ủy quyền"), "{}", d.reason);
+    }
+
+    #[test]
+    fn a_body_of_another_type_sends_the_heading_to_review() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "TỜ KHAI",
+            "Số định danh cá nhân: 001094002978",
+            "Quê quán / Place of origin",
+            "Có giá trị đến / Date of expiry",
+        ]);
+        let h = find_heading(&t, &p, 2000, 0.5).unwrap();
+        let d = decide(&t, &evidence(Some(&h), &p));
+        assert_eq!(d.type_id, "application_form");
+        assert!(d.needs_review, "{}", d.reason);
+    }
+
+    #[test]
+    fn a_body_alone_types_for_review() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "Bên chuyển nhượng (Bên A): ông Trần Văn B",
+            "Bên nhận chuyển nhượng (Bên B): bà Lê Thị C",
+            "Giá chuyển nhượng và phương thức thanh toán",
+        ]);
+        let d = decide(&t, &evidence(None, &p));
+        assert_eq!(d.type_id, "transfer_contract");
+        assert!(d.needs_review);
+        // OCR errors in a phrase are tolerated.
+        assert!(phrase_in(
+            &fold("Ben nhan chuyen nhuong (Ben B)"),
+            &fold("Bên nhận chuyển nhượng")
+        ));
+        assert!(phrase_in(
+            &fold("Bén nhận chuyến nhượng"),
+            &fold("Bên nhận chuyển nhượng")
+        ));
     }
 
     #[test]
@@ -527,23 +671,18 @@ mod tests {
             found: "BÊN ỦY QUYỀN".into(),
             similarity: 0.6,
         };
-        let d = decide(&t, Some(&h), false, 3);
+        let d = decide(
+            &t,
+            &Evidence {
+                heading: Some(&h),
+                phrases: BTreeMap::new(),
+                id_card_qr: false,
+                first_page: 3,
+            },
+        );
         assert_eq!(d.type_id, OTHER);
         assert!(d.needs_review);
         assert!(d.reason.contains("below"));
-    }
-
-    #[test]
-    fn fields_from_labelled_lines() {
-        let p = page(&[
-            "Họ, chữ đệm, tên: HÀ BÍCH HẬU",
-            "Ngày, tháng, năm sinh: 09/12/1954",
-            "Giấy tờ tùy thân: Căn cước công dân số 092154749736, cấp ngày 15/04/2021",
-        ]);
-        let f = extract_fields(&[&p]);
-        assert_eq!(f["full_name"], "Hà Bích Hậu");
-        assert_eq!(f["date_of_birth"], "09/12/1954");
-        assert_eq!(f["id_number"], "092154749736");
     }
 
     #[test]

@@ -11,6 +11,11 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// Today's date (UTC): the latest a case code or a birth date may carry.
+pub fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
 /// Parse a "from when" given by a person: RFC 3339
 /// (`2026-11-28T07:00:00Z`) or a day (`2026-11-28`, from its midnight UTC).
 pub fn parse_since(s: &str) -> Result<OffsetDateTime, String> {

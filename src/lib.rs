@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod classify;
 pub mod clock;
 pub mod codes;
+pub mod fields;
 pub mod fixity;
 pub mod fold;
 pub mod ids;

@@ -37,6 +37,10 @@ pub const FAINT_MARKS_RATIO: f32 = 0.0001;
 pub const MIN_ORIENTATION_CONF: f32 = 2.0;
 /// Smallest skew worth correcting, in degrees.
 pub const MIN_SKEW_DEG: f32 = 0.1;
+/// Dark-ink share above which a page is not read as faded, however much
+/// lighter marking it also carries (tinted forms, card backgrounds): a
+/// page of print in dark ink covers several times this.
+pub const FADED_MAX_INK: f32 = 0.01;
 /// Leptonica's skew confidence needed before we correct.
 pub const MIN_SKEW_CONF: f32 = 2.0;
 /// The blank measurement works on a copy at about this resolution.
@@ -91,7 +95,8 @@ impl Ink {
     /// Whether the page's marks are mostly faint: faded print, to be read
     /// through a contrast-stretched copy.
     pub fn faded(&self) -> bool {
-        self.faint_ratio >= FAINT_MARKS_RATIO && self.ratio < self.faint_ratio / 4.0
+        self.faint_ratio >= FAINT_MARKS_RATIO
+            && self.ratio < (self.faint_ratio / 4.0).min(FADED_MAX_INK)
     }
 
     /// The grey levels to stretch a faded page between: its marks' and

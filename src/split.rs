@@ -1,8 +1,10 @@
 //! Split: group a batch's content pages into documents.
 //!
 //! A new document starts at a page that carries a known heading, the
-//! national motto at its top, or an ID card's QR code; after a separator
-//! sheet; and at the first content page. Every other content page continues
+//! national motto at its top, or an ID card's QR code; at a page whose
+//! body is clearly another type's (at least [`NEW_BODY_PHRASES`] phrases
+//! of one type, none of the current document's); after a separator sheet;
+//! and at the first content page. Every other content page continues
 //! the current document. A file boundary alone is not a document boundary:
 //! one document may span two files. Blank pages and separators belong to
 //! no document; they are listed as skipped.
@@ -40,9 +42,27 @@ pub struct Group {
 /// Weakest heading similarity still reported (for `other` documents' reasons).
 const WEAK_HEADING: f32 = 0.55;
 
+/// Phrases of one type on a page (and none of the current document's
+/// type) that start a new document without a heading.
+pub const NEW_BODY_PHRASES: usize = 3;
+
+/// The type a page's body speaks for: the type with most phrases on it,
+/// when it has at least [`NEW_BODY_PHRASES`]; with all the page's phrases.
+fn body_type(tax: &Taxonomy, text: &PageText) -> (Option<String>, BTreeMap<String, Vec<String>>) {
+    let found = classify::body_phrases(tax, &[text]);
+    let leader = found
+        .iter()
+        .max_by_key(|(_, p)| p.len())
+        .filter(|(_, p)| p.len() >= NEW_BODY_PHRASES)
+        .map(|(t, _)| t.clone());
+    (leader, found)
+}
+
 pub fn split(tax: &Taxonomy, pages: &[PageFacts]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut open = false;
+    // The type the current document speaks for (heading, else body).
+    let mut current: Option<String> = None;
     for (i, p) in pages.iter().enumerate() {
         match p.kind {
             PageKind::Separator => open = false,
@@ -51,11 +71,20 @@ pub fn split(tax: &Taxonomy, pages: &[PageFacts]) -> Vec<Group> {
                 let heading = classify::find_heading(tax, p.text, p.height, WEAK_HEADING);
                 let strong = heading
                     .as_ref()
-                    .is_some_and(|h| h.similarity >= tax.threshold);
+                    .filter(|h| h.similarity >= tax.threshold)
+                    .map(|h| h.type_id.clone());
                 let id_card = p.qr.iter().find_map(|q| classify::id_card_qr(q));
-                let starts =
-                    !open || strong || id_card.is_some() || classify::has_motto(p.text, p.height);
+                let (body, phrases) = body_type(tax, p.text);
+                let other_body = body.is_some()
+                    && body != current
+                    && current.as_ref().is_some_and(|c| !phrases.contains_key(c));
+                let starts = !open
+                    || strong.is_some()
+                    || id_card.is_some()
+                    || other_body
+                    || classify::has_motto(p.text, p.height);
                 if starts {
+                    current = strong.or(body);
                     groups.push(Group {
                         pages: vec![i],
                         heading,
@@ -63,6 +92,7 @@ pub fn split(tax: &Taxonomy, pages: &[PageFacts]) -> Vec<Group> {
                     });
                     open = true;
                 } else if let Some(g) = groups.last_mut() {
+                    current = current.or(body);
                     g.pages.push(i);
                     if g.id_card.is_none() {
                         g.id_card = id_card;

@@ -5,7 +5,9 @@ use super::page::PageOut;
 use super::{BatchInfo, Options, Outcome, PipelineError};
 use crate::catalog;
 use crate::classify;
+use crate::clock;
 use crate::codes::{self, CaseCode};
+use crate::fields::{self, Fields};
 use crate::ingest::{self, Original};
 use crate::keys;
 use crate::ocr::PageText;
@@ -140,8 +142,12 @@ fn case_code(
         (p.kind == PageKind::Content && (typed.contains(&i) || codes::is_receipt_text(&text)))
             .then_some(text)
     });
-    let today = time::OffsetDateTime::now_utc().date();
-    Ok(codes::resolve_case_code(station, qr, receipt_texts, today)?)
+    Ok(codes::resolve_case_code(
+        station,
+        qr,
+        receipt_texts,
+        clock::today(),
+    )?)
 }
 
 /// One warning per page under the minimum resolution for digitised copies.
@@ -185,6 +191,23 @@ struct Document {
     objects: Vec<(String, Vec<u8>)>,
 }
 
+/// The document's key fields: read off its text, and off an ID card's
+/// QR code when one of its pages carries it.
+fn key_fields(g: &Group, pages: &[PageOut], texts: &[&PageText]) -> Fields {
+    let mut found = fields::extract(texts, clock::today());
+    if let Some(card) = &g.id_card {
+        let carries = |i: usize| {
+            pages[i]
+                .qr
+                .iter()
+                .any(|q| classify::id_card_qr(q).is_some())
+        };
+        let page = g.pages.iter().position(|&i| carries(i)).unwrap_or(0);
+        found.add_card(card, page as u32 + 1);
+    }
+    found
+}
+
 /// Classify a group of pages, extract its fields, render its PDF and text.
 fn document(
     g: &Group,
@@ -194,17 +217,20 @@ fn document(
     case_code: &CaseCode,
     id: &str,
 ) -> Result<Document, PipelineError> {
+    let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
     let decision = classify::decide(
         &opts.taxonomy,
-        g.heading.as_ref(),
-        g.id_card.is_some(),
-        g.pages[0] as u32 + 1,
+        &classify::Evidence {
+            heading: g.heading.as_ref(),
+            phrases: classify::body_phrases(&opts.taxonomy, &texts),
+            id_card_qr: g.id_card.is_some(),
+            first_page: g.pages[0] as u32 + 1,
+        },
     );
-    let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
-    let mut fields = classify::extract_fields(&texts);
-    if let Some(card) = &g.id_card {
-        fields.extend(card.clone());
-    }
+    let Fields {
+        values: mut fields,
+        sources: field_sources,
+    } = key_fields(g, pages, &texts);
     if decision.type_id == "receipt" {
         fields.insert("case_code".into(), case_code.to_string());
     }
@@ -236,6 +262,7 @@ fn document(
         reason: decision.reason,
         needs_review: decision.needs_review,
         fields,
+        field_sources,
         pages: g
             .pages
             .iter()

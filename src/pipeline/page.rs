@@ -15,7 +15,7 @@ use crate::codes;
 use crate::ingest::{self, DecodedPage, IngestError, Original};
 use crate::ocr::{Engine, OcrError, PageText};
 use crate::pix::{Encoded, Filter, Pix};
-use crate::prepare::{self, Preparation};
+use crate::prepare::{self, OrientationSource, Preparation};
 use crate::split::PageKind;
 
 /// One processed page, as it comes back from the pool.
@@ -201,7 +201,9 @@ impl Sheet {
 }
 
 /// How much lower (in mean word confidence) a turned page may read than
-/// the same page read down its side, and still be kept turned.
+/// the same page read down its side, and still be kept turned; and how
+/// much better a page turned on weaker evidence than OSD's (the letters'
+/// lean, its own poor reading) must read to be kept so.
 const SIDEWAYS_CONF_MARGIN: f32 = 10.0;
 
 /// Turn the page upright when its letters' shapes say it is turned,
@@ -228,7 +230,7 @@ fn read_upright(
         return Ok(Reading::from(best));
     }
     let mut turned_prep = best.2.clone();
-    let Some(turns) = second_opinion(osd, &best.0, facing, dpi, &mut turned_prep) else {
+    let Some(turns) = second_opinion(osd, &best.0, facing, &best.1, dpi, &mut turned_prep) else {
         best.2.orientation_by = turned_prep.orientation_by;
         best.2.orientation_conf = turned_prep.orientation_conf;
         return Ok(Reading::from(best));
@@ -241,40 +243,58 @@ fn read_upright(
     let turned_text = text_engine.recognize(candidate.seen(), dpi)?;
     // A page read down its side is turned when the turned page reads
     // across, unless it reads much worse so.
+    // A page tried on a weak lean of its letters, or upside down only
+    // because it read poorly, is turned when it reads clearly better so.
     let now_across = prepare::reads_sideways(&best.1) && !prepare::reads_sideways(&turned_text);
-    let margin = if now_across {
-        SIDEWAYS_CONF_MARGIN
-    } else {
-        0.0
+    let by_osd = turned_prep.orientation_by == Some(OrientationSource::Osd);
+    let by_reading = turned_prep.orientation_by == Some(OrientationSource::Reading);
+    let margin = match (now_across, by_osd) {
+        (true, _) => SIDEWAYS_CONF_MARGIN,
+        (false, true) => 0.0,
+        (false, false) => -SIDEWAYS_CONF_MARGIN,
     };
-    if turned_text.mean_conf() > best.1.mean_conf() - margin {
+    let gain = turned_text.mean_conf() - best.1.mean_conf();
+    if gain > -margin {
+        if by_reading {
+            turned_prep.orientation_conf = Some((gain * 10.0).round() / 10.0);
+        }
         best = (candidate, turned_text, turned_prep);
     }
     Ok(Reading::from(best))
 }
 
 /// For a page that read poorly or down its side: the further quarter
-/// turns worth a trial read. OSD's when it is sure; else, when the
-/// letters' shapes had not decided, the way they lean. `None`: leave the
-/// page as it is.
+/// turns worth a trial read. OSD's when it is sure the page is turned;
+/// else, when neither OSD nor the letters' shapes decided, the way the
+/// shapes lean; else, for a page that reads poorly across, upside down
+/// (which reads as noise, and which OSD misjudges on bold or blurred
+/// print). `None`: leave the page as it is.
 fn second_opinion(
     osd: &mut Engine,
     sheet: &Sheet,
     facing: prepare::Facing,
+    first: &PageText,
     dpi: u32,
     prep: &mut Preparation,
 ) -> Option<u32> {
-    match prepare::orientation(osd, sheet.seen(), dpi, prep) {
-        Some(0) => None,
-        Some(turns) => Some(turns),
-        None if facing.decided.is_none() => {
-            let lean = facing.lean.filter(|&t| t != 0)?;
-            prep.orientation_by = Some(prepare::OrientationSource::TextShape);
-            prep.orientation_conf = Some(facing.conf);
-            Some(lean)
-        }
-        None => None,
+    let osd_says = prepare::orientation(osd, sheet.seen(), dpi, prep);
+    if let Some(turns) = osd_says.filter(|&t| t != 0) {
+        return Some(turns);
     }
+    if osd_says.is_none()
+        && facing.decided.is_none()
+        && let Some(lean) = facing.lean.filter(|&t| t != 0)
+    {
+        prep.orientation_by = Some(OrientationSource::TextShape);
+        prep.orientation_conf = Some(facing.conf);
+        return Some(lean);
+    }
+    if first.mean_conf() < prepare::ORIENTATION_CHECK_CONF && !prepare::reads_sideways(first) {
+        prep.orientation_by = Some(OrientationSource::Reading);
+        prep.orientation_conf = None;
+        return Some(2);
+    }
+    None
 }
 
 /// The sheet turned by `turns` clockwise quarter turns (as it was, if

@@ -78,6 +78,10 @@ pub struct DocumentRecord {
     pub reason: String,
     pub needs_review: bool,
     pub fields: BTreeMap<String, String>,
+    /// Where each of `fields` was read (absent for the case code, which
+    /// the batch's resolution gave).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_sources: BTreeMap<String, FieldSource>,
     pub pages: Vec<PageRecord>,
     pub pdf: ObjectRef,
     pub text: ObjectRef,
@@ -97,6 +101,22 @@ pub struct PageRecord {
     pub prepare: Preparation,
     /// Mean OCR word confidence (0-100).
     pub ocr_confidence: f32,
+}
+
+/// Where a field's value was read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldSource {
+    /// How it was found: `label` (printed text after a label) or
+    /// `id_card_qr` (the ID card's own QR code).
+    pub method: String,
+    /// 1-based page within the document.
+    pub page: u32,
+    /// The label it followed (as printed, folded), for `label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The text line the value was read from, as OCR read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
 }
 
 /// What prepare found and did to one page.
@@ -142,6 +162,10 @@ pub enum OrientationSource {
     TextShape,
     /// Tesseract's orientation detection, asked when a page read poorly.
     Osd,
+    /// The page read poorly, nothing else could tell, and it read clearly
+    /// better upside down; the confidence is the gain in mean word
+    /// confidence.
+    Reading,
 }
 
 /// A station file's container format, recognised from its first bytes.
@@ -239,6 +263,10 @@ pub struct DocumentSummary {
     /// Fields read from the document (e.g. full_name, id_number,
     /// date_of_birth, case_code).
     pub fields: BTreeMap<String, String>,
+    /// Where each field was read: the page of the document, the label it
+    /// followed and the line as read, or the ID card's QR code.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_sources: BTreeMap<String, FieldSource>,
     /// Number of pages.
     pub pages: usize,
     pub pdf: ObjectRef,
@@ -256,6 +284,7 @@ impl DocumentSummary {
             needs_review: d.needs_review,
             reason: d.reason.clone(),
             fields: d.fields.clone(),
+            field_sources: d.field_sources.clone(),
             pages: d.pages.len(),
             pdf: d.pdf.clone(),
             text: d.text.clone(),

@@ -1,0 +1,474 @@
+//! Key fields: the document's main person (the holder, the child, the
+//! subject of the request), read off its labels and checked by their own
+//! rules, each with where it came from.
+//!
+//! A wrong field is worse than none: search and the officers' page rest
+//! on them. So a value is taken only after a label that names it, within
+//! the main person's part of the document, and dropped when it breaks its
+//! rules:
+//!
+//! - **full_name**: after an unqualified name label ("Họ, chữ đệm, tên:",
+//!   "Họ và tên / Full name:", "Tên (viết chữ in hoa):", "Ông:"), else
+//!   after the label of the requester ("… người yêu cầu:"), never after
+//!   another person's ("… người mẹ:"); two to five capitalised words,
+//!   stopping at the next column.
+//! - **id_number**: the first 12-digit number in the main person's part
+//!   (from their name label, or from the top when it is the first, to the
+//!   next person's name label), that is a citizen
+//!   number: a province code 001-096, a century-and-sex digit 0-3, and,
+//!   when the birth date is known, the birth year's last two digits.
+//! - **date_of_birth**: the first real date (1900 to today) after a birth
+//!   label in the main person's part, as dd/mm/yyyy.
+
+use crate::fold::fold;
+use crate::ocr::{COLUMN_BREAK, Line, PageText};
+pub use crate::record::FieldSource;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// A document's key fields and their sources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields {
+    pub values: BTreeMap<String, String>,
+    pub sources: BTreeMap<String, FieldSource>,
+}
+
+impl Fields {
+    fn put(&mut self, name: &str, value: String, source: FieldSource) {
+        self.values.insert(name.to_string(), value);
+        self.sources.insert(name.to_string(), source);
+    }
+
+    /// Add what an ID card's QR code carries, which is read exactly and
+    /// outranks the printed text.
+    pub fn add_card(&mut self, card: &BTreeMap<String, String>, page: u32) {
+        for (k, v) in card {
+            self.put(
+                k,
+                v.clone(),
+                FieldSource {
+                    method: "id_card_qr".into(),
+                    page,
+                    label: None,
+                    line: None,
+                },
+            );
+        }
+    }
+}
+
+/// Name labels (folded) after which the main person's name stands.
+const NAME_LABELS: [&str; 11] = [
+    "HO CHU DEM VA TEN",
+    "HO CHU DEM TEN",
+    "HO VA TEN",
+    "HO TEN",
+    "TEN TOI LA",
+    "TEN VIET CHU IN HOA",
+    "TIEP NHAN HO SO CUA",
+    "TEN CHU DAU TU",
+    "TEN CHU HO",
+    "ONG",
+    "BA",
+];
+
+/// Words after a name label that make it the requester's: taken when the
+/// document has no unqualified name label.
+const REQUESTER: [&str; 4] = [
+    "NGUOI YEU CAU",
+    "NGUOI LAM DON",
+    "NGUOI KHAI",
+    "NGUOI DE NGHI",
+];
+
+const BIRTH_LABELS: [&str; 5] = [
+    "NGAY THANG NAM SINH",
+    "NGAY SINH",
+    "SINH NGAY",
+    "DATE OF BIRTH",
+    "NAM SINH",
+];
+
+static ID_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{12})(?:[^\d]|$)").expect("regex"));
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})").expect("regex")
+});
+
+/// What a line's start says: a name label, qualified or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameLabel {
+    /// The name label alone: this person is the document's subject.
+    Plain(&'static str),
+    /// The requester's name label.
+    Requester(&'static str),
+    /// Another person's (mother, father, witness, spouse…).
+    Other,
+}
+
+/// The name label a line starts with (after numbering such as "1.1." or
+/// "- "), and what follows it up to the colon.
+fn name_label(folded: &str) -> Option<NameLabel> {
+    let body = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'I');
+    let label = NAME_LABELS
+        .iter()
+        .find(|l| body == **l || body.starts_with(&format!("{l} ")))?;
+    let rest = body[label.len()..].trim();
+    // The short, common words count only alone before the colon.
+    if ["ONG", "BA"].contains(label) && !(rest.is_empty() || rest == "BA") {
+        return None;
+    }
+    Some(if rest.is_empty() || rest.starts_with("FULL NAME") {
+        NameLabel::Plain(label)
+    } else if REQUESTER.iter().any(|r| rest.starts_with(r)) {
+        NameLabel::Requester(label)
+    } else if rest.starts_with("NGUOI") || rest.starts_with("CUA") {
+        NameLabel::Other
+    } else {
+        NameLabel::Plain(label)
+    })
+}
+
+/// One line of a document, with its page.
+struct DocLine {
+    page: u32,
+    raw: String,
+    folded_label: String,
+}
+
+/// The part of a line before its colon, folded (a label's words).
+fn label_part(raw: &str) -> String {
+    fold(raw.split(':').next().unwrap_or(raw))
+}
+
+/// Pull the main person's `full_name`, `id_number` and `date_of_birth`
+/// out of a document's text, with their sources. `today` bounds dates.
+pub fn extract(pages: &[&PageText], today: time::Date) -> Fields {
+    let lines: Vec<DocLine> = pages
+        .iter()
+        .enumerate()
+        .flat_map(|(p, t)| {
+            t.lines.iter().map(move |l: &Line| {
+                let raw = l.text_with_columns();
+                DocLine {
+                    page: p as u32 + 1,
+                    folded_label: label_part(&raw),
+                    raw,
+                }
+            })
+        })
+        .collect();
+    let mut fields = Fields::default();
+    let Some((start, label)) = main_person(&lines) else {
+        return fields;
+    };
+    if let Some(name) = name_value(&lines, start) {
+        let source = source(&lines[start], Some(label));
+        fields.put("full_name", name, source);
+    }
+    // The main person's part: from their name label (from the top when
+    // theirs is the first name label, as on an ID card that prints the
+    // number above the name) up to the next name label.
+    let is_label = |l: &DocLine| l.raw.contains(':') && name_label(&l.folded_label).is_some();
+    let end = (start + 1..lines.len())
+        .find(|&i| is_label(&lines[i]))
+        .unwrap_or(lines.len());
+    let first = if lines[..start].iter().any(is_label) {
+        start
+    } else {
+        0
+    };
+    let part = &lines[first..end];
+    if let Some((i, dob)) = birth_date(part, today) {
+        fields.put("date_of_birth", dob, source(&part[i], None));
+    }
+    let year = fields
+        .values
+        .get("date_of_birth")
+        .map(|d| d[6..].to_string());
+    if let Some(i) = part
+        .iter()
+        .position(|l| citizen_number(&l.raw, year.as_deref()).is_some())
+    {
+        let id = citizen_number(&part[i].raw, year.as_deref()).unwrap_or_default();
+        fields.put("id_number", id, source(&part[i], None));
+    }
+    fields
+}
+
+fn source(line: &DocLine, label: Option<&str>) -> FieldSource {
+    FieldSource {
+        method: "label".into(),
+        page: line.page,
+        label: label.map(str::to_string),
+        line: Some(line.raw.clone()),
+    }
+}
+
+/// The line of the main person's name label: the first plain one, else
+/// the first requester's.
+fn main_person(lines: &[DocLine]) -> Option<(usize, &'static str)> {
+    let labelled = |want_plain: bool| {
+        lines.iter().enumerate().find_map(|(i, l)| {
+            if !l.raw.contains(':') {
+                return None;
+            }
+            match name_label(&l.folded_label)? {
+                NameLabel::Plain(lb) if want_plain => Some((i, lb)),
+                NameLabel::Requester(lb) if !want_plain => Some((i, lb)),
+                _ => None,
+            }
+        })
+    };
+    labelled(true).or_else(|| labelled(false))
+}
+
+/// The name after the label on line `i`: after its colon, else on the
+/// next line.
+fn name_value(lines: &[DocLine], i: usize) -> Option<String> {
+    let raw = &lines[i].raw;
+    let after = raw
+        .split_once(':')
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty());
+    match after {
+        Some(v) => clean_name(v),
+        None => lines
+            .get(i + 1)
+            .filter(|n| n.page == lines[i].page)
+            .and_then(|n| clean_name(&n.raw)),
+    }
+}
+
+/// The first real birth date after a birth label in `part`.
+fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String)> {
+    for (i, l) in part.iter().enumerate() {
+        let folded = fold(&l.raw);
+        if !BIRTH_LABELS.iter().any(|b| folded.contains(b)) {
+            continue;
+        }
+        for j in [i, i + 1] {
+            let Some(cand) = part.get(j) else { break };
+            if let Some(d) = DATE.captures(&cand.raw).and_then(|c| real_date(&c, today)) {
+                return Some((j, d));
+            }
+        }
+    }
+    None
+}
+
+/// A date read as day, month, year that exists, from 1900 to `today`.
+fn real_date(c: &regex::Captures, today: time::Date) -> Option<String> {
+    let (d, m, y): (u8, u8, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+    let month = time::Month::try_from(m).ok()?;
+    let date = time::Date::from_calendar_date(y, month, d).ok()?;
+    (y >= 1900 && date <= today).then(|| format!("{d:02}/{m:02}/{y}"))
+}
+
+/// A 12-digit citizen number on the line that keeps its own rules
+/// ([`is_citizen_number`]).
+fn citizen_number(raw: &str, birth_year: Option<&str>) -> Option<String> {
+    ID_NUMBER
+        .captures_iter(raw)
+        .map(|c| c[1].to_string())
+        .find(|n| is_citizen_number(n, birth_year))
+}
+
+/// The rules of a 12-digit citizen number (CCCD, Thông tư 59/2021/TT-BCA):
+/// a province code 001-096, a digit for century and sex (0-1: born in the
+/// 1900s, 2-3: in the 2000s), then the birth year's last two digits.
+pub fn is_citizen_number(n: &str, birth_year: Option<&str>) -> bool {
+    let b = n.as_bytes();
+    if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let province: u32 = n[..3].parse().unwrap_or(0);
+    let century = b[3] - b'0';
+    if !(1..=96).contains(&province) || century > 3 {
+        return false;
+    }
+    match birth_year {
+        Some(y) if y.len() == 4 => {
+            let wanted = if century <= 1 { "19" } else { "20" };
+            y[..2] == *wanted && y[2..] == n[4..6]
+        }
+        _ => true,
+    }
+}
+
+/// Keep the leading run of capitalised words (a Vietnamese name, 2-5
+/// words) up to the next column, a comma, or a change between capitals
+/// and small letters (the next column's text run into the line),
+/// title-cased.
+fn clean_name(v: &str) -> Option<String> {
+    let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
+    let v = v.split(" / ").next().unwrap_or(v);
+    let honorifics = ["ông", "bà", "anh", "chị"];
+    let mut words: Vec<&str> = Vec::new();
+    for w in v
+        .split_whitespace()
+        .skip_while(|w| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str()))
+    {
+        let t = w.trim_matches(|c: char| !c.is_alphabetic());
+        let capitalised = t.chars().next().is_some_and(char::is_uppercase);
+        if t.is_empty() || !capitalised || !t.chars().all(char::is_alphabetic) {
+            break;
+        }
+        if words
+            .first()
+            .is_some_and(|f| all_capitals(f) != all_capitals(t))
+        {
+            break;
+        }
+        words.push(t);
+        if words.len() == 5 || w.ends_with(',') || w.ends_with(';') {
+            break;
+        }
+    }
+    (2..=5)
+        .contains(&words.len())
+        .then(|| title_case(&words.join(" ")))
+}
+
+fn all_capitals(w: &str) -> bool {
+    w.chars().count() > 1 && w.chars().all(char::is_uppercase)
+}
+
+/// Each word with a capital first letter and the rest small.
+pub fn title_case(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(c.flat_map(char::to_lowercase))
+                    .collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::Word;
+
+    fn page(lines: &[&str]) -> PageText {
+        PageText {
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| Line {
+                    words: l
+                        .split_whitespace()
+                        .enumerate()
+                        .map(|(j, w)| Word {
+                            text: w.into(),
+                            bbox: [
+                                j as u32 * 12,
+                                i as u32 * 40,
+                                j as u32 * 12 + 10,
+                                i as u32 * 40 + 30,
+                            ],
+                            conf: 90.0,
+                        })
+                        .collect(),
+                    bbox: [0, i as u32 * 40, 100, i as u32 * 40 + 30],
+                })
+                .collect(),
+        }
+    }
+
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 12 - 03)
+    }
+
+    #[test]
+    fn fields_from_labelled_lines_with_their_sources() {
+        let p = page(&[
+            "Họ, chữ đệm, tên: HÀ BÍCH HẬU",
+            "Ngày, tháng, năm sinh: 09/12/1954",
+            "Giấy tờ tùy thân: Căn cước công dân số 092154749736, cấp ngày 15/04/2021",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["full_name"], "Hà Bích Hậu");
+        assert_eq!(f.values["date_of_birth"], "09/12/1954");
+        assert_eq!(f.values["id_number"], "092154749736");
+        assert_eq!(
+            f.sources["full_name"].label.as_deref(),
+            Some("HO CHU DEM TEN")
+        );
+        assert_eq!(f.sources["id_number"].page, 1);
+        assert!(
+            f.sources["date_of_birth"]
+                .line
+                .as_deref()
+                .unwrap()
+                .contains("1954")
+        );
+    }
+
+    #[test]
+    fn the_subject_is_taken_before_the_requester_and_never_the_mother() {
+        let p = page(&[
+            "Họ, chữ đệm, tên người yêu cầu: TRẦN VĂN AN",
+            "Số định danh cá nhân: 001080123456",
+            "Họ, chữ đệm, tên: TRẦN MINH KHÔI",
+            "Ngày, tháng, năm sinh: 02/03/2015",
+            "Họ, chữ đệm, tên người mẹ: LÊ THỊ HOA",
+            "Số định danh cá nhân: 001185654321",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["full_name"], "Trần Minh Khôi");
+        assert_eq!(f.values["date_of_birth"], "02/03/2015");
+        // The mother's number is in her part, the father's in his: none
+        // is the child's.
+        assert!(!f.values.contains_key("id_number"), "{:?}", f.values);
+    }
+
+    #[test]
+    fn a_card_prints_the_number_above_the_name() {
+        let p = page(&[
+            "CĂN CƯỚC CÔNG DÂN",
+            "Số / No.: 040187031643",
+            "Họ và tên / Full name:",
+            "NGUYỄN MỸ LY",
+            "Ngày sinh / Date of birth: 19/01/1987",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["id_number"], "040187031643");
+        assert_eq!(f.values["date_of_birth"], "19/01/1987");
+    }
+
+    #[test]
+    fn numbers_and_dates_that_break_their_rules_are_not_given() {
+        assert!(is_citizen_number("001094002978", Some("1994")));
+        assert!(!is_citizen_number("001094002978", Some("1995")));
+        assert!(!is_citizen_number("123456789012", None)); // province 123
+        assert!(!is_citizen_number("001594002978", None)); // century digit 5
+        let p = page(&["Họ và tên: NGUYỄN VĂN BÌNH", "Ngày sinh: 31/02/1990"]);
+        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+        let p = page(&["Họ và tên: NGUYỄN VĂN BÌNH", "Ngày sinh: 01/02/2031"]);
+        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+    }
+
+    #[test]
+    fn labels_of_other_forms_and_the_name_on_the_next_line() {
+        let p = page(&["Họ và tên / Full name:", "HUỲNH HỒNG QUỲNH LINH"]);
+        assert_eq!(
+            extract(&[&p], today()).values["full_name"],
+            "Huỳnh Hồng Quỳnh Linh"
+        );
+        let p = page(&["1.1. Tên (viết chữ in hoa): BÀ ĐỖ ÁNH SINH"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Đỗ Ánh Sinh");
+        let p = page(&["Bà: KHÚC THÙY NGA , Năm sinh: 1975"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Khúc Thùy Nga");
+        // "Bà" without a colon is a word, not a label.
+        let p = page(&["Bà con trong xóm đều biết"]);
+        assert!(extract(&[&p], today()).values.is_empty());
+    }
+}
