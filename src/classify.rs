@@ -510,26 +510,9 @@ pub fn id_card_qr(data: &str) -> Option<BTreeMap<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocr::Word;
 
     fn page(lines: &[&str]) -> PageText {
-        PageText {
-            lines: lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| Line {
-                    words: l
-                        .split_whitespace()
-                        .map(|w| Word {
-                            text: w.into(),
-                            bbox: [0, i as u32 * 40, 10, i as u32 * 40 + 30],
-                            conf: 90.0,
-                        })
-                        .collect(),
-                    bbox: [0, i as u32 * 40, 100, i as u32 * 40 + 30],
-                })
-                .collect(),
-        }
+        PageText::of_lines(lines)
     }
 
     #[test]

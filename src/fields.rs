@@ -355,32 +355,9 @@ pub fn title_case(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocr::Word;
 
     fn page(lines: &[&str]) -> PageText {
-        PageText {
-            lines: lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| Line {
-                    words: l
-                        .split_whitespace()
-                        .enumerate()
-                        .map(|(j, w)| Word {
-                            text: w.into(),
-                            bbox: [
-                                j as u32 * 12,
-                                i as u32 * 40,
-                                j as u32 * 12 + 10,
-                                i as u32 * 40 + 30,
-                            ],
-                            conf: 90.0,
-                        })
-                        .collect(),
-                    bbox: [0, i as u32 * 40, 100, i as u32 * 40 + 30],
-                })
-                .collect(),
-        }
+        PageText::of_lines(lines)
     }
 
     fn today() -> time::Date {

@@ -207,6 +207,33 @@ impl Engine {
     }
 }
 
+impl PageText {
+    /// A reading of `lines` for unit tests: one word per piece between
+    /// spaces, 12 px apart, one line every 40 px, all read at 90.
+    #[cfg(test)]
+    pub(crate) fn of_lines(lines: &[&str]) -> PageText {
+        let line = |(i, l): (usize, &&str)| {
+            let y = i as u32 * 40;
+            let words = l
+                .split_whitespace()
+                .enumerate()
+                .map(|(j, w)| Word {
+                    text: w.into(),
+                    bbox: [j as u32 * 12, y, j as u32 * 12 + 10, y + 30],
+                    conf: 90.0,
+                })
+                .collect();
+            Line {
+                words,
+                bbox: [0, y, 100, y + 30],
+            }
+        };
+        PageText {
+            lines: lines.iter().enumerate().map(line).collect(),
+        }
+    }
+}
+
 /// Parse Tesseract's TSV output (level, page, block, par, line, word, left,
 /// top, width, height, conf, text) into lines of words.
 pub fn parse_tsv(tsv: &str) -> PageText {
