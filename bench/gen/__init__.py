@@ -1,0 +1,1 @@
+"""Test-data generator for sohoa: see README.md."""
