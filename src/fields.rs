@@ -59,8 +59,10 @@ impl Fields {
 }
 
 /// Name labels (folded) after which the main person's name stands.
-const NAME_LABELS: [&str; 11] = [
+const NAME_LABELS: [&str; 13] = [
     "HO CHU DEM VA TEN",
+    "NGUOI NOP HO SO",
+    "NGUOI NOP",
     "HO CHU DEM TEN",
     "HO VA TEN",
     "HO TEN",
@@ -81,6 +83,11 @@ const REQUESTER: [&str; 4] = [
     "NGUOI KHAI",
     "NGUOI DE NGHI",
 ];
+
+/// Words after a name label that still name the main person ("Họ và
+/// tên / Full name", "Họ, chữ đệm và tên khai sinh", "Họ tên chủ hộ");
+/// any other words make it another person's ("… chồng", "… người mẹ").
+const PLAIN: [&str; 4] = ["FULL NAME", "KHAI SINH", "CHU HO", "VIET CHU IN HOA"];
 
 const BIRTH_LABELS: [&str; 5] = [
     "NGAY THANG NAM SINH",
@@ -111,6 +118,10 @@ enum NameLabel {
 /// "- "), and what follows it up to the colon.
 fn name_label(folded: &str) -> Option<NameLabel> {
     let body = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'I');
+    // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label.
+    if body.ends_with(" TIEP NHAN HO SO CUA") {
+        return Some(NameLabel::Plain("TIEP NHAN HO SO CUA"));
+    }
     let label = NAME_LABELS
         .iter()
         .find(|l| body == **l || body.starts_with(&format!("{l} ")))?;
@@ -119,15 +130,15 @@ fn name_label(folded: &str) -> Option<NameLabel> {
     if ["ONG", "BA"].contains(label) && !(rest.is_empty() || rest == "BA") {
         return None;
     }
-    Some(if rest.is_empty() || rest.starts_with("FULL NAME") {
-        NameLabel::Plain(label)
-    } else if REQUESTER.iter().any(|r| rest.starts_with(r)) {
-        NameLabel::Requester(label)
-    } else if rest.starts_with("NGUOI") || rest.starts_with("CUA") {
-        NameLabel::Other
-    } else {
-        NameLabel::Plain(label)
-    })
+    Some(
+        if rest.is_empty() || PLAIN.iter().any(|p| rest.starts_with(p)) {
+            NameLabel::Plain(label)
+        } else if REQUESTER.iter().any(|r| rest.starts_with(r)) {
+            NameLabel::Requester(label)
+        } else {
+            NameLabel::Other
+        },
+    )
 }
 
 /// One line of a document, with its page.
@@ -224,21 +235,20 @@ fn main_person(lines: &[DocLine]) -> Option<(usize, &'static str)> {
     labelled(true).or_else(|| labelled(false))
 }
 
-/// The name after the label on line `i`: after its colon, else on the
-/// next line.
+/// The name after the label on line `i`: after its colon, else (nothing
+/// there, or only specks) on the next line.
 fn name_value(lines: &[DocLine], i: usize) -> Option<String> {
     let raw = &lines[i].raw;
     let after = raw
         .split_once(':')
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty());
-    match after {
-        Some(v) => clean_name(v),
-        None => lines
+    after.and_then(clean_name).or_else(|| {
+        lines
             .get(i + 1)
             .filter(|n| n.page == lines[i].page)
-            .and_then(|n| clean_name(&n.raw)),
-    }
+            .and_then(|n| clean_name(&n.raw))
+    })
 }
 
 /// The first real birth date after a birth label in `part`.
@@ -408,6 +418,17 @@ mod tests {
     }
 
     #[test]
+    fn a_spouse_or_witness_is_not_the_main_person() {
+        let p = page(&[
+            "Họ, chữ đệm, tên chồng: LÊ VĂN TÁM",
+            "Họ và tên người làm chứng: ĐỖ AN",
+        ]);
+        assert!(!extract(&[&p], today()).values.contains_key("full_name"));
+        let p = page(&["Họ tên chủ hộ: NGÔ THU NHUNG"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Ngô Thu Nhung");
+    }
+
+    #[test]
     fn a_card_prints_the_number_above_the_name() {
         let p = page(&[
             "CĂN CƯỚC CÔNG DÂN",
@@ -435,7 +456,7 @@ mod tests {
 
     #[test]
     fn labels_of_other_forms_and_the_name_on_the_next_line() {
-        let p = page(&["Họ và tên / Full name:", "HUỲNH HỒNG QUỲNH LINH"]);
+        let p = page(&["Họ và tên / Full name: `", "HUỲNH HỒNG QUỲNH LINH"]);
         assert_eq!(
             extract(&[&p], today()).values["full_name"],
             "Huỳnh Hồng Quỳnh Linh"
@@ -443,6 +464,8 @@ mod tests {
         let p = page(&["1.1. Tên (viết chữ in hoa): BÀ ĐỖ ÁNH SINH"]);
         assert_eq!(extract(&[&p], today()).values["full_name"], "Đỗ Ánh Sinh");
         let p = page(&["Bà: KHÚC THÙY NGA , Năm sinh: 1975"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Khúc Thùy Nga");
+        let p = page(&["Trung tâm Phục vụ hành chính công tiếp nhận hồ sơ của: Bà Khúc Thùy Nga"]);
         assert_eq!(extract(&[&p], today()).values["full_name"], "Khúc Thùy Nga");
         // "Bà" without a colon is a word, not a label.
         let p = page(&["Bà con trong xóm đều biết"]);
