@@ -134,13 +134,10 @@ fn is_title_like(raw: &str) -> bool {
             .is_some_and(char::is_uppercase)
 }
 
-/// Similarity (0..1) of the whole of `text` to `pattern` (both folded).
+/// Similarity (0..1) of the whole of `text` to `pattern` (both folded):
+/// strsim's normalised edit distance.
 pub fn whole_similarity(text: &str, pattern: &str) -> f32 {
-    let (n, m) = (text.chars().count(), pattern.chars().count());
-    if n == 0 || m == 0 {
-        return 0.0;
-    }
-    1.0 - strsim::levenshtein(text, pattern) as f32 / n.max(m) as f32
+    strsim::normalized_levenshtein(text, pattern) as f32
 }
 
 /// Share of letters that are capitals.

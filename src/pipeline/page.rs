@@ -207,9 +207,10 @@ impl Sheet {
 const SIDEWAYS_CONF_MARGIN: f32 = 10.0;
 
 /// Turn the page upright when its letters' shapes say it is turned,
-/// straighten it and read it; only if it then reads poorly, ask OSD
-/// whether it is turned, turn it, straighten and read it again, and keep
-/// whichever reading is more confident. A faded page is read through its
+/// straighten it and read it; only if it then reads poorly or down its
+/// side, take a [`second_opinion`], turn it, straighten and read it
+/// again, and keep the turned reading when it reads better (see
+/// [`SIDEWAYS_CONF_MARGIN`]). A faded page is read through its
 /// contrast-stretched copy (`stretch`: the grey levels of its marks and
 /// of its paper).
 fn read_upright(
@@ -241,10 +242,9 @@ fn read_upright(
     turned_prep.rotated_deg = (turned_prep.rotated_deg + turns * 90) % 360;
     let candidate = turned.straighten(&mut turned_prep);
     let turned_text = text_engine.recognize(candidate.seen(), dpi)?;
-    // A page read down its side is turned when the turned page reads
-    // across, unless it reads much worse so.
-    // A page tried on a weak lean of its letters, or upside down only
-    // because it read poorly, is turned when it reads clearly better so.
+    // A page read down its side is kept turned when it now reads across,
+    // unless it reads much worse so; one turned on weaker evidence than
+    // OSD's (a weak lean, its own poor reading) must read clearly better.
     let now_across = prepare::reads_sideways(&best.1) && !prepare::reads_sideways(&turned_text);
     let by_osd = turned_prep.orientation_by == Some(OrientationSource::Osd);
     let by_reading = turned_prep.orientation_by == Some(OrientationSource::Reading);
