@@ -88,6 +88,16 @@ def score(batch, truth, record, error, c):
     c["content pages dropped"] += len(dropped)
     for k in sorted(dropped):
         print(f"{batch.name}: content page dropped: {k}", file=sys.stderr)
+    if VERBOSE:
+        # Every page left out as blank after it was read, with its truth and
+        # measurements: how far content and blank pages lie apart.
+        for s in record.get("skipped_pages", []):
+            k = (s["source"], s["page"])
+            if s["reason"] == "blank" and "faint marks only" in s.get("detail", ""):
+                pr = s.get("prepare", {})
+                say(f"{batch.name}: read and left out {k} (truth: {pages[k]['kind']}): "
+                    f"ink {pr.get('ink_ratio')} faint {pr.get('faint_ratio')} "
+                    f"paper {pr.get('paper')} noise {pr.get('noise')}")
     c["blank pages kept"] += len(blank & placed.keys())
     # Orientation.
     for k, p in pages.items():

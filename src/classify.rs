@@ -134,6 +134,12 @@ fn is_title_like(raw: &str) -> bool {
             .is_some_and(char::is_uppercase)
 }
 
+/// A line of a list ("- Giấy ủy quyền", "+ Bản sao …", "• …"): an item
+/// naming a document, never the title of one.
+fn is_list_item(raw: &str) -> bool {
+    raw.trim_start().starts_with(['-', '+', '•', '*', '–', '·'])
+}
+
 /// Similarity (0..1) of the whole of `text` to `pattern` (both folded):
 /// strsim's normalised edit distance.
 pub fn whole_similarity(text: &str, pattern: &str) -> f32 {
@@ -205,6 +211,10 @@ pub fn has_motto(text: &PageText, page_height: u32) -> bool {
         .any(|l| contains_similarity(&fold(&l.text()), MOTTO) >= 0.8)
 }
 
+/// How a heading candidate ranks: over the threshold, in capitals, on
+/// an earlier line, longer (see [`find_heading`]).
+type HeadingRank = (bool, bool, std::cmp::Reverse<usize>, f32);
+
 /// Find the best heading of the taxonomy on a page, if any reaches `min_similarity`.
 pub fn find_heading(
     tax: &Taxonomy,
@@ -213,7 +223,7 @@ pub fn find_heading(
     min_similarity: f32,
 ) -> Option<HeadingMatch> {
     let lines = heading_lines(text, page_height);
-    let mut best: Option<((bool, bool, f32), HeadingMatch)> = None;
+    let mut best: Option<(HeadingRank, HeadingMatch)> = None;
     let motto = lines.iter().position(|l| is_motto(&fold(&l.text())));
     for (i, line) in lines.iter().enumerate() {
         let raw = line.text();
@@ -229,7 +239,7 @@ pub fn find_heading(
             whole_similarity
         };
         let one = fold(&raw);
-        if one.len() < 4 {
+        if one.len() < 4 || is_list_item(&raw) {
             continue;
         }
         // A heading may wrap onto the next line.
@@ -253,9 +263,17 @@ pub fn find_heading(
                     continue;
                 }
                 // A heading over the threshold beats any below it, one in
-                // capitals one in sentence case; among those, the longest
-                // one matching well is the most specific.
-                let rank = (sim >= tax.threshold, capitals, sim * hf.len() as f32);
+                // capitals one in sentence case; among those, the first
+                // line wins (a title wrapped as "ĐƠN ĐỀ NGHỊ CẤP LẠI" /
+                // "GIẤY CHỨNG NHẬN …" is an application, not the
+                // certificate it names), and on one line the longest
+                // heading matching well is the most specific.
+                let rank = (
+                    sim >= tax.threshold,
+                    capitals,
+                    std::cmp::Reverse(i),
+                    sim * hf.len() as f32,
+                );
                 if best.as_ref().is_none_or(|(r, _)| rank > *r) {
                     best = Some((
                         rank,
@@ -538,6 +556,29 @@ mod tests {
             find_heading(&t, &p, 2000, 0.5).unwrap().type_id,
             "application_form"
         );
+    }
+
+    #[test]
+    fn the_first_line_of_a_wrapped_title_says_what_the_document_is() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "ĐƠN ĐỀ NGHỊ CẤP ĐỔI, CẤP LẠI",
+            "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT, QUYỀN SỞ HỮU",
+        ]);
+        assert_eq!(
+            find_heading(&t, &p, 2000, 0.5).unwrap().type_id,
+            "application_form"
+        );
+    }
+
+    #[test]
+    fn a_list_item_naming_a_document_is_no_heading() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "- Giấy ủy quyền",
+            "+ Bản sao Giấy chứng nhận quyền sử dụng đất",
+        ]);
+        assert!(find_heading(&t, &p, 2000, 0.5).is_none());
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //!   label in the main person's part, as dd/mm/yyyy.
 
 use crate::fold::fold;
+use crate::mrz;
 use crate::ocr::{COLUMN_BREAK, Line, PageText};
 pub use crate::record::FieldSource;
 use regex::Regex;
@@ -59,7 +60,7 @@ impl Fields {
 }
 
 /// Name labels (folded) after which the main person's name stands.
-const NAME_LABELS: [&str; 13] = [
+const NAME_LABELS: [&str; 14] = [
     "HO CHU DEM VA TEN",
     "NGUOI NOP HO SO",
     "NGUOI NOP",
@@ -67,6 +68,7 @@ const NAME_LABELS: [&str; 13] = [
     "HO VA TEN",
     "HO TEN",
     "TEN TOI LA",
+    "TOI LA",
     "TEN VIET CHU IN HOA",
     "TIEP NHAN HO SO CUA",
     "TEN CHU DAU TU",
@@ -87,7 +89,13 @@ const REQUESTER: [&str; 4] = [
 /// Words after a name label that still name the main person ("Họ và
 /// tên / Full name", "Họ, chữ đệm và tên khai sinh", "Họ tên chủ hộ");
 /// any other words make it another person's ("… chồng", "… người mẹ").
-const PLAIN: [&str; 4] = ["FULL NAME", "KHAI SINH", "CHU HO", "VIET CHU IN HOA"];
+const PLAIN: [&str; 5] = [
+    "FULL NAME",
+    "KHAI SINH",
+    "CHU HO",
+    "VIET CHU IN HOA",
+    "GHI HO TEN",
+];
 
 const BIRTH_LABELS: [&str; 5] = [
     "NGAY THANG NAM SINH",
@@ -97,8 +105,15 @@ const BIRTH_LABELS: [&str; 5] = [
     "NAM SINH",
 ];
 
+/// How alike (normalised Levenshtein, folded) a printed name and the
+/// card zone's must be for the printed one to stand when neither spells
+/// the other exactly.
+const ZONE_NAME_MATCH: f64 = 0.85;
+
+/// Twelve digits, or twelve with single spaces OCR put between them
+/// ("0381901 10785"), standing apart from other digits.
 static ID_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{12})(?:[^\d]|$)").expect("regex"));
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d ])\s*(\d(?: ?\d){11})(?:[^\d]|$)").expect("regex"));
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})").expect("regex")
 });
@@ -170,11 +185,18 @@ pub fn extract(pages: &[&PageText], today: time::Date) -> Fields {
             })
         })
         .collect();
+    let mut fields = labelled(&lines, today);
+    add_card_zone(&mut fields, &lines);
+    fields
+}
+
+/// The main person's fields read after their labels.
+fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
     let mut fields = Fields::default();
-    let Some((start, label)) = main_person(&lines) else {
-        return fields;
+    let Some((start, label)) = main_person(lines) else {
+        return unnamed(lines, today);
     };
-    if let Some(name) = name_value(&lines, start) {
+    if let Some(name) = name_value(lines, start) {
         let source = source(&lines[start], Some(label));
         fields.put("full_name", name, source);
     }
@@ -204,6 +226,80 @@ pub fn extract(pages: &[&PageText], today: time::Date) -> Fields {
     {
         let id = citizen_number(&part[i].raw, year.as_deref()).unwrap_or_default();
         fields.put("id_number", id, source(&part[i], None));
+    }
+    fields
+}
+
+/// What a card's machine-readable zone proves outranks the labels: its ID
+/// and birth date carry check digits. Its name has no diacritics, so it
+/// only picks, among the document's lines, the printed name it spells.
+fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
+    let raws: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
+    let Some(zone) = mrz::find(&raws) else { return };
+    // The document number's check digit covers the ID's last nine digits
+    // only, and OCR misreads can pass a check digit by chance (one in
+    // ten): the whole ID must keep a citizen number's rules, and line 2's
+    // birth date (its own check digit, and the same year digits) or the
+    // same number printed on the card must vouch for it.
+    let printed = lines.iter().enumerate().any(|(i, l)| {
+        i != zone.line && citizen_number(&l.raw, None).as_ref() == Some(&zone.id_number)
+    });
+    if !is_citizen_number(&zone.id_number, None) || !(zone.date_of_birth.is_some() || printed) {
+        return;
+    }
+    let from_zone = |i: usize| FieldSource {
+        method: "mrz".into(),
+        page: lines[i].page,
+        label: None,
+        line: Some(lines[i].raw.clone()),
+    };
+    fields.put("id_number", zone.id_number.clone(), from_zone(zone.line));
+    if let Some(dob) = zone.date_of_birth {
+        fields.put("date_of_birth", dob, from_zone(zone.line + 1));
+    }
+    let Some(spelled) = zone.name else { return };
+    let spells = |name: &String| fold(name) == spelled;
+    if fields.values.get("full_name").is_some_and(spells) {
+        return;
+    }
+    let printed = lines.iter().enumerate().find_map(|(i, l)| {
+        let value = l.raw.split_once(':').map_or(l.raw.as_str(), |(_, v)| v);
+        clean_name(value).filter(spells).map(|n| (i, n))
+    });
+    // OCR may misread a letter of the zone's name line (it has no check
+    // digit): a printed name that spells nearly the same is kept.
+    let close =
+        |name: &String| strsim::normalized_levenshtein(&fold(name), &spelled) >= ZONE_NAME_MATCH;
+    match printed {
+        Some((i, name)) => {
+            let mut source = from_zone(i);
+            source.label = Some(spelled);
+            fields.put("full_name", name, source);
+        }
+        None if fields.values.get("full_name").is_some_and(close) => {}
+        // The printed name and the zone's disagree: give neither.
+        None => {
+            fields.values.remove("full_name");
+            fields.sources.remove("full_name");
+        }
+    }
+}
+
+/// A document whose name label OCR did not read (or that has none): its
+/// birth date after a birth label, and a citizen number only when that
+/// date vouches for it (the number's century and year digits agree).
+fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
+    let mut fields = Fields::default();
+    let Some((i, dob)) = birth_date(lines, today) else {
+        return fields;
+    };
+    let year = dob[6..].to_string();
+    fields.put("date_of_birth", dob, source(&lines[i], None));
+    if let Some((line, id)) = lines
+        .iter()
+        .find_map(|l| citizen_number(&l.raw, Some(&year)).map(|id| (l, id)))
+    {
+        fields.put("id_number", id, source(line, None));
     }
     fields
 }
@@ -281,7 +377,7 @@ fn real_date(c: &regex::Captures, today: time::Date) -> Option<String> {
 fn citizen_number(raw: &str, birth_year: Option<&str>) -> Option<String> {
     ID_NUMBER
         .captures_iter(raw)
-        .map(|c| c[1].to_string())
+        .map(|c| c[1].replace(' ', ""))
         .find(|n| is_citizen_number(n, birth_year))
 }
 
@@ -338,7 +434,45 @@ fn clean_name(v: &str) -> Option<String> {
     }
     (2..=5)
         .contains(&words.len())
-        .then(|| title_case(&words.join(" ")))
+        .then(|| common_spellings(&title_case(&words.join(" "))))
+}
+
+/// Common Vietnamese surnames whose spelling without diacritics names only
+/// one of them, and the two middle names that mark sex ("Văn", "Thị").
+/// OCR often loses or changes a diacritic ("NGUYÊN" for "NGUYỄN"); a
+/// surname or middle name that folds to one of these is written as it.
+const SURNAMES: [&str; 36] = [
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Trương", "Lương", "Đoàn", "Đào", "Vương",
+    "Triệu", "Quách", "Lâm", "Tạ", "Thái", "Châu", "Kiều", "Tăng", "Khúc", "Nông", "Hà", "Tô",
+    "Lò",
+];
+const MIDDLE_NAMES: [&str; 2] = ["Văn", "Thị"];
+
+/// A title-cased name with its surname and middle names spelled as they
+/// commonly are (see [`SURNAMES`]); the given name is left as read.
+fn common_spellings(name: &str) -> String {
+    let words: Vec<&str> = name.split(' ').collect();
+    let last = words.len().saturating_sub(1);
+    let spelled = |w: &str, table: &[&'static str]| {
+        table
+            .iter()
+            .find(|t| fold(t) == fold(w))
+            .map(|t| t.to_string())
+    };
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            match i {
+                0 => spelled(w, &SURNAMES),
+                i if i < last => spelled(w, &MIDDLE_NAMES),
+                _ => None,
+            }
+            .unwrap_or_else(|| w.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn all_capitals(w: &str) -> bool {
@@ -470,5 +604,94 @@ mod tests {
         // "Bà" without a colon is a word, not a label.
         let p = page(&["Bà con trong xóm đều biết"]);
         assert!(extract(&[&p], today()).values.is_empty());
+    }
+
+    #[test]
+    fn without_a_name_label_the_birth_date_vouches_for_the_number() {
+        let p = page(&[
+            "Số / No.: 031173607411",
+            "ĐỒ. tên / Full name:",
+            "Ngày sinh / Date of birth: 12/12/1973",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["date_of_birth"], "12/12/1973");
+        assert_eq!(f.values["id_number"], "031173607411");
+        assert!(!f.values.contains_key("full_name"));
+        // A number whose year digits disagree with the date is not given.
+        let p = page(&["Số: 031180607411", "Ngày sinh: 12/12/1973"]);
+        assert!(!extract(&[&p], today()).values.contains_key("id_number"));
+        // Without a birth date nothing vouches for a number.
+        let p = page(&["Số: 031173607411"]);
+        assert!(extract(&[&p], today()).values.is_empty());
+    }
+
+    #[test]
+    fn a_number_ocr_split_with_a_space_is_joined() {
+        let p = page(&[
+            "Tôi là (ghi họ tên bằng chữ in hoa): TRỊNH THỊ SINH",
+            "Giới tính: Nữ Sinh ngày: 28/10/1990",
+            "Số định danh cá nhân: 0381901 10785",
+            "Điện thoại: 0881925966",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["full_name"], "Trịnh Thị Sinh");
+        assert_eq!(f.values["id_number"], "038190110785");
+    }
+
+    #[test]
+    fn common_surnames_and_middle_names_get_their_diacritics_back() {
+        let p = page(&["Họ và tên: NGUYÊN THI MỸ LY"]);
+        assert_eq!(
+            extract(&[&p], today()).values["full_name"],
+            "Nguyễn Thị Mỹ Ly"
+        );
+        // The given name is left as read, even when it folds like a middle name.
+        let p = page(&["Họ và tên: LÊ VAN"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Lê Van");
+    }
+
+    #[test]
+    fn a_card_zone_outranks_the_labels_and_picks_the_printed_name() {
+        let l1 = "IDVNM1870316435040187031643<<0";
+        let l2 = "8701196F2701194VNM<<<<<<<<<<<3";
+        // The printed number is misread; the zone's holds by its check digit.
+        let p = page(&[
+            "Số / No.: 040187031648",
+            "Họ và tên / Full name: NGUYỄN MÝ",
+            "NGUYỄN MỸ LY",
+            l1,
+            l2,
+            "NGUYEN<<MY<LY<<<<<<<<<<<<<<<<<",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["id_number"], "040187031643");
+        assert_eq!(f.sources["id_number"].method, "mrz");
+        assert_eq!(f.values["date_of_birth"], "19/01/1987");
+        assert_eq!(f.values["full_name"], "Nguyễn Mỹ Ly");
+        // An ID whose province digits OCR misread (the check digit does
+        // not cover them) is not taken from the zone.
+        let misread = l1.replacen("5040187031643", "5840187031643", 1);
+        let p = page(&[misread.as_str(), l2]);
+        assert!(extract(&[&p], today()).values.is_empty());
+        // A card whose labels OCR lost: the zone alone gives its fields.
+        let p = page(&[
+            "CĂN CƯỚC",
+            "040187031643",
+            "NGUYÊN MỸ LY",
+            l1,
+            l2,
+            "NGUYEN<<MY<LY<«<«",
+        ]);
+        let f = extract(&[&p], today());
+        assert_eq!(f.values["id_number"], "040187031643");
+        assert_eq!(f.values["full_name"], "Nguyễn Mỹ Ly");
+        // A printed name the zone does not spell is not given.
+        let p = page(&[
+            "Họ và tên: TRẦN VĂN AN",
+            l1,
+            l2,
+            "NGUYEN<<MY<LY<<<<<<<<<<<<<<<<<",
+        ]);
+        assert!(!extract(&[&p], today()).values.contains_key("full_name"));
     }
 }

@@ -30,6 +30,7 @@ pub mod ids;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;
+pub mod mrz;
 pub mod ocr;
 pub mod pipeline;
 pub mod pix;

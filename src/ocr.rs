@@ -207,6 +207,33 @@ impl Engine {
     }
 }
 
+/// An engine started on first use: the orientation engine is needed only
+/// for the few pages that read poorly, and loading its model costs each
+/// page thread a good part of a second.
+pub struct LazyEngine {
+    lang: String,
+    engine: Option<Engine>,
+}
+
+impl LazyEngine {
+    pub fn new(lang: &str) -> LazyEngine {
+        LazyEngine {
+            lang: lang.to_string(),
+            engine: None,
+        }
+    }
+
+    /// The engine, started now if it was not yet.
+    pub fn get(&mut self) -> Result<&mut Engine, OcrError> {
+        if self.engine.is_none() {
+            self.engine = Some(Engine::new(&self.lang)?);
+        }
+        self.engine.as_mut().ok_or(OcrError::Init {
+            lang: self.lang.clone(),
+        })
+    }
+}
+
 impl PageText {
     /// A reading of `lines` for unit tests: one word per piece between
     /// spaces, 12 px apart, one line every 40 px, all read at 90.

@@ -274,12 +274,18 @@ impl Pix {
         })
     }
 
-    /// Downscale by area averaging (any depth, grey result for 1-bit).
+    /// Downscale (any depth, grey result for 1-bit) without sharpening:
+    /// `pixScale` under a factor of 0.7, and Leptonica's smoothing
+    /// subsampler from 0.7 up, where `pixScale` would interpolate and
+    /// sharpen (slower, and these copies are measured and searched, never
+    /// shown).
     pub fn scale_to_gray(&self, factor: f32) -> Option<Pix> {
-        if self.depth() == 1 {
-            Pix::from_raw(unsafe { lept::pixScaleToGray(self.as_ptr(), factor) })
-        } else {
-            Pix::from_raw(unsafe { lept::pixScale(self.as_ptr(), factor, factor) })
+        match self.depth() {
+            1 => Pix::from_raw(unsafe { lept::pixScaleToGray(self.as_ptr(), factor) }),
+            _ if (0.7..1.0).contains(&factor) => {
+                Pix::from_raw(unsafe { lept::pixScaleSmooth(self.as_ptr(), factor, factor) })
+            }
+            _ => Pix::from_raw(unsafe { lept::pixScale(self.as_ptr(), factor, factor) }),
         }
     }
 

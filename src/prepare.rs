@@ -347,9 +347,14 @@ pub struct Facing {
 /// (Leptonica's `pixOrientDetect`, ascenders against descenders in each
 /// direction, and `makeOrientDecision` with its default margins), and
 /// records a decision in `prep`.
-pub fn text_orientation(pix: &Pix, dpi: u32, prep: &mut Preparation) -> Facing {
+pub fn text_orientation(pix: &Pix, dpi: u32, prep: &mut Preparation, shapes: Shapes) -> Facing {
     let (mut up, mut left) = (0.0, 0.0);
-    for copy in shape_copies(pix, dpi) {
+    let copies = shape_copies(pix, dpi);
+    let read = match shapes {
+        Shapes::Coarse => 1,
+        Shapes::Both => copies.len(),
+    };
+    for copy in copies.iter().take(read) {
         if let Some((u, l)) = copy.orientation_confidences() {
             up += u;
             left += l;
@@ -381,6 +386,16 @@ pub fn text_orientation(pix: &Pix, dpi: u32, prep: &mut Preparation) -> Facing {
         lean,
         conf,
     }
+}
+
+/// Which of the [`shape_copies`] the letter-shape test reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shapes {
+    /// The coarse copy alone: the cheap first look every page gets.
+    Coarse,
+    /// The coarse copy, then the fine one when that did not decide: for a
+    /// page that reads poorly after the first look.
+    Both,
 }
 
 /// The 1-bit copies the letter-shape test reads, coarse first: the page
@@ -606,7 +621,7 @@ mod tests {
     fn a_blank_page_has_no_facing() {
         let pix = Pix::from_samples(W, H, 1, &paper(250, 1.0)).unwrap();
         let mut prep = Preparation::default();
-        let facing = text_orientation(&pix, 200, &mut prep);
+        let facing = text_orientation(&pix, 200, &mut prep, Shapes::Both);
         assert_eq!(facing.decided, None);
         assert_eq!(prep.orientation_by, None);
     }

@@ -13,9 +13,9 @@
 use super::{Options, PipelineError};
 use crate::codes;
 use crate::ingest::{self, DecodedPage, IngestError, Original};
-use crate::ocr::{Engine, OcrError, PageText};
+use crate::ocr::{Engine, LazyEngine, OcrError, PageText};
 use crate::pix::{Encoded, Filter, Pix};
-use crate::prepare::{self, OrientationSource, Preparation};
+use crate::prepare::{self, OrientationSource, Preparation, Shapes};
 use crate::split::PageKind;
 
 /// One processed page, as it comes back from the pool.
@@ -38,7 +38,7 @@ pub struct PageOut {
 /// Read page `index` of `original`.
 pub fn read(
     text_engine: &mut Engine,
-    osd: &mut Engine,
+    osd: &mut LazyEngine,
     original: &Original,
     index: usize,
     opts: &Options,
@@ -215,14 +215,14 @@ const SIDEWAYS_CONF_MARGIN: f32 = 10.0;
 /// of its paper).
 fn read_upright(
     text_engine: &mut Engine,
-    osd: &mut Engine,
+    osd: &mut LazyEngine,
     scanned: Pix,
     stretch: Option<(u8, u8)>,
     dpi: u32,
     mut prep: Preparation,
 ) -> Result<Reading, OcrError> {
     let sheet = Sheet::new(scanned, stretch, &mut prep);
-    let facing = prepare::text_orientation(sheet.seen(), dpi, &mut prep);
+    let facing = prepare::text_orientation(sheet.seen(), dpi, &mut prep, Shapes::Coarse);
     let sheet = turn(sheet, facing.decided.unwrap_or(0), &mut prep);
     let sheet = sheet.straighten(&mut prep);
     let text = text_engine.recognize(sheet.seen(), dpi)?;
@@ -231,7 +231,7 @@ fn read_upright(
         return Ok(Reading::from(best));
     }
     let mut turned_prep = best.2.clone();
-    let Some(turns) = second_opinion(osd, &best.0, facing, &best.1, dpi, &mut turned_prep) else {
+    let Some(turns) = second_opinion(osd, &best.0, facing, &best.1, dpi, &mut turned_prep)? else {
         best.2.orientation_by = turned_prep.orientation_by;
         best.2.orientation_conf = turned_prep.orientation_conf;
         return Ok(Reading::from(best));
@@ -270,16 +270,25 @@ fn read_upright(
 /// (which reads as noise, and which OSD misjudges on bold or blurred
 /// print). `None`: leave the page as it is.
 fn second_opinion(
-    osd: &mut Engine,
+    osd: &mut LazyEngine,
     sheet: &Sheet,
     facing: prepare::Facing,
     first: &PageText,
     dpi: u32,
     prep: &mut Preparation,
-) -> Option<u32> {
-    let osd_says = prepare::orientation(osd, sheet.seen(), dpi, prep);
+) -> Result<Option<u32>, OcrError> {
+    // The first look read only the coarse copy; a page it left undecided
+    // now gets the fine one too.
+    let facing = match facing.decided {
+        Some(_) => facing,
+        None => prepare::text_orientation(sheet.seen(), dpi, prep, Shapes::Both),
+    };
+    if let Some(turns) = facing.decided.filter(|&t| t != 0) {
+        return Ok(Some(turns));
+    }
+    let osd_says = prepare::orientation(osd.get()?, sheet.seen(), dpi, prep);
     if let Some(turns) = osd_says.filter(|&t| t != 0) {
-        return Some(turns);
+        return Ok(Some(turns));
     }
     if osd_says.is_none()
         && facing.decided.is_none()
@@ -287,14 +296,14 @@ fn second_opinion(
     {
         prep.orientation_by = Some(OrientationSource::TextShape);
         prep.orientation_conf = Some(facing.conf);
-        return Some(lean);
+        return Ok(Some(lean));
     }
     if first.mean_conf() < prepare::ORIENTATION_CHECK_CONF && !prepare::reads_sideways(first) {
         prep.orientation_by = Some(OrientationSource::Reading);
         prep.orientation_conf = None;
-        return Some(2);
+        return Ok(Some(2));
     }
-    None
+    Ok(None)
 }
 
 /// The sheet turned by `turns` clockwise quarter turns (as it was, if

@@ -1,11 +1,11 @@
-//! The page pool: threads that each own a pair of Tesseract engines (text
-//! and orientation) for their whole life and turn pages into
+//! The page pool: threads that each own a pair of Tesseract engines (text,
+//! and orientation started on first use) for their whole life and turn pages into
 //! [`PageOut`]s, one [`page::read`] at a time.
 
 use super::page::{self, PageOut};
 use super::{Options, PipelineError};
 use crate::ingest::{IngestError, Original};
-use crate::ocr::Engine;
+use crate::ocr::{Engine, LazyEngine};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -113,8 +113,8 @@ fn page_thread(
     ready: &mpsc::Sender<Result<(), crate::ocr::OcrError>>,
     o: &Options,
 ) {
-    let engines = Engine::new(&o.lang).and_then(|text| Ok((text, Engine::new("osd")?)));
-    let (mut text, mut osd) = match engines {
+    let mut osd = LazyEngine::new("osd");
+    let mut text = match Engine::new(&o.lang) {
         Ok(e) => {
             let _ = ready.send(Ok(()));
             e

@@ -106,12 +106,14 @@ pub struct PageRecord {
 /// Where a field's value was read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldSource {
-    /// How it was found: `label` (printed text after a label) or
-    /// `id_card_qr` (the ID card's own QR code).
+    /// How it was found: `label` (printed text after a label),
+    /// `id_card_qr` (the ID card's own QR code) or `mrz` (the
+    /// machine-readable zone on a card's back, held by its check digits).
     pub method: String,
     /// 1-based page within the document.
     pub page: u32,
-    /// The label it followed (as printed, folded), for `label`.
+    /// The label it followed (as printed, folded), for `label`; for a
+    /// name confirmed by `mrz`, the zone's spelling of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The text line the value was read from, as OCR read it.
