@@ -89,10 +89,11 @@ const REQUESTER: [&str; 4] = [
 /// Words after a name label that still name the main person ("Họ và
 /// tên / Full name", "Họ, chữ đệm và tên khai sinh", "Họ tên chủ hộ");
 /// any other words make it another person's ("… chồng", "… người mẹ").
-const PLAIN: [&str; 5] = [
+const PLAIN: [&str; 6] = [
     "FULL NAME",
     "KHAI SINH",
     "CHU HO",
+    "TEN CHU HO",
     "VIET CHU IN HOA",
     "GHI HO TEN",
 ];
@@ -339,12 +340,42 @@ fn name_value(lines: &[DocLine], i: usize) -> Option<String> {
         .split_once(':')
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty());
-    after.and_then(clean_name).or_else(|| {
-        lines
-            .get(i + 1)
-            .filter(|n| n.page == lines[i].page)
-            .and_then(|n| clean_name(&n.raw))
-    })
+    let next = lines.get(i + 1).filter(|n| n.page == lines[i].page);
+    match after.and_then(clean_name) {
+        // A name that ends its line may go on at the start of the next
+        // ("… tiếp nhận hồ sơ của: Bà Kiều Kim Hoài" / "Yến").
+        Some(name) => Some(
+            next.filter(|n| {
+                ends_with_name(after.unwrap_or_default(), &name) && is_name_rest(&n.raw)
+            })
+            .and_then(|n| clean_name(&format!("{name} {}", n.raw)))
+            .filter(|joined| joined.split(' ').count() <= 4)
+            .unwrap_or(name),
+        ),
+        None => next.and_then(|n| clean_name(&n.raw)),
+    }
+}
+
+/// Does the line's value end with the name read from it (nothing after
+/// the name's last word but punctuation)?
+fn ends_with_name(value: &str, name: &str) -> bool {
+    let last = |s: &str| {
+        s.split_whitespace()
+            .last()
+            .map(|w| fold(w.trim_matches(|c: char| !c.is_alphabetic())))
+    };
+    last(value).is_some_and(|l| Some(l) == last(name))
+}
+
+/// A line that can only be the end of a name: one to three capitalised
+/// words and nothing else. (The joined name must still be one name of at
+/// most four words in one case: "NGUYỄN VĂN AN" / "Việt Nam" stays apart.)
+fn is_name_rest(raw: &str) -> bool {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    (1..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(char::is_uppercase)
+        })
 }
 
 /// The first real birth date after a birth label in `part`.
@@ -595,6 +626,8 @@ mod tests {
             extract(&[&p], today()).values["full_name"],
             "Huỳnh Hồng Quỳnh Linh"
         );
+        let p = page(&["- Tên chủ đầu tư (tên chủ hộ): Lò Bảo Lợi"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Lò Bảo Lợi");
         let p = page(&["1.1. Tên (viết chữ in hoa): BÀ ĐỖ ÁNH SINH"]);
         assert_eq!(extract(&[&p], today()).values["full_name"], "Đỗ Ánh Sinh");
         let p = page(&["Bà: KHÚC THÙY NGA , Năm sinh: 1975"]);
@@ -636,6 +669,22 @@ mod tests {
         let f = extract(&[&p], today());
         assert_eq!(f.values["full_name"], "Trịnh Thị Sinh");
         assert_eq!(f.values["id_number"], "038190110785");
+    }
+
+    #[test]
+    fn a_name_that_ends_its_line_goes_on_at_the_next() {
+        let p = page(&[
+            "Bộ phận Một cửa tiếp nhận hồ sơ của: Bà Kiều Kim Hoài",
+            "Yến",
+            "Số định danh cá nhân: 080198180061",
+        ]);
+        assert_eq!(
+            extract(&[&p], today()).values["full_name"],
+            "Kiều Kim Hoài Yến"
+        );
+        // A name followed by more on its line is whole.
+        let p = page(&["Họ và tên: TRẦN VĂN AN, sinh năm 1980", "Hà Nội"]);
+        assert_eq!(extract(&[&p], today()).values["full_name"], "Trần Văn An");
     }
 
     #[test]

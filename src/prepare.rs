@@ -7,18 +7,21 @@
 //!   [`FAINT_MARKS_RATIO`], less than a short word) is blank beyond doubt;
 //!   anything between (a faded page, a single line, show-through from the
 //!   back) is read, faded pages through a contrast-stretched copy, and the
-//!   page is blank only if the reading finds no text ([`text_words`]).
+//!   page is blank only if the reading finds no text ([`text_words`]) and
+//!   its marks stay under [`KEEP_MARKS_RATIO`] (else it is kept, unread,
+//!   with a warning).
 //!   The pipeline records the measurement and the reason with each page
 //!   it leaves out.
 //! - **orientation**, in two steps. First, on every page and before OCR,
 //!   the shapes of the letters ([`text_orientation`]: Leptonica counts
 //!   ascenders against descenders in each of the four directions, on a
-//!   1-bit copy at about 200 dpi, in milliseconds) turn a page that is
-//!   clearly sideways or upside down. Then, only when the first OCR pass
-//!   reads poorly ([`needs_orientation_check`]) and found words at all,
-//!   Tesseract's OSD is asked ([`orientation`]), and its turn is kept
-//!   when the page then reads better. Each page records what decided
-//!   (`orientation_by`) and with what confidence.
+//!   coarse 1-bit copy at about 150 dpi, in milliseconds) turn a page that
+//!   is clearly sideways or upside down. Then, only when the first OCR
+//!   pass reads poorly or down its side ([`needs_orientation_check`]),
+//!   the letter shapes are read again on a finer copy, and Tesseract's OSD
+//!   is asked ([`orientation`]); a turn is kept when the page then reads
+//!   better. Each page records what decided (`orientation_by`) and with
+//!   what confidence.
 //! - **skew**: Leptonica's projection-profile search finds small rotations
 //!   (scanners feed sheets up to a few degrees crooked); pages are turned
 //!   back when the angle is clear and above a tenth of a degree.
@@ -33,6 +36,14 @@ pub const BLANK_INK_RATIO: f32 = 0.002;
 /// beyond doubt: less than one short word (a 6-letter word in 12 pt
 /// covers about 1.5e-4 of an A4 page's central area).
 pub const FAINT_MARKS_RATIO: f32 = 0.0001;
+/// Share of marks from which a page is never left out, even when OCR
+/// reads no text on it (a blurred card, a photograph, a drawing): a
+/// fiftieth of the page marked, more than twice what show-through from a
+/// printed back or a scanner's dust and punch holes leave on a blank page
+/// (under 0.01 on every blank page measured, BENCHMARKS.md). Dark ink
+/// alone does not tell: dirt on a blank page can be as dark as print.
+/// Such a page is kept for a person to look at, with a warning.
+pub const KEEP_MARKS_RATIO: f32 = 0.02;
 /// OSD confidence needed before we turn a page.
 pub const MIN_ORIENTATION_CONF: f32 = 2.0;
 /// Smallest skew worth correcting, in degrees.
@@ -128,6 +139,17 @@ impl Ink {
                 ""
             }
         )
+    }
+
+    /// Whether a page of this measurement that reads no text is still
+    /// kept (see [`KEEP_INK_RATIO`]), and why.
+    pub fn kept_unread(&self, words: usize) -> Option<String> {
+        (self.faint_ratio >= KEEP_MARKS_RATIO).then(|| {
+            format!(
+                "OCR read {words} word(s) of confidence {MIN_TEXT_CONF} or more, but {:.5} of the page is marked (kept from {KEEP_MARKS_RATIO}): kept for a person to look at",
+                self.faint_ratio
+            )
+        })
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -496,6 +518,31 @@ mod tests {
     fn ink(px: &[u8]) -> Ink {
         // 300 dpi: the measuring copy is half size, as for a real scan.
         measure_ink(&Pix::from_samples(W, H, 1, px).unwrap(), 300)
+    }
+
+    #[test]
+    fn a_page_of_dark_marks_that_reads_no_text_is_kept() {
+        // A blurred, light block (a card, a photograph) over a good part
+        // of the page: unsure by its marks, kept however the reading goes.
+        let mut px = paper(250, 1.0);
+        for y in 150..250 {
+            for x in 100..300 {
+                px[(y * W + x) as usize] = 200;
+            }
+        }
+        let card = ink(&px);
+        assert_eq!(card.verdict(), Verdict::Unsure, "{card:?}");
+        assert!(card.kept_unread(0).is_some(), "{card:?}");
+        // A few dark specks and a short line: what a blank page can carry.
+        let mut px = paper(250, 1.0);
+        for x in (50..130).filter(|x| x % 9 < 6) {
+            for y in 100..104 {
+                px[(y * W + x) as usize] = 20;
+            }
+        }
+        let specks = ink(&px);
+        assert_eq!(specks.verdict(), Verdict::Unsure, "{specks:?}");
+        assert_eq!(specks.kept_unread(0), None, "{specks:?}");
     }
 
     #[test]

@@ -37,6 +37,24 @@ pub struct Group {
     pub heading: Option<HeadingMatch>,
     /// Fields from an ID card's QR code on one of its pages.
     pub id_card: Option<BTreeMap<String, String>>,
+    /// The body phrases its pages carry, by type
+    /// ([`classify::body_phrases`], read once a page and merged here).
+    pub phrases: BTreeMap<String, Vec<String>>,
+}
+
+impl Group {
+    /// Add a page's phrases to the document's, each phrase once, in the
+    /// taxonomy's order per page.
+    fn add_phrases(&mut self, page: BTreeMap<String, Vec<String>>) {
+        for (ty, found) in page {
+            let mine = self.phrases.entry(ty).or_default();
+            for ph in found {
+                if !mine.contains(&ph) {
+                    mine.push(ph);
+                }
+            }
+        }
+    }
 }
 
 /// Weakest heading similarity still reported (for `other` documents' reasons).
@@ -89,11 +107,13 @@ pub fn split(tax: &Taxonomy, pages: &[PageFacts]) -> Vec<Group> {
                         pages: vec![i],
                         heading,
                         id_card,
+                        phrases,
                     });
                     open = true;
                 } else if let Some(g) = groups.last_mut() {
                     current = current.or(body);
                     g.pages.push(i);
+                    g.add_phrases(phrases);
                     if g.id_card.is_none() {
                         g.id_card = id_card;
                     }

@@ -56,6 +56,7 @@ pub fn assemble(
     let groups = split::split(&opts.taxonomy, &facts);
     let (case_code, case_code_source) = case_code(&groups, &pages, info.case_code.clone())?;
     let mut warnings = resolution_warnings(&pages, &sources);
+    warnings.extend(unread_warnings(&pages, &sources));
     let mut objects = Vec::new();
     let mut documents = Vec::new();
     for (n, g) in groups.iter().enumerate() {
@@ -166,6 +167,17 @@ fn resolution_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
         .collect()
 }
 
+/// One warning per page kept although OCR read no text on it.
+fn unread_warnings<'a>(
+    pages: &'a [PageOut],
+    sources: &'a Sources,
+) -> impl Iterator<Item = String> + 'a {
+    pages.iter().zip(sources).filter_map(|(p, (file, page))| {
+        let why = p.kept_unread.as_ref()?;
+        Some(format!("{file} page {page}: {why} (unread_page)"))
+    })
+}
+
 /// Every page that is in no document, and why.
 fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
     pages
@@ -222,7 +234,7 @@ fn document(
         &opts.taxonomy,
         &classify::Evidence {
             heading: g.heading.as_ref(),
-            phrases: classify::body_phrases(&opts.taxonomy, &texts),
+            phrases: g.phrases.clone(),
             id_card_qr: g.id_card.is_some(),
             first_page: g.pages[0] as u32 + 1,
         },

@@ -33,6 +33,8 @@ pub struct PageOut {
     pub ocr_seconds: f64,
     /// Why a page was left out as blank, with its measurements.
     pub blank_detail: String,
+    /// Why a page OCR read no text on was kept all the same.
+    pub kept_unread: Option<String>,
 }
 
 /// Read page `index` of `original`.
@@ -76,9 +78,12 @@ pub fn read(
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
         let words = prepare::text_words(&reading.text);
         if words < prepare::MIN_TEXT_WORDS {
-            out.blank_detail = ink.no_text_detail(words, reading.prep.stretched);
-            out.prep.stretched = reading.prep.stretched;
-            return Ok(out);
+            out.kept_unread = ink.kept_unread(words);
+            if out.kept_unread.is_none() {
+                out.blank_detail = ink.no_text_detail(words, reading.prep.stretched);
+                out.prep.stretched = reading.prep.stretched;
+                return Ok(out);
+            }
         }
     }
     if codes::is_printed_separator(&reading.text) {
@@ -124,6 +129,7 @@ fn measure(decoded: &DecodedPage, ink: &prepare::Ink) -> PageOut {
         image: None,
         ocr_seconds: 0.0,
         blank_detail: String::new(),
+        kept_unread: None,
     }
 }
 
