@@ -227,6 +227,11 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
     {
         let id = citizen_number(&part[i].raw, year.as_deref()).unwrap_or_default();
         fields.put("id_number", id, source(&part[i], None));
+    } else if year.is_some() && part.iter().any(|l| citizen_number(&l.raw, None).is_some()) {
+        // The person's number and birth date disagree on the year: one of
+        // them is misread, and which one cannot be told. Give neither.
+        fields.values.remove("date_of_birth");
+        fields.sources.remove("date_of_birth");
     }
     fields
 }
@@ -387,12 +392,27 @@ fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String)> {
         }
         for j in [i, i + 1] {
             let Some(cand) = part.get(j) else { break };
-            if let Some(d) = DATE.captures(&cand.raw).and_then(|c| real_date(&c, today)) {
+            let date = DATE
+                .captures(&cand.raw)
+                .filter(|c| !after_a_digit(&cand.raw, c))
+                .and_then(|c| real_date(&c, today));
+            if let Some(d) = date {
                 return Some((j, d));
             }
         }
     }
     None
+}
+
+/// Does a digit stand just before the date (a space between): "1 1/10/1998"
+/// is a day OCR split in two, not the 1st.
+fn after_a_digit(raw: &str, c: &regex::Captures) -> bool {
+    let start = c.get(0).map_or(0, |m| m.start());
+    raw[..start]
+        .trim_end()
+        .chars()
+        .last()
+        .is_some_and(|ch| ch.is_ascii_digit())
 }
 
 /// A date read as day, month, year that exists, from 1900 to `today`.
@@ -685,6 +705,24 @@ mod tests {
         // A name followed by more on its line is whole.
         let p = page(&["Họ và tên: TRẦN VĂN AN, sinh năm 1980", "Hà Nội"]);
         assert_eq!(extract(&[&p], today()).values["full_name"], "Trần Văn An");
+    }
+
+    #[test]
+    fn a_split_day_or_a_year_the_number_denies_gives_no_birth_date() {
+        let p = page(&[
+            "Họ và tên: LÊ BÍCH NHUNG",
+            "Ngày, tháng, năm sinh: 1 1/10/1998",
+        ]);
+        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+        // The number says born in '98, the date (misread) 1908.
+        let p = page(&[
+            "Họ và tên: LÊ BÍCH NHUNG",
+            "Số / No.: 075198949684",
+            "Ngày sinh / Date of birth: 11/10/1908",
+        ]);
+        let f = extract(&[&p], today());
+        assert!(!f.values.contains_key("date_of_birth"), "{f:?}");
+        assert!(!f.values.contains_key("id_number"), "{f:?}");
     }
 
     #[test]
