@@ -42,7 +42,7 @@ pub enum CaseCodeError {
         receipt: CaseCode,
     },
     #[error(
-        "the batch carries several different case codes on receipts ({0}); split it into one batch per dossier"
+        "the batch carries several different case codes on its receipts, in QR codes or print ({0}); if they are one dossier's, check which is right and resubmit with --case; else split it into one batch per dossier"
     )]
     Several(String),
     #[error(
@@ -69,9 +69,10 @@ impl CaseCodeSource {
     }
 }
 
-/// The batch's case code: from the QR codes of its content pages, else from
+/// The batch's case code: from the QR codes of its receipt pages, else from
 /// the text of its receipt pages, else the station's; a station code that
-/// disagrees with the receipt's, or several codes, are errors.
+/// disagrees with the receipt's, a printed code that disagrees with the
+/// QR's, or several codes, are errors naming them.
 pub fn resolve_case_code<'a>(
     station: Option<CaseCode>,
     qr_codes: impl Iterator<Item = &'a str>,
@@ -79,10 +80,12 @@ pub fn resolve_case_code<'a>(
     today: time::Date,
 ) -> Result<(CaseCode, CaseCodeSource), CaseCodeError> {
     let from_qr = distinct(qr_codes.filter_map(|q| q.parse::<CaseCode>().ok()));
+    let printed = distinct(receipt_texts.flat_map(|t| case_codes_in_text(&t, today)));
     let (receipt, source) = if !from_qr.is_empty() {
-        (one(from_qr)?, CaseCodeSource::ReceiptQr)
+        // The printed code must agree with the QR's: both are named if not.
+        let both = distinct(from_qr.into_iter().chain(printed));
+        (one(both)?, CaseCodeSource::ReceiptQr)
     } else {
-        let printed = distinct(receipt_texts.flat_map(|t| case_codes_in_text(&t, today)));
         (one(printed)?, CaseCodeSource::ReceiptText)
     };
     match (station, receipt) {
@@ -323,6 +326,25 @@ mod tests {
         assert_eq!(
             resolve_case_code(None, std::iter::empty(), no_text(), TODAY),
             Err(CaseCodeError::Missing)
+        );
+        // The QR says one code, the print another: both named, no code.
+        match resolve_case_code(
+            None,
+            [a].into_iter(),
+            [format!("Mã hồ sơ: {b}")].into_iter(),
+            TODAY,
+        ) {
+            Err(CaseCodeError::Several(list)) => assert!(list.contains(a) && list.contains(b)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            resolve_case_code(
+                None,
+                [a].into_iter(),
+                [format!("Mã hồ sơ: {a}")].into_iter(),
+                TODAY
+            ),
+            Ok((code(a), CaseCodeSource::ReceiptQr))
         );
     }
 

@@ -54,9 +54,12 @@ pub fn assemble(
         .collect();
     no_content(&pages, &sources)?;
     let groups = split::split(&opts.taxonomy, &facts);
-    let (case_code, case_code_source) = case_code(&groups, &pages, info.case_code.clone())?;
+    let threshold = opts.taxonomy.threshold;
+    let (case_code, case_code_source) =
+        case_code(&groups, &pages, info.case_code.clone(), threshold)?;
     let mut warnings = resolution_warnings(&pages, &sources);
     warnings.extend(unread_warnings(&pages, &sources));
+    warnings.extend(stray_code_warnings(&groups, &pages, &sources, threshold));
     let mut objects = Vec::new();
     let mut documents = Vec::new();
     for (n, g) in groups.iter().enumerate() {
@@ -126,29 +129,77 @@ fn case_code(
     groups: &[Group],
     pages: &[PageOut],
     station: Option<CaseCode>,
+    threshold: f32,
 ) -> Result<(CaseCode, codes::CaseCodeSource), PipelineError> {
+    let is_receipt = receipt_pages(groups, pages, threshold);
     let qr = pages
         .iter()
-        .filter(|p| p.kind == PageKind::Content)
-        .flat_map(|p| p.qr.iter().map(String::as_str));
-    // Receipt pages: of documents typed receipt, and any content page
-    // that reads as one (a receipt of another layout may not be typed).
-    let typed: Vec<usize> = groups
+        .zip(&is_receipt)
+        .filter(|(_, receipt)| **receipt)
+        .flat_map(|(p, _)| p.qr.iter().map(String::as_str));
+    let receipt_texts = pages
         .iter()
-        .filter(|g| g.heading.as_ref().is_some_and(|h| h.type_id == "receipt"))
-        .flat_map(|g| g.pages.iter().copied())
-        .collect();
-    let receipt_texts = pages.iter().enumerate().filter_map(|(i, p)| {
-        let text = p.text.text();
-        (p.kind == PageKind::Content && (typed.contains(&i) || codes::is_receipt_text(&text)))
-            .then_some(text)
-    });
+        .zip(&is_receipt)
+        .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
+        .map(|(p, _)| p.text.text());
     Ok(codes::resolve_case_code(
         station,
         qr,
         receipt_texts,
         clock::today(),
     )?)
+}
+
+/// Which pages are the receipt's, whose QR codes and print may give the
+/// case code: pages of documents headed as a receipt, content pages that
+/// read as one (a receipt of another layout may not be typed), and pages
+/// whose QR is a case code in a document headed as no other type (a
+/// receipt whose text was not read). A case code on any other page (a
+/// land certificate's QR, say) never becomes the batch's.
+fn receipt_pages(groups: &[Group], pages: &[PageOut], threshold: f32) -> Vec<bool> {
+    let mut is_receipt: Vec<bool> = pages
+        .iter()
+        .map(|p| p.kind == PageKind::Content && codes::is_receipt_text(&p.text.text()))
+        .collect();
+    for g in groups {
+        let headed_as = g
+            .heading
+            .as_ref()
+            .filter(|h| h.similarity >= threshold)
+            .map(|h| h.type_id.as_str());
+        for &i in &g.pages {
+            let carries_code = pages[i].qr.iter().any(|q| q.parse::<CaseCode>().is_ok());
+            match headed_as {
+                Some("receipt") => is_receipt[i] = true,
+                None if carries_code => is_receipt[i] = true,
+                _ => {}
+            }
+        }
+    }
+    is_receipt
+}
+
+/// One warning per case code read on a page that is not the receipt's.
+fn stray_code_warnings(
+    groups: &[Group],
+    pages: &[PageOut],
+    sources: &Sources,
+    threshold: f32,
+) -> Vec<String> {
+    let is_receipt = receipt_pages(groups, pages, threshold);
+    pages
+        .iter()
+        .zip(sources)
+        .zip(is_receipt)
+        .filter(|(_, receipt)| !receipt)
+        .flat_map(|((p, (file, page)), _)| {
+            p.qr.iter()
+                .filter_map(|q| q.parse::<CaseCode>().ok())
+                .map(move |code| {
+                    format!("{file} page {page}: a QR code carries the case code {code}, but the page is not the intake receipt; it was not taken as the batch's case code (stray_case_code)")
+                })
+        })
+        .collect()
 }
 
 /// One warning per page under the minimum resolution for digitised copies.
