@@ -153,13 +153,18 @@ fn case_code(
 /// Which pages are the receipt's, whose QR codes and print may give the
 /// case code: pages of documents headed as a receipt, content pages that
 /// read as one (a receipt of another layout may not be typed), and pages
-/// whose QR is a case code in a document headed as no other type (a
-/// receipt whose text was not read). A case code on any other page (a
-/// land certificate's QR, say) never becomes the batch's.
+/// whose QR is a case code and that carry no other document's heading (a
+/// receipt whose title was not read, even when it was merged into the
+/// document before it). A case code on a page headed as another document
+/// (a land certificate's QR, say) never becomes the batch's.
 fn receipt_pages(groups: &[Group], pages: &[PageOut], threshold: f32) -> Vec<bool> {
     let mut is_receipt: Vec<bool> = pages
         .iter()
-        .map(|p| p.kind == PageKind::Content && codes::is_receipt_text(&p.text.text()))
+        .map(|p| {
+            p.kind == PageKind::Content
+                && (codes::is_receipt_text(&p.text.text())
+                    || p.qr.iter().any(|q| q.parse::<CaseCode>().is_ok()))
+        })
         .collect();
     for g in groups {
         let headed_as = g
@@ -167,13 +172,16 @@ fn receipt_pages(groups: &[Group], pages: &[PageOut], threshold: f32) -> Vec<boo
             .as_ref()
             .filter(|h| h.similarity >= threshold)
             .map(|h| h.type_id.as_str());
-        for &i in &g.pages {
-            let carries_code = pages[i].qr.iter().any(|q| q.parse::<CaseCode>().is_ok());
-            match headed_as {
-                Some("receipt") => is_receipt[i] = true,
-                None if carries_code => is_receipt[i] = true,
-                _ => {}
+        match headed_as {
+            Some("receipt") => g.pages.iter().for_each(|&i| is_receipt[i] = true),
+            // The document's first page carries its heading: another
+            // document's, so a code there is not the receipt's (unless the
+            // page reads as a receipt all the same).
+            Some(_) => {
+                let first = g.pages[0];
+                is_receipt[first] = codes::is_receipt_text(&pages[first].text.text());
             }
+            None => {}
         }
     }
     is_receipt
