@@ -419,3 +419,64 @@ pub async fn store(
         ocr_seconds: built.ocr_seconds,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::HeadingMatch;
+
+    fn page(lines: &[&str], qr: &[&str]) -> PageOut {
+        PageOut {
+            kind: PageKind::Content,
+            width: 1000,
+            height: 1400,
+            dpi: 200,
+            dpi_source: "file",
+            prep: Preparation::default(),
+            qr: qr.iter().map(|q| q.to_string()).collect(),
+            text: PageText::of_lines(lines),
+            image: None,
+            ocr_seconds: 0.0,
+            blank_detail: String::new(),
+            kept_unread: None,
+        }
+    }
+
+    fn group(pages: Vec<usize>, type_id: Option<&str>) -> Group {
+        Group {
+            pages,
+            heading: type_id.map(|t| HeadingMatch {
+                type_id: t.into(),
+                heading: t.into(),
+                found: t.into(),
+                similarity: 1.0,
+            }),
+            id_card: None,
+            phrases: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_the_receipts_pages_give_the_case_code_and_a_stray_one_is_a_warning() {
+        let code = "000.00.13.H04-210628-0001";
+        let pages = vec![
+            // A land certificate whose QR carries a case code.
+            page(&["GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"], &[code]),
+            // A receipt whose title OCR lost, merged into the certificate.
+            page(&["Số điện thoại: 0912345678"], &[code]),
+        ];
+        let groups = vec![group(vec![0, 1], Some("land_use_certificate"))];
+        assert_eq!(receipt_pages(&groups, &pages, 0.8), vec![false, true]);
+        let sources: Sources = vec![("scan.pdf".into(), 1), ("scan.pdf".into(), 2)];
+        let warnings = stray_code_warnings(&groups, &pages, &sources, 0.8);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("scan.pdf page 1:") && warnings[0].contains(code));
+        // With the certificate alone, its code is never the batch's.
+        let alone = vec![page(&["GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"], &[code])];
+        let groups = vec![group(vec![0], Some("land_use_certificate"))];
+        assert!(matches!(
+            case_code(&groups, &alone, None, 0.8),
+            Err(PipelineError::CaseCode(codes::CaseCodeError::Missing))
+        ));
+    }
+}
