@@ -4,7 +4,7 @@
 # needs, and poppler-utils (pdftotext, used by the tests). Idempotent.
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
           clang libclang-dev pkg-config poppler-utils ca-certificates)
 
 missing=()

@@ -155,6 +155,47 @@ pub fn is_receipt_text(text: &str) -> bool {
     title == 2 || (title == 1 && label)
 }
 
+/// The characters a printed case code is made of, for a second read of
+/// its line ([`unread_code`]).
+pub const CODE_CHARS: &str = "0123456789.-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// Where on a receipt page a printed case code stands that OCR did not
+/// read whole: the line, and the range of its words that hold digits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnreadCode {
+    pub line: usize,
+    pub words: std::ops::Range<usize>,
+}
+
+/// The start of a case code's structure (`V1V2V3.Z1Z2.`), read loosely.
+static CODE_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:^|[^0-9])[0-9OoQDlI]{3}\s*[.,·]\s*[0-9OoQDlI]{2}\s*[.,·]")
+        .expect("regex")
+});
+
+/// On a page that reads as an intake receipt but whose text holds no
+/// valid, plausible case code: the first line that starts one. A stamp, a
+/// fold or a blurred digit ("…-190225.27%6") spoils one character, and the
+/// line read again alone, with only [`CODE_CHARS`], often reads it whole.
+pub fn unread_code(text: &PageText, today: time::Date) -> Option<UnreadCode> {
+    let all = text.text();
+    if !is_receipt_text(&all) || !case_codes_in_text(&all, today).is_empty() {
+        return None;
+    }
+    text.lines.iter().enumerate().find_map(|(i, l)| {
+        if !CODE_START.is_match(&l.text()) {
+            return None;
+        }
+        let digits = |w: &crate::ocr::Word| w.text.chars().any(|c| c.is_ascii_digit());
+        let first = l.words.iter().position(digits)?;
+        let last = l.words.iter().rposition(digits)?;
+        Some(UnreadCode {
+            line: i,
+            words: first..last + 1,
+        })
+    })
+}
+
 /// Decode every QR code on a page. The search runs on the page at half
 /// size first (a quarter of the pixels; the receipt's and the separator's
 /// codes are large); the full-size page is searched only where a code was
@@ -241,6 +282,7 @@ mod tests {
             "MÃ HỒ SƠ:OOO.OO.l3.h04—2lO628—OOO1",
             "Số hồ sơ 000,00,13,H04-210628-0001.",
             "tra cứu tại 000.00.13.HO4-210628-000I",
+            "Mã hồ sơ: 000.00.13.H 04-2106 28-0001",
         ] {
             assert_eq!(printed(t), want, "{t}");
         }
@@ -264,6 +306,33 @@ mod tests {
             printed("000.00.13.H04-180101-0001 và 000.00.13.H04-261203-0002"),
             ["000.00.13.H04-180101-0001", "000.00.13.H04-261203-0002"]
         );
+    }
+
+    #[test]
+    fn a_receipt_code_ocr_spoiled_is_found_for_a_second_read() {
+        let today = time::macros::date!(2026 - 01 - 01);
+        let page = |code_line: &str| {
+            PageText::of_lines(&[
+                "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+                code_line,
+                "Tiếp nhận hồ sơ của: Ông Lê Văn An",
+            ])
+        };
+        let spot = unread_code(&page("Mã số hồ sơ: 000.08.28.H11-190225.27%6"), today);
+        assert_eq!(
+            spot,
+            Some(UnreadCode {
+                line: 1,
+                words: 4..5
+            })
+        );
+        // A code read whole, or a page that is no receipt, needs no second read.
+        assert_eq!(
+            unread_code(&page("Mã hồ sơ: 000.08.28.H11-190225-2756"), today),
+            None
+        );
+        let other = PageText::of_lines(&["GIẤY KHAI SINH", "Số: 000.08.28.H11-190225.27%6"]);
+        assert_eq!(unread_code(&other, today), None);
     }
 
     #[test]

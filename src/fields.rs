@@ -19,6 +19,12 @@
 //!   when the birth date is known, the birth year's last two digits.
 //! - **date_of_birth**: the first real date (1900 to today) after a birth
 //!   label in the main person's part, as dd/mm/yyyy.
+//!
+//! A form that prints two people side by side (a marriage declaration's
+//! "Bên nữ | Bên nam") has two dates on its birth row: whose is whose is
+//! told only by the batch's applicant (the name on its intake receipt),
+//! whose column gives all three fields. Without an applicant found in one
+//! of the columns, such a form gives none.
 
 use crate::fold::fold;
 use crate::mrz;
@@ -89,8 +95,9 @@ const REQUESTER: [&str; 4] = [
 /// Words after a name label that still name the main person ("Họ và
 /// tên / Full name", "Họ, chữ đệm và tên khai sinh", "Họ tên chủ hộ");
 /// any other words make it another person's ("… chồng", "… người mẹ").
-const PLAIN: [&str; 6] = [
+const PLAIN: [&str; 7] = [
     "FULL NAME",
+    "NGUOI NOP",
     "KHAI SINH",
     "CHU HO",
     "TEN CHU HO",
@@ -134,8 +141,9 @@ enum NameLabel {
 /// "- "), and what follows it up to the colon.
 fn name_label(folded: &str) -> Option<NameLabel> {
     let body = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'I');
-    // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label.
-    if body.ends_with(" TIEP NHAN HO SO CUA") {
+    // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label
+    // (OCR often misreads the "T" of "tiếp" that starts a line).
+    if body.ends_with("IEP NHAN HO SO CUA") {
         return Some(NameLabel::Plain("TIEP NHAN HO SO CUA"));
     }
     let label = NAME_LABELS
@@ -164,14 +172,26 @@ struct DocLine {
     folded_label: String,
 }
 
+impl DocLine {
+    /// Does the line hold a label: words before a colon, or a name label
+    /// standing alone (its colon lost or misread: "Họ và tên.", the name
+    /// on the next line)?
+    fn has_label(&self) -> bool {
+        self.raw.contains(':')
+            || NAME_LABELS[..NAME_LABELS.len() - 2].contains(&self.folded_label.as_str())
+    }
+}
+
 /// The part of a line before its colon, folded (a label's words).
 fn label_part(raw: &str) -> String {
     fold(raw.split(':').next().unwrap_or(raw))
 }
 
 /// Pull the main person's `full_name`, `id_number` and `date_of_birth`
-/// out of a document's text, with their sources. `today` bounds dates.
-pub fn extract(pages: &[&PageText], today: time::Date) -> Fields {
+/// out of a document's text, with their sources. `today` bounds dates;
+/// `applicant` (the batch's, from its receipt) picks a column of a form
+/// that prints two people side by side.
+pub fn extract(pages: &[&PageText], today: time::Date, applicant: Option<&str>) -> Fields {
     let lines: Vec<DocLine> = pages
         .iter()
         .enumerate()
@@ -186,9 +206,100 @@ pub fn extract(pages: &[&PageText], today: time::Date) -> Fields {
             })
         })
         .collect();
-    let mut fields = labelled(&lines, today);
+    let mut fields = match side_by_side(&lines, today, applicant) {
+        Some(fields) => fields,
+        None => labelled(&lines, today),
+    };
     add_card_zone(&mut fields, &lines);
     fields
+}
+
+/// The fields of a form that prints two people side by side: `None` when
+/// the document is not such a form, empty fields when the applicant's
+/// column cannot be told.
+fn side_by_side(lines: &[DocLine], today: time::Date, applicant: Option<&str>) -> Option<Fields> {
+    let (row, dates) = lines.iter().enumerate().find_map(|(i, l)| {
+        let folded = fold(&l.raw);
+        let dates = BIRTH_LABELS
+            .iter()
+            .any(|b| folded.contains(b))
+            .then(|| date_pair(&l.raw, today))??;
+        Some((i, dates))
+    })?;
+    let mut fields = Fields::default();
+    // The name row stands just above the birth row.
+    let column = applicant.and_then(|a| {
+        lines[row.saturating_sub(3)..row]
+            .iter()
+            .rev()
+            .find_map(|l| applicant_column(&l.raw, a).map(|c| (l, c)))
+    });
+    let Some((name_row, (column, name))) = column else {
+        return Some(fields);
+    };
+    let label = Some("applicant's column");
+    fields.put("full_name", name, source(name_row, label));
+    let dob = dates[column].clone();
+    let year = dob[6..].to_string();
+    fields.put("date_of_birth", dob, source(&lines[row], label));
+    let ids = lines.iter().find_map(|l| {
+        let n = citizen_numbers(&l.raw);
+        (n.len() == 2).then_some((l, n))
+    });
+    if let Some((line, ids)) = ids
+        && is_citizen_number(&ids[column], Some(&year))
+    {
+        fields.put("id_number", ids[column].clone(), source(line, label));
+    }
+    Some(fields)
+}
+
+/// Two different real dates side by side on a line (nothing but spaces or
+/// a column break between them).
+fn date_pair(raw: &str, today: time::Date) -> Option<[String; 2]> {
+    let found: Vec<_> = DATE.captures_iter(raw).collect();
+    let [a, b] = found.as_slice() else {
+        return None;
+    };
+    let (ea, sb) = (a.get(0)?.end(), b.get(0)?.start());
+    let between = raw[ea..sb].trim_matches(|c: char| c.is_whitespace() || c == '|');
+    let (da, db) = (real_date(a, today)?, real_date(b, today)?);
+    (between.is_empty() && da != db).then_some([da, db])
+}
+
+/// Which column of a row of two names (after its label) holds the
+/// applicant's name, and that name as printed: the row's text starts or
+/// ends with it.
+fn applicant_column(raw: &str, applicant: &str) -> Option<(usize, String)> {
+    let want = fold(applicant);
+    let row = fold(raw);
+    if want.split(' ').count() < 2 || !row.contains(&want) {
+        return None;
+    }
+    let words: Vec<&str> = raw
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let n = want.split(' ').count();
+    let at =
+        (0..=words.len().saturating_sub(n)).find(|&i| fold(&words[i..i + n].join(" ")) == want)?;
+    let name = common_spellings(&title_case(&words[at..at + n].join(" ")));
+    let capitalised = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
+    let after = &words[at + n..];
+    let before = words[..at]
+        .iter()
+        .rev()
+        .take_while(|w| capitalised(w))
+        .count();
+    // The other person's name (two words at least) stands on the other side.
+    if after.len() >= 2 && after.iter().all(capitalised) {
+        Some((0, name))
+    } else if after.is_empty() && before >= 2 {
+        Some((1, name))
+    } else {
+        None
+    }
 }
 
 /// The main person's fields read after their labels.
@@ -204,7 +315,7 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
     // The main person's part: from their name label (from the top when
     // theirs is the first name label, as on an ID card that prints the
     // number above the name) up to the next name label.
-    let is_label = |l: &DocLine| l.raw.contains(':') && name_label(&l.folded_label).is_some();
+    let is_label = |l: &DocLine| l.has_label() && name_label(&l.folded_label).is_some();
     let end = (start + 1..lines.len())
         .find(|&i| is_label(&lines[i]))
         .unwrap_or(lines.len());
@@ -324,7 +435,7 @@ fn source(line: &DocLine, label: Option<&str>) -> FieldSource {
 fn main_person(lines: &[DocLine]) -> Option<(usize, &'static str)> {
     let labelled = |want_plain: bool| {
         lines.iter().enumerate().find_map(|(i, l)| {
-            if !l.raw.contains(':') {
+            if !l.has_label() {
                 return None;
             }
             match name_label(&l.folded_label)? {
@@ -357,8 +468,28 @@ fn name_value(lines: &[DocLine], i: usize) -> Option<String> {
             .filter(|joined| joined.split(' ').count() <= 4)
             .unwrap_or(name),
         ),
-        None => next.and_then(|n| clean_name(&n.raw)),
+        // One word (the surname) ends the line, the rest of the name is
+        // on the next ("… hồ sơ của: Bà Vũ" / "Tuyết Giang").
+        None => next.and_then(|n| {
+            after
+                .filter(|a| is_name_rest(&n.raw) && is_name_rest(a))
+                .and_then(|a| clean_name(&format!("{a} {}", n.raw)))
+                .filter(|joined| joined.split(' ').count() <= 4)
+                .or_else(|| clean_name(after_specks(&n.raw)))
+        }),
     }
+}
+
+/// A line without the specks OCR read at its start, in a column of their
+/// own ("` | TĂNG QUỐC PHONG").
+fn after_specks(raw: &str) -> &str {
+    let mut rest = raw;
+    while let Some((first, after)) = rest.split_once(COLUMN_BREAK.trim())
+        && !first.chars().any(char::is_alphanumeric)
+    {
+        rest = after;
+    }
+    rest
 }
 
 /// Does the line's value end with the name read from it (nothing after
@@ -424,12 +555,26 @@ fn real_date(c: &regex::Captures, today: time::Date) -> Option<String> {
 }
 
 /// A 12-digit citizen number on the line that keeps its own rules
-/// ([`is_citizen_number`]).
+/// ([`is_citizen_number`]); none from a line of two people's numbers.
 fn citizen_number(raw: &str, birth_year: Option<&str>) -> Option<String> {
+    if citizen_numbers(raw).len() > 1 {
+        return None;
+    }
     ID_NUMBER
         .captures_iter(raw)
         .map(|c| c[1].replace(' ', ""))
         .find(|n| is_citizen_number(n, birth_year))
+}
+
+/// The different citizen numbers on a line, in order.
+fn citizen_numbers(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in ID_NUMBER.captures_iter(raw).map(|c| c[1].replace(' ', "")) {
+        if is_citizen_number(&n, None) && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// The rules of a 12-digit citizen number (CCCD, Thông tư 59/2021/TT-BCA):
@@ -461,10 +606,12 @@ pub fn is_citizen_number(n: &str, birth_year: Option<&str>) -> bool {
 fn clean_name(v: &str) -> Option<String> {
     let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
     let v = v.split(" / ").next().unwrap_or(v);
-    let honorifics = ["ông", "bà", "anh", "chị"];
+    let honorifics = ["ông", "bà", "ong", "ba", "anh", "chị"];
     let mut words: Vec<&str> = Vec::new();
     for w in v
         .split_whitespace()
+        // Specks OCR read before the name ("` TĂNG QUỐC PHONG").
+        .skip_while(|w| !w.chars().any(char::is_alphanumeric))
         .skip_while(|w| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str()))
     {
         let t = w.trim_matches(|c: char| !c.is_alphabetic());
@@ -566,7 +713,7 @@ mod tests {
             "Ngày, tháng, năm sinh: 09/12/1954",
             "Giấy tờ tùy thân: Căn cước công dân số 092154749736, cấp ngày 15/04/2021",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["full_name"], "Hà Bích Hậu");
         assert_eq!(f.values["date_of_birth"], "09/12/1954");
         assert_eq!(f.values["id_number"], "092154749736");
@@ -594,7 +741,7 @@ mod tests {
             "Họ, chữ đệm, tên người mẹ: LÊ THỊ HOA",
             "Số định danh cá nhân: 001185654321",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["full_name"], "Trần Minh Khôi");
         assert_eq!(f.values["date_of_birth"], "02/03/2015");
         // The mother's number is in her part, the father's in his: none
@@ -603,14 +750,79 @@ mod tests {
     }
 
     #[test]
+    fn two_people_side_by_side_give_the_applicants_column_or_nothing() {
+        let p = page(&[
+            "Thông tin Bên nữ Bên nam",
+            "Họ, chữ đệm, tên TÔ ÁNH BÍCH LƯƠNG TIẾN VĂN HIẾU",
+            "Ngày, tháng, năm sinh |27/12/1991 | 04/11/1980",
+            "Giấy tờ tùy thân |CCCD số 096191755343 |CCCD số 001080333351",
+        ]);
+        let husband = extract(&[&p], today(), Some("Lương Tiến Văn Hiếu")).values;
+        assert_eq!(husband["full_name"], "Lương Tiến Văn Hiếu");
+        assert_eq!(husband["date_of_birth"], "04/11/1980");
+        assert_eq!(husband["id_number"], "001080333351");
+        let wife = extract(&[&p], today(), Some("Tô Ánh Bích")).values;
+        assert_eq!(wife["full_name"], "Tô Ánh Bích");
+        assert_eq!(wife["date_of_birth"], "27/12/1991");
+        assert_eq!(wife["id_number"], "096191755343");
+        // Without the applicant, or with someone else, whose is whose
+        // cannot be told: nothing is given.
+        for applicant in [None, Some("Trần Văn Khác")] {
+            assert!(extract(&[&p], today(), applicant).values.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_label_alone_on_its_line_and_specks_before_the_name() {
+        let p = page(&[
+            "SỐ: 022175803883",
+            "Họ và tên.",
+            "` | TĂNG MINH KIM ANH",
+            "Ngày, tháng, năm sinh: 03/06/1975",
+        ]);
+        let f = extract(&[&p], today(), None).values;
+        assert_eq!(f["full_name"], "Tăng Minh Kim Anh");
+        // Words in a column after an empty label are another column's.
+        let p = page(&["Họ và tên: | CỤC TRƯỞNG CỤC CẢNH SÁT", "LÊ NGỌC NHI"]);
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Lê Ngọc Nhi"
+        );
+        assert_eq!(f["id_number"], "022175803883");
+        // OCR's lost "T" of a receipt's "Tiếp nhận", and "Bà" without its mark.
+        let p = page(&["liếp nhận hỗ sơ của: Ba Lê Hồng Huệ"]);
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Lê Hồng Huệ"
+        );
+        let p = page(&["tiếp nhận hồ sơ của: Bà Vũ", "Tuyết Giang"]);
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Vũ Tuyết Giang"
+        );
+        let p = page(&["Họ tên người nộp: Trần Tuấn Hải"]);
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Trần Tuấn Hải"
+        );
+    }
+
+    #[test]
     fn a_spouse_or_witness_is_not_the_main_person() {
         let p = page(&[
             "Họ, chữ đệm, tên chồng: LÊ VĂN TÁM",
             "Họ và tên người làm chứng: ĐỖ AN",
         ]);
-        assert!(!extract(&[&p], today()).values.contains_key("full_name"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("full_name")
+        );
         let p = page(&["Họ tên chủ hộ: NGÔ THU NHUNG"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Ngô Thu Nhung");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Ngô Thu Nhung"
+        );
     }
 
     #[test]
@@ -622,7 +834,7 @@ mod tests {
             "NGUYỄN MỸ LY",
             "Ngày sinh / Date of birth: 19/01/1987",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["id_number"], "040187031643");
         assert_eq!(f.values["date_of_birth"], "19/01/1987");
     }
@@ -634,29 +846,49 @@ mod tests {
         assert!(!is_citizen_number("123456789012", None)); // province 123
         assert!(!is_citizen_number("001594002978", None)); // century digit 5
         let p = page(&["Họ và tên: NGUYỄN VĂN BÌNH", "Ngày sinh: 31/02/1990"]);
-        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("date_of_birth")
+        );
         let p = page(&["Họ và tên: NGUYỄN VĂN BÌNH", "Ngày sinh: 01/02/2031"]);
-        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("date_of_birth")
+        );
     }
 
     #[test]
     fn labels_of_other_forms_and_the_name_on_the_next_line() {
         let p = page(&["Họ và tên / Full name: `", "HUỲNH HỒNG QUỲNH LINH"]);
         assert_eq!(
-            extract(&[&p], today()).values["full_name"],
+            extract(&[&p], today(), None).values["full_name"],
             "Huỳnh Hồng Quỳnh Linh"
         );
         let p = page(&["- Tên chủ đầu tư (tên chủ hộ): Lò Bảo Lợi"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Lò Bảo Lợi");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Lò Bảo Lợi"
+        );
         let p = page(&["1.1. Tên (viết chữ in hoa): BÀ ĐỖ ÁNH SINH"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Đỗ Ánh Sinh");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Đỗ Ánh Sinh"
+        );
         let p = page(&["Bà: KHÚC THÙY NGA , Năm sinh: 1975"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Khúc Thùy Nga");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Khúc Thùy Nga"
+        );
         let p = page(&["Trung tâm Phục vụ hành chính công tiếp nhận hồ sơ của: Bà Khúc Thùy Nga"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Khúc Thùy Nga");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Khúc Thùy Nga"
+        );
         // "Bà" without a colon is a word, not a label.
         let p = page(&["Bà con trong xóm đều biết"]);
-        assert!(extract(&[&p], today()).values.is_empty());
+        assert!(extract(&[&p], today(), None).values.is_empty());
     }
 
     #[test]
@@ -666,16 +898,20 @@ mod tests {
             "ĐỒ. tên / Full name:",
             "Ngày sinh / Date of birth: 12/12/1973",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["date_of_birth"], "12/12/1973");
         assert_eq!(f.values["id_number"], "031173607411");
         assert!(!f.values.contains_key("full_name"));
         // A number whose year digits disagree with the date is not given.
         let p = page(&["Số: 031180607411", "Ngày sinh: 12/12/1973"]);
-        assert!(!extract(&[&p], today()).values.contains_key("id_number"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("id_number")
+        );
         // Without a birth date nothing vouches for a number.
         let p = page(&["Số: 031173607411"]);
-        assert!(extract(&[&p], today()).values.is_empty());
+        assert!(extract(&[&p], today(), None).values.is_empty());
     }
 
     #[test]
@@ -686,7 +922,7 @@ mod tests {
             "Số định danh cá nhân: 0381901 10785",
             "Điện thoại: 0881925966",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["full_name"], "Trịnh Thị Sinh");
         assert_eq!(f.values["id_number"], "038190110785");
     }
@@ -699,12 +935,15 @@ mod tests {
             "Số định danh cá nhân: 080198180061",
         ]);
         assert_eq!(
-            extract(&[&p], today()).values["full_name"],
+            extract(&[&p], today(), None).values["full_name"],
             "Kiều Kim Hoài Yến"
         );
         // A name followed by more on its line is whole.
         let p = page(&["Họ và tên: TRẦN VĂN AN, sinh năm 1980", "Hà Nội"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Trần Văn An");
+        assert_eq!(
+            extract(&[&p], today(), None).values["full_name"],
+            "Trần Văn An"
+        );
     }
 
     #[test]
@@ -713,14 +952,18 @@ mod tests {
             "Họ và tên: LÊ BÍCH NHUNG",
             "Ngày, tháng, năm sinh: 1 1/10/1998",
         ]);
-        assert!(!extract(&[&p], today()).values.contains_key("date_of_birth"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("date_of_birth")
+        );
         // The number says born in '98, the date (misread) 1908.
         let p = page(&[
             "Họ và tên: LÊ BÍCH NHUNG",
             "Số / No.: 075198949684",
             "Ngày sinh / Date of birth: 11/10/1908",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert!(!f.values.contains_key("date_of_birth"), "{f:?}");
         assert!(!f.values.contains_key("id_number"), "{f:?}");
     }
@@ -729,12 +972,12 @@ mod tests {
     fn common_surnames_and_middle_names_get_their_diacritics_back() {
         let p = page(&["Họ và tên: NGUYÊN THI MỸ LY"]);
         assert_eq!(
-            extract(&[&p], today()).values["full_name"],
+            extract(&[&p], today(), None).values["full_name"],
             "Nguyễn Thị Mỹ Ly"
         );
         // The given name is left as read, even when it folds like a middle name.
         let p = page(&["Họ và tên: LÊ VAN"]);
-        assert_eq!(extract(&[&p], today()).values["full_name"], "Lê Van");
+        assert_eq!(extract(&[&p], today(), None).values["full_name"], "Lê Van");
     }
 
     #[test]
@@ -750,7 +993,7 @@ mod tests {
             l2,
             "NGUYEN<<MY<LY<<<<<<<<<<<<<<<<<",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["id_number"], "040187031643");
         assert_eq!(f.sources["id_number"].method, "mrz");
         assert_eq!(f.values["date_of_birth"], "19/01/1987");
@@ -759,7 +1002,7 @@ mod tests {
         // not cover them) is not taken from the zone.
         let misread = l1.replacen("5040187031643", "5840187031643", 1);
         let p = page(&[misread.as_str(), l2]);
-        assert!(extract(&[&p], today()).values.is_empty());
+        assert!(extract(&[&p], today(), None).values.is_empty());
         // A card whose labels OCR lost: the zone alone gives its fields.
         let p = page(&[
             "CĂN CƯỚC",
@@ -769,7 +1012,7 @@ mod tests {
             l2,
             "NGUYEN<<MY<LY<«<«",
         ]);
-        let f = extract(&[&p], today());
+        let f = extract(&[&p], today(), None);
         assert_eq!(f.values["id_number"], "040187031643");
         assert_eq!(f.values["full_name"], "Nguyễn Mỹ Ly");
         // A printed name the zone does not spell is not given.
@@ -779,6 +1022,10 @@ mod tests {
             l2,
             "NGUYEN<<MY<LY<<<<<<<<<<<<<<<<<",
         ]);
-        assert!(!extract(&[&p], today()).values.contains_key("full_name"));
+        assert!(
+            !extract(&[&p], today(), None)
+                .values
+                .contains_key("full_name")
+        );
     }
 }

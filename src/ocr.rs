@@ -207,6 +207,37 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Read one line of print again, alone: `pix` is the line's crop, read
+    /// as a single line (PSM 7) of only the characters of `whitelist`. The
+    /// engine is left as it was (full layout analysis, every character).
+    pub fn read_line(&mut self, pix: &Pix, dpi: u32, whitelist: &str) -> Result<String, OcrError> {
+        let api = self.api.as_ptr();
+        unsafe { tess::TessBaseAPISetPageSegMode(api, tess::TessPageSegMode_PSM_SINGLE_LINE) };
+        self.set("tessedit_char_whitelist", whitelist);
+        self.set_image(pix, dpi);
+        let rc = unsafe { tess::TessBaseAPIRecognize(api, std::ptr::null_mut()) };
+        let raw = if rc == 0 {
+            unsafe { tess::TessBaseAPIGetUTF8Text(api) }
+        } else {
+            std::ptr::null_mut()
+        };
+        let text = if raw.is_null() {
+            None
+        } else {
+            let s = unsafe { CStr::from_ptr(raw) }
+                .to_string_lossy()
+                .into_owned();
+            unsafe { tess::TessDeleteText(raw) };
+            Some(s)
+        };
+        unsafe { tess::TessBaseAPIClear(api) };
+        self.set("tessedit_char_whitelist", "");
+        unsafe { tess::TessBaseAPISetPageSegMode(api, tess::TessPageSegMode_PSM_AUTO) };
+        text.ok_or(OcrError::Recognize)
+    }
+}
+
 /// An engine started on first use: the orientation engine is needed only
 /// for the few pages that read poorly, and loading its model costs each
 /// page thread a good part of a second.

@@ -289,6 +289,12 @@ impl Pix {
         }
     }
 
+    /// Enlarge by `factor` (above 1): Leptonica's `pixScale`, which
+    /// interpolates grey and colour pixels and replicates binary ones.
+    pub fn upscale(&self, factor: f32) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixScale(self.as_ptr(), factor, factor) })
+    }
+
     /// Read an 8-bit grey image as one byte a pixel, rows without padding.
     pub fn gray_bytes(&self) -> Option<Vec<u8>> {
         if self.depth() != 8 {

@@ -55,15 +55,20 @@ pub fn assemble(
     no_content(&pages, &sources)?;
     let groups = split::split(&opts.taxonomy, &facts);
     let threshold = opts.taxonomy.threshold;
-    let (case_code, case_code_source) =
-        case_code(&groups, &pages, info.case_code.clone(), threshold)?;
+    let is_receipt = receipt_pages(&groups, &pages, threshold);
+    let (case_code, case_code_source) = case_code(&pages, &is_receipt, info.case_code.clone())?;
     let mut warnings = resolution_warnings(&pages, &sources);
     warnings.extend(unread_warnings(&pages, &sources));
-    warnings.extend(stray_code_warnings(&groups, &pages, &sources, threshold));
+    warnings.extend(stray_code_warnings(&pages, &sources, &is_receipt));
+    let applicant = applicant(&pages, &is_receipt);
     let mut objects = Vec::new();
     let mut documents = Vec::new();
     for (n, g) in groups.iter().enumerate() {
-        let doc = document(g, &pages, &sources, opts, &case_code, &ids_of(batch_id, n))?;
+        let batch = BatchFacts {
+            case_code: &case_code,
+            applicant: applicant.as_deref(),
+        };
+        let doc = document(g, &pages, &sources, opts, &batch, &ids_of(batch_id, n))?;
         if doc.record.needs_review {
             let first = &sources[g.pages[0]];
             warnings.push(format!(
@@ -126,20 +131,18 @@ fn ids_of(batch_id: &str, n: usize) -> String {
 /// The batch's case code, from its receipts' QR codes and printed text or
 /// from the station (the rule is `codes::resolve_case_code`).
 fn case_code(
-    groups: &[Group],
     pages: &[PageOut],
+    is_receipt: &[bool],
     station: Option<CaseCode>,
-    threshold: f32,
 ) -> Result<(CaseCode, codes::CaseCodeSource), PipelineError> {
-    let is_receipt = receipt_pages(groups, pages, threshold);
     let qr = pages
         .iter()
-        .zip(&is_receipt)
+        .zip(is_receipt)
         .filter(|(_, receipt)| **receipt)
         .flat_map(|(p, _)| p.qr.iter().map(String::as_str));
     let receipt_texts = pages
         .iter()
-        .zip(&is_receipt)
+        .zip(is_receipt)
         .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
         .map(|(p, _)| p.text.text());
     Ok(codes::resolve_case_code(
@@ -188,18 +191,12 @@ fn receipt_pages(groups: &[Group], pages: &[PageOut], threshold: f32) -> Vec<boo
 }
 
 /// One warning per case code read on a page that is not the receipt's.
-fn stray_code_warnings(
-    groups: &[Group],
-    pages: &[PageOut],
-    sources: &Sources,
-    threshold: f32,
-) -> Vec<String> {
-    let is_receipt = receipt_pages(groups, pages, threshold);
+fn stray_code_warnings(pages: &[PageOut], sources: &Sources, is_receipt: &[bool]) -> Vec<String> {
     pages
         .iter()
         .zip(sources)
         .zip(is_receipt)
-        .filter(|(_, receipt)| !receipt)
+        .filter(|(_, receipt)| !**receipt)
         .flat_map(|((p, (file, page)), _)| {
             p.qr.iter()
                 .filter_map(|q| q.parse::<CaseCode>().ok())
@@ -256,6 +253,37 @@ fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
         .collect()
 }
 
+/// What the batch as a whole tells each of its documents.
+struct BatchFacts<'a> {
+    case_code: &'a CaseCode,
+    /// The applicant's name, as the intake receipt gives it.
+    applicant: Option<&'a str>,
+}
+
+/// The applicant's name, read off the receipt pages (none unless they
+/// agree on one).
+fn applicant(pages: &[PageOut], is_receipt: &[bool]) -> Option<String> {
+    let texts: Vec<&PageText> = pages
+        .iter()
+        .zip(is_receipt)
+        .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
+        .map(|(p, _)| &p.text)
+        .collect();
+    let mut names: Vec<String> = texts
+        .iter()
+        .filter_map(|t| {
+            fields::extract(&[*t], clock::today(), None)
+                .values
+                .remove("full_name")
+        })
+        .collect();
+    names.dedup();
+    match names.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// One document: its record and its PDF and text, keyed.
 struct Document {
     record: DocumentRecord,
@@ -264,8 +292,13 @@ struct Document {
 
 /// The document's key fields: read off its text, and off an ID card's
 /// QR code when one of its pages carries it.
-fn key_fields(g: &Group, pages: &[PageOut], texts: &[&PageText]) -> Fields {
-    let mut found = fields::extract(texts, clock::today());
+fn key_fields(
+    g: &Group,
+    pages: &[PageOut],
+    texts: &[&PageText],
+    applicant: Option<&str>,
+) -> Fields {
+    let mut found = fields::extract(texts, clock::today(), applicant);
     if let Some(card) = &g.id_card {
         let carries = |i: usize| {
             pages[i]
@@ -285,7 +318,7 @@ fn document(
     pages: &[PageOut],
     sources: &Sources,
     opts: &Options,
-    case_code: &CaseCode,
+    batch: &BatchFacts,
     id: &str,
 ) -> Result<Document, PipelineError> {
     let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
@@ -301,9 +334,9 @@ fn document(
     let Fields {
         values: mut fields,
         sources: field_sources,
-    } = key_fields(g, pages, &texts);
+    } = key_fields(g, pages, &texts, batch.applicant);
     if decision.type_id == "receipt" {
-        fields.insert("case_code".into(), case_code.to_string());
+        fields.insert("case_code".into(), batch.case_code.to_string());
     }
     let render_pages: Vec<RenderPage> = g
         .pages
@@ -468,14 +501,15 @@ mod tests {
         let groups = vec![group(vec![0, 1], Some("land_use_certificate"))];
         assert_eq!(receipt_pages(&groups, &pages, 0.8), vec![false, true]);
         let sources: Sources = vec![("scan.pdf".into(), 1), ("scan.pdf".into(), 2)];
-        let warnings = stray_code_warnings(&groups, &pages, &sources, 0.8);
+        let is_receipt = receipt_pages(&groups, &pages, 0.8);
+        let warnings = stray_code_warnings(&pages, &sources, &is_receipt);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("scan.pdf page 1:") && warnings[0].contains(code));
         // With the certificate alone, its code is never the batch's.
         let alone = vec![page(&["GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"], &[code])];
         let groups = vec![group(vec![0], Some("land_use_certificate"))];
         assert!(matches!(
-            case_code(&groups, &alone, None, 0.8),
+            case_code(&alone, &receipt_pages(&groups, &alone, 0.8), None),
             Err(PipelineError::CaseCode(codes::CaseCodeError::Missing))
         ));
     }

@@ -5,7 +5,7 @@
 use super::page::{self, PageOut};
 use super::{Options, PipelineError};
 use crate::ingest::{IngestError, Original};
-use crate::ocr::{Engine, LazyEngine};
+
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -113,8 +113,7 @@ fn page_thread(
     ready: &mpsc::Sender<Result<(), crate::ocr::OcrError>>,
     o: &Options,
 ) {
-    let mut osd = LazyEngine::new("osd");
-    let mut text = match Engine::new(&o.lang) {
+    let mut engines = match page::Engines::new(&o.lang) {
         Ok(e) => {
             let _ = ready.send(Ok(()));
             e
@@ -135,7 +134,7 @@ fn page_thread(
         // A panic on one page (a decoder's assertion on a hostile file)
         // fails that batch as unreadable; the thread lives on.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            page::read(&mut text, &mut osd, &job.original, job.index, o)
+            page::read(&mut engines, &job.original, job.index, o)
         }))
         .unwrap_or_else(|_| {
             Err(PipelineError::Ingest(IngestError::Corrupt {

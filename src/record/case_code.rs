@@ -81,15 +81,18 @@ impl CaseCode {
 const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 
 /// The pattern read through OCR's usual confusions: spaces around the dots
-/// and dashes, a comma for a dot, a long dash for a dash, letters for
+/// and dashes, a dot for a dash, a single space inside a run of digits or after the agency
+/// letter ("G 13", "2503 28"), a comma for a dot, a long dash for a dash, letters for
 /// digits (see [`OCR_DIGIT`]), a lower-case agency letter; not inside a
 /// longer run of letters and digits.
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
-    let d = OCR_DIGIT;
+    // `n` digits, OCR may have put one space between any two of them.
+    let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
     let dot = r"\s*[.,·]\s*";
-    let dash = r"\s*[-–—~]\s*";
+    let dash = r"\s*[-–—~.]\s*";
     Regex::new(&format!(
-        r"(?:^|[^0-9A-Za-z])({d}{{3}}){dot}({d}{{2}}){dot}({d}{{2}}){dot}([A-Za-z])({d}{{2}}){dash}({d}{{6}}){dash}({d}{{4}})(?:$|[^0-9A-Za-z])"
+        r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([A-Za-z]) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
+        d(3), d(2), d(2), d(2), d(6), d(4)
     ))
     .expect("valid regex")
 });
@@ -121,7 +124,12 @@ impl CaseCode {
 pub fn find_in_ocr(text: &str) -> Vec<CaseCode> {
     let mut out = Vec::new();
     for c in CASE_CODE_IN_OCR.captures_iter(text) {
-        let digits = |i: usize| c[i].chars().map(ocr_digit).collect::<String>();
+        let digits = |i: usize| {
+            c[i].chars()
+                .filter(|ch| *ch != ' ')
+                .map(ocr_digit)
+                .collect::<String>()
+        };
         let code = format!(
             "{}.{}.{}.{}{}-{}-{}",
             digits(1),
