@@ -607,13 +607,17 @@ fn clean_name(v: &str) -> Option<String> {
     let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
     let v = v.split(" / ").next().unwrap_or(v);
     let honorifics = ["ông", "bà", "ong", "ba", "anh", "chị"];
-    let mut words: Vec<&str> = Vec::new();
-    for w in v
+    let is_honorific =
+        |w: &&str| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str());
+    let mut rest = v
         .split_whitespace()
         // Specks OCR read before the name ("` TĂNG QUỐC PHONG").
         .skip_while(|w| !w.chars().any(char::is_alphanumeric))
-        .skip_while(|w| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str()))
-    {
+        .peekable();
+    // One honorific ("Ông Ông Trọng Lực": the second is the surname).
+    let title = rest.next_if(is_honorific);
+    let mut words: Vec<&str> = Vec::new();
+    for w in rest {
         let t = w.trim_matches(|c: char| !c.is_alphabetic());
         let capitalised = t.chars().next().is_some_and(char::is_uppercase);
         if t.is_empty() || !capitalised || !t.chars().all(char::is_alphabetic) {
@@ -629,6 +633,16 @@ fn clean_name(v: &str) -> Option<String> {
         if words.len() == 5 || w.ends_with(',') || w.ends_with(';') {
             break;
         }
+    }
+    // "Ông" is a surname too: before two words that do not start with a
+    // common surname ("ÔNG THU ÁNH"), it is the name's first word.
+    let surname = |w: &str| SURNAMES.iter().any(|s| fold(s) == fold(w));
+    if let Some(t) = title
+        && fold(t) == "ONG"
+        && words.len() == 2
+        && !surname(words[0])
+    {
+        words.insert(0, t.trim_end_matches(':'));
     }
     (2..=5)
         .contains(&words.len())
@@ -800,6 +814,18 @@ mod tests {
             extract(&[&p], today(), None).values["full_name"],
             "Vũ Tuyết Giang"
         );
+        // "Ông" is a title, and a surname too.
+        for (line, name) in [
+            ("Người nộp: Ông Nguyễn Văn An", "Nguyễn Văn An"),
+            ("Người nộp: Ông Lê An", "Lê An"),
+            ("Bà: ÔNG THU ÁNH | Sinh ngày: 04/01/1955", "Ông Thu Ánh"),
+            ("Tên (viết chữ in hoa): Ông Ông Trọng Lực", "Ông Trọng Lực"),
+        ] {
+            assert_eq!(
+                extract(&[&page(&[line])], today(), None).values["full_name"],
+                name
+            );
+        }
         let p = page(&["Họ tên người nộp: Trần Tuấn Hải"]);
         assert_eq!(
             extract(&[&p], today(), None).values["full_name"],
