@@ -193,21 +193,11 @@ impl Engine {
             return Err(OcrError::Recognize);
         }
         let raw = unsafe { tess::TessBaseAPIGetTsvText(self.api.as_ptr(), 0) };
-        let text = if raw.is_null() {
-            PageText::default()
-        } else {
-            let s = unsafe { CStr::from_ptr(raw) }
-                .to_string_lossy()
-                .into_owned();
-            unsafe { tess::TessDeleteText(raw) };
-            parse_tsv(&s)
-        };
+        let text = owned_text(raw).map_or_else(PageText::default, |s| parse_tsv(&s));
         unsafe { tess::TessBaseAPIClear(self.api.as_ptr()) };
         Ok(text)
     }
-}
 
-impl Engine {
     /// Read one line of print again, alone: `pix` is the line's crop, read
     /// as a single line (PSM 7) of only the characters of `whitelist`. The
     /// engine is left as it was (full layout analysis, every character).
@@ -217,25 +207,27 @@ impl Engine {
         self.set("tessedit_char_whitelist", whitelist);
         self.set_image(pix, dpi);
         let rc = unsafe { tess::TessBaseAPIRecognize(api, std::ptr::null_mut()) };
-        let raw = if rc == 0 {
-            unsafe { tess::TessBaseAPIGetUTF8Text(api) }
-        } else {
-            std::ptr::null_mut()
-        };
-        let text = if raw.is_null() {
-            None
-        } else {
-            let s = unsafe { CStr::from_ptr(raw) }
-                .to_string_lossy()
-                .into_owned();
-            unsafe { tess::TessDeleteText(raw) };
-            Some(s)
-        };
+        let text = (rc == 0)
+            .then(|| owned_text(unsafe { tess::TessBaseAPIGetUTF8Text(api) }))
+            .flatten();
         unsafe { tess::TessBaseAPIClear(api) };
         self.set("tessedit_char_whitelist", "");
         unsafe { tess::TessBaseAPISetPageSegMode(api, tess::TessPageSegMode_PSM_AUTO) };
         text.ok_or(OcrError::Recognize)
     }
+}
+
+/// Text Tesseract handed over (`None` for a null pointer), copied and
+/// freed.
+fn owned_text(raw: *mut std::os::raw::c_char) -> Option<String> {
+    if raw.is_null() {
+        return None;
+    }
+    let s = unsafe { CStr::from_ptr(raw) }
+        .to_string_lossy()
+        .into_owned();
+    unsafe { tess::TessDeleteText(raw) };
+    Some(s)
 }
 
 /// An engine started on first use: the orientation engine is needed only

@@ -263,16 +263,12 @@ struct BatchFacts<'a> {
 /// The applicant's name, read off the receipt pages (none unless they
 /// agree on one).
 fn applicant(pages: &[PageOut], is_receipt: &[bool]) -> Option<String> {
-    let texts: Vec<&PageText> = pages
+    let mut names: Vec<String> = pages
         .iter()
         .zip(is_receipt)
         .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
-        .map(|(p, _)| &p.text)
-        .collect();
-    let mut names: Vec<String> = texts
-        .iter()
-        .filter_map(|t| {
-            fields::extract(&[*t], clock::today(), None)
+        .filter_map(|(p, _)| {
+            fields::extract(&[&p.text], clock::today(), None)
                 .values
                 .remove("full_name")
         })

@@ -5,7 +5,6 @@
 use super::page::{self, PageOut};
 use super::{Options, PipelineError};
 use crate::ingest::{IngestError, Original};
-
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 

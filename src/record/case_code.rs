@@ -81,10 +81,10 @@ impl CaseCode {
 const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 
 /// The pattern read through OCR's usual confusions: spaces around the dots
-/// and dashes, a dot for a dash, a single space inside a run of digits or after the agency
-/// letter ("G 13", "2503 28"), a comma for a dot, a long dash for a dash, letters for
-/// digits (see [`OCR_DIGIT`]), a lower-case agency letter; not inside a
-/// longer run of letters and digits.
+/// and dashes, a single space inside a run of digits or after the agency
+/// letter ("G 13", "2503 28"), a comma for a dot, a long dash or a dot for
+/// a dash, letters for digits (see [`OCR_DIGIT`]), a lower-case agency
+/// letter; not inside a longer run of letters and digits.
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     // `n` digits, OCR may have put one space between any two of them.
     let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
