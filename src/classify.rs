@@ -140,6 +140,25 @@ fn is_list_item(raw: &str) -> bool {
     raw.trim_start().starts_with(['-', '+', '•', '*', '–', '·'])
 }
 
+/// A line's text without the specks OCR read before it ("ộ TỜ KHAI CẤP",
+/// ". CĂN CƯỚC"): leading one-character words that are neither capitals
+/// nor digits.
+fn without_leading_specks(raw: &str) -> &str {
+    let mut rest = raw.trim_start();
+    while let Some((first, tail)) = rest.split_once(char::is_whitespace) {
+        let mut chars = first.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None)
+                if !c.is_uppercase() && !c.is_ascii_digit() && !tail.trim().is_empty() =>
+            {
+                rest = tail.trim_start()
+            }
+            _ => break,
+        }
+    }
+    rest
+}
+
 /// Similarity (0..1) of the whole of `text` to `pattern` (both folded):
 /// strsim's normalised edit distance.
 pub fn whole_similarity(text: &str, pattern: &str) -> f32 {
@@ -226,7 +245,11 @@ pub fn find_heading(
     let mut best: Option<(HeadingRank, HeadingMatch)> = None;
     let motto = lines.iter().position(|l| is_motto(&fold(&l.text())));
     for (i, line) in lines.iter().enumerate() {
-        let raw = line.text();
+        let full = line.text();
+        if is_list_item(&full) {
+            continue;
+        }
+        let raw = without_leading_specks(&full).to_string();
         // In capitals, a heading may start a longer line. In any other
         // case it must be the whole line, or start a short title line
         // just under the national motto, so that a sentence or a table
@@ -239,7 +262,7 @@ pub fn find_heading(
             whole_similarity
         };
         let one = fold(&raw);
-        if one.len() < 4 || is_list_item(&raw) {
+        if one.len() < 4 {
             continue;
         }
         // A heading may wrap onto the next line.
@@ -541,6 +564,21 @@ mod tests {
         let m = find_heading(&t, &p, 2000, 0.5).unwrap();
         assert_eq!(m.type_id, "power_of_attorney");
         assert!(has_motto(&p, 2000));
+    }
+
+    #[test]
+    fn a_speck_before_a_wrapped_title_does_not_hide_it() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "ộ TỜ KHAI CẤP",
+            "GIẦY XÁC NHẬN TÌNH TRANG HÔN NHÂN",
+        ]);
+        let m = find_heading(&t, &p, 2000, 0.5).unwrap();
+        assert_eq!(m.type_id, "application_form", "{m:?}");
+        assert_eq!(without_leading_specks(". , CĂN CƯỚC"), "CĂN CƯỚC");
+        assert_eq!(without_leading_specks("Ở TỔ 5"), "Ở TỔ 5");
     }
 
     #[test]

@@ -160,40 +160,72 @@ pub fn is_receipt_text(text: &str) -> bool {
 pub const CODE_CHARS: &str = "0123456789.-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// Where on a receipt page a printed case code stands that OCR did not
-/// read whole: the line, and the range of its words that hold digits.
+/// read whole: the line, the range of its words that hold digits, and the
+/// region to read again (`[x0, y0, x1, y1]` in page pixels).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnreadCode {
     pub line: usize,
     pub words: std::ops::Range<usize>,
+    pub region: [u32; 4],
 }
 
-/// The start of a case code's structure (`V1V2V3.Z1Z2.`), read loosely.
-static CODE_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|[^0-9])[0-9OoQDlI]{3}\s*[.,·]\s*[0-9OoQDlI]{2}\s*[.,·]")
-        .expect("regex")
+/// A piece of a case code's structure, read loosely: its start
+/// (`V1V2V3.Z1Z2.`, a digit of the first group may be lost) or its date and
+/// serial (`-YYMMDD-X`).
+static CODE_SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?:^|[^0-9])[0-9OoQDlI]{2,3}\s*[.,·]\s*[0-9OoQDlI]{2}\s*[.,·]|[-–.]\s*[0-9]{6}\s*[-–.]\s*[0-9]",
+    )
+    .expect("regex")
 });
 
+/// How many lines that look like a piece of a case code are read again at most.
+const MAX_UNREAD_LINES: usize = 3;
+
 /// On a page that reads as an intake receipt but whose text holds no
-/// valid, plausible case code: the first line that starts one. A stamp, a
-/// fold or a blurred digit ("…-190225.27%6") spoils one character, and the
-/// line read again alone, with only [`CODE_CHARS`], often reads it whole.
-pub fn unread_code(text: &PageText, today: time::Date) -> Option<UnreadCode> {
+/// valid, plausible case code: the lines that hold a piece of one, first
+/// first. A stamp, a fold or a blurred digit ("…-190225.27%6") spoils
+/// one character, or the layout analysis cuts the code in two lines
+/// ("Mã hồ sơ: 000.03.44." and, further down the text, "H08-260811-2013"),
+/// and the code's region read again alone, with only [`CODE_CHARS`], often
+/// reads it whole. The region runs from the end of the label (a digit
+/// OCR lost may stand before the first one it read) to the last word of
+/// any line beside it.
+pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
     let all = text.text();
     if !is_receipt_text(&all) || !case_codes_in_text(&all, today).is_empty() {
-        return None;
+        return Vec::new();
     }
-    text.lines.iter().enumerate().find_map(|(i, l)| {
-        if !CODE_START.is_match(&l.text()) {
-            return None;
-        }
-        let digits = |w: &crate::ocr::Word| w.text.chars().any(|c| c.is_ascii_digit());
-        let first = l.words.iter().position(digits)?;
-        let last = l.words.iter().rposition(digits)?;
-        Some(UnreadCode {
-            line: i,
-            words: first..last + 1,
+    let digits = |w: &crate::ocr::Word| w.text.chars().any(|c| c.is_ascii_digit());
+    text.lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| CODE_SHAPE.is_match(&l.text()))
+        .filter_map(|(i, l)| {
+            let first = l.words.iter().position(digits)?;
+            let last = l.words.iter().rposition(digits)?;
+            let (y0, y1) = (l.bbox[1], l.bbox[3]);
+            let x0 = match first.checked_sub(1).map(|p| &l.words[p]) {
+                Some(label) => label.bbox[2] + 1,
+                None => l.words[first].bbox[0],
+            };
+            // Words of other lines that stand beside this one (their
+            // middle within its height) and to the right of its start.
+            let beside = text.lines.iter().flat_map(|o| &o.words).filter(|w| {
+                let mid = (w.bbox[1] + w.bbox[3]) / 2;
+                mid >= y0 && mid <= y1 && w.bbox[0] >= x0
+            });
+            let x1 = beside
+                .map(|w| w.bbox[2])
+                .fold(l.words[last].bbox[2], u32::max);
+            Some(UnreadCode {
+                line: i,
+                words: first..last + 1,
+                region: [x0, y0, x1, y1],
+            })
         })
-    })
+        .take(MAX_UNREAD_LINES)
+        .collect()
 }
 
 /// Decode every QR code on a page. The search runs on the page at half
@@ -283,6 +315,8 @@ mod tests {
             "Số hồ sơ 000,00,13,H04-210628-0001.",
             "tra cứu tại 000.00.13.HO4-210628-000I",
             "Mã hồ sơ: 000.00.13.H 04-2106 28-0001",
+            // The agency's "H" read as two strokes.
+            "000.00.13.1104-210628-0001",
         ] {
             assert_eq!(printed(t), want, "{t}");
         }
@@ -299,6 +333,8 @@ mod tests {
             "Mã hồ sơ: 000.00.13.H04-210231-0001",
             // Part of a longer run of digits.
             "1000.00.13.H04-210628-00012",
+            // Digits where the agency letter stands, other than two strokes.
+            "000.00.13.504-210628-0001",
         ] {
             assert!(printed(t).is_empty(), "{t}: {:?}", printed(t));
         }
@@ -318,21 +354,50 @@ mod tests {
                 "Tiếp nhận hồ sơ của: Ông Lê Văn An",
             ])
         };
-        let spot = unread_code(&page("Mã số hồ sơ: 000.08.28.H11-190225.27%6"), today);
+        let spots = unread_code(&page("Mã số hồ sơ: 000.08.28.H11-190225.27%6"), today);
+        // The region runs from the label's end (word 3 ends at x = 46) to the last digit word.
         assert_eq!(
-            spot,
-            Some(UnreadCode {
+            spots,
+            [UnreadCode {
                 line: 1,
-                words: 4..5
+                words: 4..5,
+                region: [47, 40, 58, 70],
+            }]
+        );
+        // A lost first digit ("65." for "565.") still marks the line.
+        let lost = unread_code(&page("Mi họ xơ. 65. 38.03.H30-200509-148 3"), today);
+        assert_eq!(lost.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
+        // A code read whole, or a page that is no receipt, needs no second read.
+        assert!(unread_code(&page("Mã hồ sơ: 000.08.28.H11-190225-2756"), today).is_empty());
+        let other = PageText::of_lines(&["GIẤY KHAI SINH", "Số: 000.08.28.H11-190225.27%6"]);
+        assert!(unread_code(&other, today).is_empty());
+    }
+
+    #[test]
+    fn a_receipt_code_cut_in_two_lines_is_read_again_across_both() {
+        // Tesseract's layout analysis put the code's end in a line of its
+        // own, printed beside its start but read later in the text.
+        let today = time::macros::date!(2026 - 12 - 01);
+        let mut text = PageText::of_lines(&[
+            "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            "Mã hồ sơ: 000.03.44.",
+            "Tiếp nhận hồ sơ của: Ông Thái Văn Khoa",
+            "H08-260811-2013",
+        ]);
+        let tail = &mut text.lines[3];
+        tail.bbox = [200, 40, 320, 70];
+        tail.words[0].bbox = [200, 42, 320, 68];
+        let spots = unread_code(&text, today);
+        // The code's start first, its region across both; the tail, alone, after it.
+        assert_eq!(
+            spots.first(),
+            Some(&UnreadCode {
+                line: 1,
+                words: 3..4,
+                region: [35, 40, 320, 70],
             })
         );
-        // A code read whole, or a page that is no receipt, needs no second read.
-        assert_eq!(
-            unread_code(&page("Mã hồ sơ: 000.08.28.H11-190225-2756"), today),
-            None
-        );
-        let other = PageText::of_lines(&["GIẤY KHAI SINH", "Số: 000.08.28.H11-190225.27%6"]);
-        assert_eq!(unread_code(&other, today), None);
+        assert_eq!(spots.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 3]);
     }
 
     #[test]

@@ -140,7 +140,13 @@ enum NameLabel {
 /// The name label a line starts with (after numbering such as "1.1." or
 /// "- "), and what follows it up to the colon.
 fn name_label(folded: &str) -> Option<NameLabel> {
-    let body = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'I');
+    let mut body = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'I');
+    // A speck OCR read as a letter before the label ("â Họ, chữ đệm và tên").
+    while let Some((first, rest)) = body.split_once(' ')
+        && first.chars().count() == 1
+    {
+        body = rest.trim_start();
+    }
     // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label
     // (OCR often misreads the "T" of "tiếp" that starts a line).
     if body.ends_with("IEP NHAN HO SO CUA") {
@@ -456,7 +462,13 @@ fn name_value(lines: &[DocLine], i: usize) -> Option<String> {
         .split_once(':')
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty());
-    let next = lines.get(i + 1).filter(|n| n.page == lines[i].page);
+    // The next line that holds a letter or digit (a line of specks, "~-",
+    // between the label and the name is skipped).
+    let next = lines[i + 1..]
+        .iter()
+        .take(2)
+        .find(|n| n.raw.chars().any(char::is_alphanumeric))
+        .filter(|n| n.page == lines[i].page);
     match after.and_then(clean_name) {
         // A name that ends its line may go on at the start of the next
         // ("… tiếp nhận hồ sơ của: Bà Kiều Kim Hoài" / "Yến").
@@ -821,6 +833,13 @@ mod tests {
         }
         let p = page(&["Họ tên người nộp: Trần Tuấn Hải"]);
         assert_eq!(values(&p)["full_name"], "Trần Tuấn Hải");
+        // A speck read as a letter before the label, a line of specks before the name.
+        let p = page(&[
+            "â Họ, chữ đệm và tên khai sinh/Full name:",
+            "~-",
+            "VĂN DUY TUẤN",
+        ]);
+        assert_eq!(values(&p)["full_name"], "Văn Duy Tuấn");
     }
 
     #[test]

@@ -223,6 +223,33 @@ fn resolution_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
         .collect()
 }
 
+/// Mean word confidence under which a page reads poorly: what it says, and
+/// so whether it starts a document of its own, is not known.
+const POOR_READING_CONF: f32 = 60.0;
+
+/// Why a page after a document's first may not belong to it: it joined
+/// the document because no heading was read on it, and it reads poorly
+/// or not at all, so a heading may be there unread. `None` when every
+/// page read well enough.
+fn unsure_membership(g: &Group, pages: &[PageOut], sources: &Sources) -> Option<String> {
+    let unsure: Vec<String> = g.pages[1..]
+        .iter()
+        .filter(|&&i| {
+            pages[i].kept_unread.is_some() || pages[i].text.mean_conf() < POOR_READING_CONF
+        })
+        .map(|&i| {
+            let (file, page) = &sources[i];
+            format!("{file} page {page} ({:.0})", pages[i].text.mean_conf())
+        })
+        .collect();
+    (!unsure.is_empty()).then(|| {
+        format!(
+            "; {} read poorly (mean word confidence under {POOR_READING_CONF}): check that it belongs to this document",
+            unsure.join(", ")
+        )
+    })
+}
+
 /// One warning per page kept although OCR read no text on it.
 fn unread_warnings<'a>(
     pages: &'a [PageOut],
@@ -318,7 +345,7 @@ fn document(
     id: &str,
 ) -> Result<Document, PipelineError> {
     let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
-    let decision = classify::decide(
+    let mut decision = classify::decide(
         &opts.taxonomy,
         &classify::Evidence {
             heading: g.heading.as_ref(),
@@ -327,6 +354,10 @@ fn document(
             first_page: g.pages[0] as u32 + 1,
         },
     );
+    if let Some(why) = unsure_membership(g, pages, sources) {
+        decision.needs_review = true;
+        decision.reason += &why;
+    }
     let Fields {
         values: mut fields,
         sources: field_sources,

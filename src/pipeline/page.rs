@@ -336,55 +336,54 @@ fn second_opinion(
 }
 
 /// On a receipt whose printed case code OCR did not read whole, read the
-/// code's line again alone ([`codes::unread_code`]); when that reads a
-/// valid, plausible code, it takes the place of the first reading's words.
+/// code's region again alone ([`codes::unread_code`]); when that reads a
+/// valid, plausible code, it takes the place of the first reading's words
+/// on the code's line.
 fn reread_case_code(
     engine: &mut LazyEngine,
     reading: &mut Reading,
     dpi: u32,
 ) -> Result<(), OcrError> {
     let today = crate::clock::today();
-    let Some(spot) = codes::unread_code(&reading.text, today) else {
-        return Ok(());
-    };
-    let line = &mut reading.text.lines[spot.line];
-    let words = &line.words[spot.words.clone()];
-    let x0 = words.iter().map(|w| w.bbox[0]).min().unwrap_or(0);
-    let x1 = words.iter().map(|w| w.bbox[2]).max().unwrap_or(0);
-    let (y0, y1) = (line.bbox[1], line.bbox[3]);
-    // A narrow margin: the lines above and below, or the label's last
-    // letters, in the crop spoil a single-line read.
-    let (pad_x, pad_y) = ((y1 - y0) / 4 + 1, (y1 - y0) / 6 + 1);
-    let Some(crop) = reading.pix.crop(
-        x0.saturating_sub(pad_x),
-        y0.saturating_sub(pad_y),
-        x1 - x0 + 2 * pad_x,
-        y1 - y0 + 2 * pad_y,
-    ) else {
-        return Ok(());
-    };
-    // Small print (a low resolution) is enlarged to the size Tesseract
-    // reads best, letters some 40 pixels high.
-    let factor = (40.0 / (y1 - y0).max(1) as f32).clamp(1.0, 4.0);
-    let (crop, dpi) = match crop.upscale(factor).filter(|_| factor > 1.1) {
-        Some(big) => (big, (dpi as f32 * factor) as u32),
-        None => (crop, dpi),
-    };
-    let read = engine.get()?.read_line(&crop, dpi, codes::CODE_CHARS)?;
-    tracing::debug!(first = %line.text(), again = %read.trim(), "case code line read again");
-    let [code] = &codes::case_codes_in_text(&read, today)[..] else {
-        return Ok(());
-    };
-    let bbox = [x0, words[0].bbox[1], x1, words[words.len() - 1].bbox[3]];
-    let conf = words.iter().map(|w| w.conf).fold(f32::MAX, f32::min);
-    line.words.splice(
-        spot.words,
-        [crate::ocr::Word {
-            text: code.to_string(),
-            bbox,
-            conf,
-        }],
-    );
+    for spot in codes::unread_code(&reading.text, today) {
+        let [x0, y0, x1, y1] = spot.region;
+        // A narrow margin: the lines above and below, or the label's last
+        // letters, in the crop spoil a single-line read.
+        let (pad_x, pad_y) = ((y1 - y0) / 4 + 1, (y1 - y0) / 6 + 1);
+        let Some(crop) = reading.pix.crop(
+            x0,
+            y0.saturating_sub(pad_y),
+            x1.saturating_sub(x0) + pad_x,
+            y1 - y0 + 2 * pad_y,
+        ) else {
+            continue;
+        };
+        // Small print (a low resolution) is enlarged to the size Tesseract
+        // reads best, letters some 40 pixels high.
+        let factor = (40.0 / (y1 - y0).max(1) as f32).clamp(1.0, 4.0);
+        let (crop, dpi) = match crop.upscale(factor).filter(|_| factor > 1.1) {
+            Some(big) => (big, (dpi as f32 * factor) as u32),
+            None => (crop, dpi),
+        };
+        let read = engine.get()?.read_line(&crop, dpi, codes::CODE_CHARS)?;
+        let line = &mut reading.text.lines[spot.line];
+        tracing::debug!(first = %line.text(), again = %read.trim(), "case code line read again");
+        let [code] = &codes::case_codes_in_text(&read, today)[..] else {
+            continue;
+        };
+        let words = &line.words[spot.words.clone()];
+        let bbox = [x0, words[0].bbox[1], x1, words[words.len() - 1].bbox[3]];
+        let conf = words.iter().map(|w| w.conf).fold(f32::MAX, f32::min);
+        line.words.splice(
+            spot.words,
+            [crate::ocr::Word {
+                text: code.to_string(),
+                bbox,
+                conf,
+            }],
+        );
+        break;
+    }
     Ok(())
 }
 

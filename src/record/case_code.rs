@@ -84,14 +84,15 @@ const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 /// and dashes, a single space inside a run of digits or after the agency
 /// letter ("G 13", "2503 28"), a comma for a dot, a long dash or a dot for
 /// a dash, letters for digits (see [`OCR_DIGIT`]), a lower-case agency
-/// letter; not inside a longer run of letters and digits.
+/// letter, an "H" read as two strokes ("11", "I1"; the agency mark is
+/// always a letter); not inside a longer run of letters and digits.
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     // `n` digits, OCR may have put one space between any two of them.
     let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
     let dot = r"\s*[.,·]\s*";
     let dash = r"\s*[-–—~.]\s*";
     Regex::new(&format!(
-        r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([A-Za-z]) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
+        r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([A-Za-z]|[1lI|]{{2}}) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
         d(3), d(2), d(2), d(2), d(6), d(4)
     ))
     .expect("valid regex")
@@ -105,6 +106,14 @@ fn ocr_digit(c: char) -> char {
         'S' => '5',
         'B' => '8',
         c => c,
+    }
+}
+
+/// The agency letter OCR meant: two strokes are an "H".
+fn agency_letter(read: &str) -> char {
+    match read.chars().next() {
+        Some(c) if read.len() == 1 => c.to_ascii_uppercase(),
+        _ => 'H',
     }
 }
 
@@ -135,7 +144,7 @@ pub fn find_in_ocr(text: &str) -> Vec<CaseCode> {
             digits(1),
             digits(2),
             digits(3),
-            c[4].to_ascii_uppercase(),
+            agency_letter(&c[4]),
             digits(5),
             digits(6),
             digits(7)
