@@ -185,6 +185,9 @@ impl DocLine {
     fn has_label(&self) -> bool {
         self.raw.contains(':')
             || NAME_LABELS[..NAME_LABELS.len() - 2].contains(&self.folded_label.as_str())
+            // A card's bilingual label, its colon lost ("Họ, chữ đệm và
+            // tên khai sinh/Full name").
+            || (self.raw.contains('/') && name_label(&self.folded_label).is_some())
     }
 }
 
@@ -290,7 +293,7 @@ fn applicant_column(raw: &str, applicant: &str) -> Option<(usize, String)> {
     let n = want.split(' ').count();
     let at =
         (0..=words.len().saturating_sub(n)).find(|&i| fold(&words[i..i + n].join(" ")) == want)?;
-    let name = common_spellings(&title_case(&words[at..at + n].join(" ")));
+    let name = crate::names::common_spellings(&title_case(&words[at..at + n].join(" ")));
     let capitalised = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
     let after = &words[at + n..];
     let before = words[..at]
@@ -644,8 +647,10 @@ fn clean_name(v: &str) -> Option<String> {
         }
     }
     // "Ông" is a surname too: before two words that do not start with a
-    // common surname ("ÔNG THU ÁNH"), it is the name's first word.
-    let surname = |w: &str| SURNAMES.iter().any(|s| fold(s) == fold(w));
+    // common surname ("ÔNG THU ÁNH"), it is the name's first word. Before
+    // three it is left out: surnames outside the common ones ("Ông La
+    // Mạnh Bình") are as frequent as the surname "Ông".
+    let surname = crate::names::is_surname;
     if let Some(t) = title
         && fold(t) == "ONG"
         && words.len() == 2
@@ -655,45 +660,7 @@ fn clean_name(v: &str) -> Option<String> {
     }
     (2..=5)
         .contains(&words.len())
-        .then(|| common_spellings(&title_case(&words.join(" "))))
-}
-
-/// Common Vietnamese surnames whose spelling without diacritics names only
-/// one of them, and the two middle names that mark sex ("Văn", "Thị").
-/// OCR often loses or changes a diacritic ("NGUYÊN" for "NGUYỄN"); a
-/// surname or middle name that folds to one of these is written as it.
-const SURNAMES: [&str; 36] = [
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
-    "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Trương", "Lương", "Đoàn", "Đào", "Vương",
-    "Triệu", "Quách", "Lâm", "Tạ", "Thái", "Châu", "Kiều", "Tăng", "Khúc", "Nông", "Hà", "Tô",
-    "Lò",
-];
-const MIDDLE_NAMES: [&str; 2] = ["Văn", "Thị"];
-
-/// A title-cased name with its surname and middle names spelled as they
-/// commonly are (see [`SURNAMES`]); the given name is left as read.
-fn common_spellings(name: &str) -> String {
-    let words: Vec<&str> = name.split(' ').collect();
-    let last = words.len().saturating_sub(1);
-    let spelled = |w: &str, table: &[&'static str]| {
-        table
-            .iter()
-            .find(|t| fold(t) == fold(w))
-            .map(|t| t.to_string())
-    };
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            match i {
-                0 => spelled(w, &SURNAMES),
-                i if i < last => spelled(w, &MIDDLE_NAMES),
-                _ => None,
-            }
-            .unwrap_or_else(|| w.to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .then(|| crate::names::common_spellings(&title_case(&words.join(" "))))
 }
 
 fn all_capitals(w: &str) -> bool {
@@ -825,6 +792,7 @@ mod tests {
             ("Người nộp: Ông Lê An", "Lê An"),
             ("Bà: ÔNG THU ÁNH | Sinh ngày: 04/01/1955", "Ông Thu Ánh"),
             ("Tên (viết chữ in hoa): Ông Ông Trọng Lực", "Ông Trọng Lực"),
+            ("tiếp nhận hồ sơ của: Ông La Mạnh Bình", "La Mạnh Bình"),
         ] {
             assert_eq!(
                 extract(&[&page(&[line])], today(), None).values["full_name"],
@@ -840,6 +808,9 @@ mod tests {
             "VĂN DUY TUẤN",
         ]);
         assert_eq!(values(&p)["full_name"], "Văn Duy Tuấn");
+        // A card's bilingual label without its colon.
+        let p = page(&["Họ, chữ đệm và tên khai sinh/Fuf' name", "| LƯƠNG ÁNH DUNG"]);
+        assert_eq!(values(&p)["full_name"], "Lương Ánh Dung");
     }
 
     #[test]

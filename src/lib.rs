@@ -15,7 +15,7 @@
 //!   submission) over [`queue`] (messages, topology, publishing);
 //! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
 //! - small shared rules: [`ids`], [`clock`], [`fold`] (text folding for
-//!   matching), [`metrics`].
+//!   matching), [`names`] (how names are spelled), [`metrics`].
 
 pub mod api;
 pub mod auth;
@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod mrz;
+pub mod names;
 pub mod ocr;
 pub mod pipeline;
 pub mod pix;
