@@ -8,7 +8,8 @@ Each batch is processed into its own temporary store (a batch without a receipt
 with the truth's case code, as a station gives it); the record is compared with
 the truth and one summary is printed:
 
-  content pages dropped   truth content pages that are in no document
+  content pages dropped   truth content pages of accepted batches that are in no document
+  content pages in refused batches   truth content pages of batches refused as a whole (no record)
   blank pages kept        truth blank pages that ended up in a document
   case codes              found right, wrong, missing (by source)
   page sets exact         truth documents whose pages are exactly one document's
@@ -66,7 +67,7 @@ def score(batch, truth, record, error, c):
     c["truth documents"] += len(truth["documents"])
     if record is None:
         c["batches refused"] += 1
-        c["content pages dropped"] += len(content)
+        c["content pages in refused batches"] += len(content)
         if truth.get("receipt_position") != "none":
             c["case code missing"] += 1
         print(f"{batch.name}: refused: {error[0] if error else '?'}", file=sys.stderr)

@@ -227,15 +227,20 @@ fn resolution_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
 /// so whether it starts a document of its own, is not known.
 const POOR_READING_CONF: f32 = 60.0;
 
+/// Words a page must read, however poorly, to be taken for a page of text
+/// (a card's back or a photograph reads a few specks as words).
+const POOR_READING_MIN_WORDS: usize = 10;
+
 /// Why a page after a document's first may not belong to it: it joined
-/// the document because no heading was read on it, and it reads poorly
-/// or not at all, so a heading may be there unread. `None` when every
-/// page read well enough.
+/// the document because no heading was read on it, and it reads as text
+/// but poorly, so a heading may be there unread. `None` when every page
+/// read well enough, or held too little text to tell.
 fn unsure_membership(g: &Group, pages: &[PageOut], sources: &Sources) -> Option<String> {
     let unsure: Vec<String> = g.pages[1..]
         .iter()
         .filter(|&&i| {
-            pages[i].kept_unread.is_some() || pages[i].text.mean_conf() < POOR_READING_CONF
+            let text = &pages[i].text;
+            text.mean_conf() < POOR_READING_CONF && text.word_count() >= POOR_READING_MIN_WORDS
         })
         .map(|&i| {
             let (file, page) = &sources[i];
@@ -514,6 +519,34 @@ mod tests {
             id_card: None,
             phrases: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_later_page_that_reads_as_text_but_poorly_sends_its_document_to_review() {
+        let poorly = |words: usize, conf: f32| {
+            let mut p = page(&[&vec!["chữ"; words].join(" ")], &[]);
+            p.text.lines[0].words.iter_mut().for_each(|w| w.conf = conf);
+            p
+        };
+        let pages = vec![
+            page(&["GIẤY ỦY QUYỀN"], &[]),
+            poorly(40, 45.0),
+            poorly(2, 20.0),
+            poorly(40, 90.0),
+        ];
+        let sources: Sources = (1..=4).map(|n| ("scan.tif".to_string(), n)).collect();
+        let why = unsure_membership(&group(vec![0, 1], None), &pages, &sources);
+        assert!(why.is_some_and(|w| w.contains("scan.tif page 2 (45)")));
+        // A page of a few specks (a card's back), or one that reads well: no doubt.
+        assert_eq!(
+            unsure_membership(&group(vec![0, 2, 3], None), &pages, &sources),
+            None
+        );
+        // The first page's own reading is the type's business, not this rule's.
+        assert_eq!(
+            unsure_membership(&group(vec![1, 3], None), &pages, &sources),
+            None
+        );
     }
 
     #[test]
