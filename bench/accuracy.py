@@ -109,6 +109,10 @@ def score(batch, truth, record, error, c):
         got = placed.get(k, {}).get("prepare", {}).get("rotated_deg", 0)
         if got == deg:
             c[f"turned {deg} pages upright"] += 1
+        else:
+            pr = placed.get(k, {}).get("prepare", {})
+            say(f"{batch.name}: page {k} turned {deg} left at {got}: "
+                f"by {pr.get('orientation_by')} conf {pr.get('orientation_conf')}")
     # Documents.
     c["documents"] += len(record["documents"])
     c["sent to review"] += sum(d["needs_review"] for d in record["documents"])

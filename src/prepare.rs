@@ -366,6 +366,45 @@ pub fn reads_sideways(text: &PageText) -> bool {
     long >= 5 && tall * 2 > long
 }
 
+/// For a reading that runs down the page ([`reads_sideways`]): the
+/// clockwise quarter turns that make it upright, from the order in which
+/// Tesseract read the words of its lines. Words that follow each other
+/// downwards mean the text's top faces right (three turns); upwards, left
+/// (one turn). `None` unless at least three lines of two or more words
+/// say so, and two thirds of them agree.
+pub fn sideways_turns(text: &PageText) -> Option<u32> {
+    let (mut down, mut up) = (0usize, 0usize);
+    for line in &text.lines {
+        let long: Vec<_> = line
+            .words
+            .iter()
+            .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
+            .collect();
+        let (Some(first), Some(last)) = (long.first(), long.last()) else {
+            continue;
+        };
+        if long.len() < 2 {
+            continue;
+        }
+        let mid = |w: &crate::ocr::Word| w.bbox[1] + w.bbox[3];
+        match mid(last).cmp(&mid(first)) {
+            std::cmp::Ordering::Greater => down += 1,
+            std::cmp::Ordering::Less => up += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    if down + up < 3 {
+        return None;
+    }
+    if 3 * down >= 2 * (down + up) {
+        Some(3)
+    } else if 3 * up >= 2 * (down + up) {
+        Some(1)
+    } else {
+        None
+    }
+}
+
 /// The letter-shape test reads 1-bit copies of at most this resolution
 /// (finer scans are halved until they are).
 const SHAPE_MAX_DPI: u32 = 300;
@@ -692,6 +731,38 @@ mod tests {
         assert!(!needs_orientation_check(&reading(8, 120, 30, 90.0)));
         assert!(needs_orientation_check(&reading(8, 30, 120, 90.0)));
         assert!(needs_orientation_check(&reading(8, 120, 30, 40.0)));
+    }
+
+    #[test]
+    fn the_order_words_were_read_in_tells_which_way_a_sideways_page_faces() {
+        // Three lines of three words, each word tall, following each other
+        // downwards (top facing right) or upwards (top facing left).
+        let lines = |down: bool| PageText {
+            lines: (0..3u32)
+                .map(|l| {
+                    let words = (0..3u32)
+                        .map(|i| {
+                            let y = if down { i * 150 } else { 600 - i * 150 };
+                            crate::ocr::Word {
+                                text: "chứng".into(),
+                                bbox: [l * 60, y, l * 60 + 40, y + 120],
+                                conf: 90.0,
+                            }
+                        })
+                        .collect();
+                    crate::ocr::Line {
+                        words,
+                        bbox: [l * 60, 0, l * 60 + 40, 720],
+                    }
+                })
+                .collect(),
+        };
+        assert_eq!(sideways_turns(&lines(true)), Some(3));
+        assert_eq!(sideways_turns(&lines(false)), Some(1));
+        // Too few lines to tell.
+        let mut two = lines(true);
+        two.lines.truncate(2);
+        assert_eq!(sideways_turns(&two), None);
     }
 
     #[test]

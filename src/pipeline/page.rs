@@ -293,7 +293,9 @@ fn read_upright(
 }
 
 /// For a page that read poorly or down its side: the further quarter
-/// turns worth a trial read. OSD's when it is sure the page is turned;
+/// turns worth a trial read. The letter shapes' when a finer look decides;
+/// the reading's own direction when it ran down the page
+/// ([`prepare::sideways_turns`]); OSD's when it is sure the page is turned;
 /// else, when neither OSD nor the letters' shapes decided, the way the
 /// shapes lean; else, for a page that reads poorly across, upside down
 /// (which reads as noise, and which OSD misjudges on bold or blurred
@@ -313,6 +315,14 @@ fn second_opinion(
         None => prepare::text_orientation(sheet.seen(), dpi, prep, Shapes::Both),
     };
     if let Some(turns) = facing.decided.filter(|&t| t != 0) {
+        return Ok(Some(turns));
+    }
+    // A reading that ran down the page says itself which way it ran.
+    if prepare::reads_sideways(first)
+        && let Some(turns) = prepare::sideways_turns(first)
+    {
+        prep.orientation_by = Some(OrientationSource::Reading);
+        prep.orientation_conf = None;
         return Ok(Some(turns));
     }
     let osd_says = prepare::orientation(osd.get()?, sheet.seen(), dpi, prep);

@@ -164,9 +164,11 @@ pub enum OrientationSource {
     TextShape,
     /// Tesseract's orientation detection, asked when a page read poorly.
     Osd,
-    /// The page read poorly, nothing else could tell, and it read clearly
-    /// better upside down; the confidence is the gain in mean word
-    /// confidence.
+    /// The first reading itself: it ran down the page, and the way its
+    /// words follow each other (downwards or upwards) tells which side the
+    /// text's top faces; or the page read poorly, nothing else could tell,
+    /// and it read clearly better upside down. The confidence is the gain
+    /// in mean word confidence of the turned reading.
     Reading,
 }
 
