@@ -366,11 +366,13 @@ pub fn reads_sideways(text: &PageText) -> bool {
     long >= 5 && tall * 2 > long
 }
 
-/// For a reading that runs down the page ([`reads_sideways`]): the
-/// clockwise quarter turns that make it upright, from the order in which
-/// Tesseract read the words of its lines. Words that follow each other
-/// downwards mean the text's top faces right (three turns); upwards, left
-/// (one turn). `None` unless at least three lines of two or more words
+/// For a reading that runs down the page ([`reads_sideways`]) and reads
+/// well so: the clockwise quarter turns that make it upright, from the
+/// order in which Tesseract read the words of its lines. Words that follow
+/// each other downwards mean the text's top faces right (three turns);
+/// upwards, left (one turn). Tesseract reads vertical lines downwards
+/// only, so a page whose top faces left reads poorly, and this says
+/// nothing of it: the caller asks it only of a good reading. `None` unless at least three lines of two or more words
 /// say so, and two thirds of them agree.
 pub fn sideways_turns(text: &PageText) -> Option<u32> {
     let (mut down, mut up) = (0usize, 0usize);

@@ -268,9 +268,25 @@ fn read_upright(
     let Some(turned) = best.0.rotate_orth(turns) else {
         return Ok(Reading::from(best));
     };
-    turned_prep.rotated_deg = (turned_prep.rotated_deg + turns * 90) % 360;
-    let candidate = turned.straighten(&mut turned_prep);
-    let turned_text = text_engine.recognize(candidate.seen(), dpi)?;
+    let base_deg = turned_prep.rotated_deg;
+    turned_prep.rotated_deg = (base_deg + turns * 90) % 360;
+    let mut candidate = turned.straighten(&mut turned_prep);
+    let mut turned_text = text_engine.recognize(candidate.seen(), dpi)?;
+    // A quarter turn that still reads poorly may have been the wrong one
+    // (a weak lean): the other quarter turn is read too, and the better
+    // reading of the two stays the candidate.
+    if turns % 2 == 1
+        && turned_text.mean_conf() < prepare::ORIENTATION_CHECK_CONF
+        && let Some(other) = best.0.rotate_orth(4 - turns)
+    {
+        let mut other_prep = turned_prep.clone();
+        other_prep.rotated_deg = (base_deg + (4 - turns) * 90) % 360;
+        let other = other.straighten(&mut other_prep);
+        let other_text = text_engine.recognize(other.seen(), dpi)?;
+        if other_text.mean_conf() > turned_text.mean_conf() {
+            (candidate, turned_text, turned_prep) = (other, other_text, other_prep);
+        }
+    }
     // A page read down its side is kept turned when it now reads across,
     // unless it reads much worse so; one turned on weaker evidence than
     // OSD's (a weak lean, its own poor reading) must read clearly better.
@@ -317,8 +333,12 @@ fn second_opinion(
     if let Some(turns) = facing.decided.filter(|&t| t != 0) {
         return Ok(Some(turns));
     }
-    // A reading that ran down the page says itself which way it ran.
+    // A reading that ran down the page, and read well so, says itself
+    // which way it ran. (Tesseract reads vertical lines top to bottom
+    // only: a page whose top faces left reads poorly that way, and its
+    // words' order says nothing.)
     if prepare::reads_sideways(first)
+        && first.mean_conf() >= prepare::ORIENTATION_CHECK_CONF
         && let Some(turns) = prepare::sideways_turns(first)
     {
         prep.orientation_by = Some(OrientationSource::Reading);
