@@ -96,7 +96,16 @@ pub fn read(
         out.prep.clone(),
     )
     .map_err(ocr_error)?;
-    reread_case_code(&mut engines.codes, &mut reading, out.dpi).map_err(ocr_error)?;
+    // Where the page's QR code gives the case code, a print the first
+    // reading could not read is not read again: a second read of a spoiled
+    // print is a guess, and could only contradict the QR.
+    if !out
+        .qr
+        .iter()
+        .any(|q| q.parse::<crate::codes::CaseCode>().is_ok())
+    {
+        reread_case_code(&mut engines.codes, &mut reading, out.dpi).map_err(ocr_error)?;
+    }
     out.ocr_seconds = started.elapsed().as_secs_f64();
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
         let words = prepare::text_words(&reading.text);
