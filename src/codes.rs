@@ -179,6 +179,28 @@ static CODE_SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(
     .expect("regex")
 });
 
+/// Whether a line looks like it holds a case code: a piece of the code's
+/// structure ([`CODE_SHAPE`]), or a case-code label followed by at least
+/// [`MIN_LABELLED_CODE_DIGITS`] digits (small or coarse print can spoil
+/// every dot and dash: "Mã số hồ sơ: 062403,60LH3S-2351201-13414").
+fn looks_like_code_line(line: &str) -> bool {
+    if CODE_SHAPE.is_match(line) {
+        return true;
+    }
+    let folded = crate::fold::fold(line);
+    let Some(end) = CODE_LABELS
+        .iter()
+        .filter_map(|l| folded.find(l).map(|at| at + l.len()))
+        .min()
+    else {
+        return false;
+    };
+    folded[end..].chars().filter(char::is_ascii_digit).count() >= MIN_LABELLED_CODE_DIGITS
+}
+
+/// A case code has 17 digits; a label followed by this many still marks its line.
+const MIN_LABELLED_CODE_DIGITS: usize = 10;
+
 /// How many lines that look like a piece of a case code are read again at most.
 const MAX_UNREAD_LINES: usize = 3;
 
@@ -200,7 +222,7 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
     text.lines
         .iter()
         .enumerate()
-        .filter(|(_, l)| CODE_SHAPE.is_match(&l.text()))
+        .filter(|(_, l)| looks_like_code_line(&l.text()))
         .filter_map(|(i, l)| {
             let first = l.words.iter().position(digits)?;
             let last = l.words.iter().rposition(digits)?;
@@ -233,7 +255,13 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
 /// codes are large); the full-size page is searched only where a code was
 /// seen at half size but could not be read (small codes such as an ID
 /// card's). Pages without any code, most of them, cost only the half-size search.
-pub fn decode_qr(gray: &Pix) -> Vec<String> {
+/// A page scanned under [`FULL_SIZE_QR_DPI`] is searched at full size only:
+/// halved, a receipt's code (25 modules in some 16 mm) would have modules
+/// under two pixels, too small to be seen at all.
+pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
+    if dpi < FULL_SIZE_QR_DPI {
+        return decode_qr_once(gray).0;
+    }
     let Some(half) = gray.scale_to_gray(0.5) else {
         return decode_qr_once(gray).0;
     };
@@ -250,6 +278,10 @@ pub fn decode_qr(gray: &Pix) -> Vec<String> {
     }
     all
 }
+
+/// Pages scanned at fewer dots per inch than this have their QR codes
+/// searched at full size only ([`decode_qr`]).
+pub const FULL_SIZE_QR_DPI: u32 = 250;
 
 /// The codes read, and how many detected codes could not be read.
 fn decode_qr_once(gray: &Pix) -> (Vec<String>, usize) {
@@ -367,6 +399,12 @@ mod tests {
         // A lost first digit ("65." for "565.") still marks the line.
         let lost = unread_code(&page("Mi họ xơ. 65. 38.03.H30-200509-148 3"), today);
         assert_eq!(lost.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
+        // Every dot and dash spoiled: the label and the digits after it mark the line.
+        let coarse = unread_code(&page("Mã số hồ sơ: 062403,60LH3S-2351201-13414"), today);
+        assert_eq!(coarse.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
+        // A label with a few digits after it (a phone number's start) does not.
+        let short = unread_code(&page("Mã số hồ sơ: xem 0912 345"), today);
+        assert!(short.is_empty());
         // A code read whole, or a page that is no receipt, needs no second read.
         assert!(unread_code(&page("Mã hồ sơ: 000.08.28.H11-190225-2756"), today).is_empty());
         let other = PageText::of_lines(&["GIẤY KHAI SINH", "Số: 000.08.28.H11-190225.27%6"]);
@@ -485,6 +523,6 @@ mod tests {
     #[test]
     fn blank_page_has_no_qr_codes() {
         let blank = Pix::from_samples(64, 64, 1, &vec![255u8; 64 * 64]).unwrap();
-        assert!(decode_qr(&blank).is_empty());
+        assert!(decode_qr(&blank, 300).is_empty());
     }
 }
