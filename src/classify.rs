@@ -137,8 +137,11 @@ fn is_title_like(raw: &str) -> bool {
 /// A line of a list ("- Giấy ủy quyền", "+ Bản sao …", "• …"): an item
 /// naming a document, never the title of one.
 fn is_list_item(raw: &str) -> bool {
-    raw.trim_start().starts_with(['-', '+', '•', '*', '–', '·'])
+    raw.trim_start().starts_with(LIST_MARKS)
 }
+
+/// The marks a list item starts with.
+const LIST_MARKS: [char; 6] = ['-', '+', '•', '*', '–', '·'];
 
 /// A line's text without the specks OCR read before it ("ộ TỜ KHAI CẤP",
 /// ". CĂN CƯỚC"): leading one-character words that are neither capitals
@@ -246,16 +249,21 @@ pub fn find_heading(
     let motto = lines.iter().position(|l| is_motto(&fold(&l.text())));
     for (i, line) in lines.iter().enumerate() {
         let full = line.text();
-        if is_list_item(&full) {
-            continue;
-        }
+        // Just under the national motto stands the title, never a list:
+        // a dash there is a speck OCR read before it ("-TỜ KHAI CẤP").
+        let under_motto = motto.is_some_and(|m| i > m && i <= m + TITLE_LINES);
+        let full = match is_list_item(&full) {
+            true if under_motto => full.trim_start().trim_start_matches(LIST_MARKS).to_string(),
+            true => continue,
+            false => full,
+        };
         let raw = without_leading_specks(&full).to_string();
         // In capitals, a heading may start a longer line. In any other
         // case it must be the whole line, or start a short title line
         // just under the national motto, so that a sentence or a table
         // row naming a document is no heading.
         let capitals = upper_share(&raw) >= 0.7;
-        let title = motto.is_some_and(|m| i > m && i <= m + TITLE_LINES) && is_title_like(&raw);
+        let title = under_motto && is_title_like(&raw);
         let similarity = if capitals || title {
             prefix_similarity
         } else {
@@ -577,6 +585,32 @@ mod tests {
         ]);
         let m = find_heading(&t, &p, 2000, 0.5).unwrap();
         assert_eq!(m.type_id, "application_form", "{m:?}");
+        // A dash read before the title, just under the motto, is a speck;
+        // further down, a dash starts a list item that names a document.
+        let dash = |first: &str| {
+            let p = page(&[
+                "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "Độc lập - Tự do - Hạnh phúc",
+                first,
+                ".GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+            ]);
+            find_heading(&t, &p, 2000, 0.5).map(|m| m.type_id)
+        };
+        assert_eq!(dash("-TỜ KHAI CẤP").as_deref(), Some("application_form"));
+        let p = page(&[
+            "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+            "Giấy tờ kèm theo:",
+            "Kính gửi: Ủy ban nhân dân phường 1",
+            "Nơi cư trú: Khu phố Tân Lập",
+            "Căn cước công dân số 001077518765",
+            "- TỜ KHAI CẤP GIẤY XÁC NHẬN",
+        ]);
+        assert_eq!(
+            find_heading(&t, &p, 2000, 0.5)
+                .map(|m| m.type_id)
+                .as_deref(),
+            Some("marital_status")
+        );
         assert_eq!(without_leading_specks(". , CĂN CƯỚC"), "CĂN CƯỚC");
         assert_eq!(without_leading_specks("Ở TỔ 5"), "Ở TỔ 5");
     }
