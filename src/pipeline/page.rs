@@ -324,7 +324,8 @@ fn read_upright(
 /// else, when neither OSD nor the letters' shapes decided, the way the
 /// shapes lean; else, for a page that reads poorly across, upside down
 /// (which reads as noise, and which OSD misjudges on bold or blurred
-/// print). `None`: leave the page as it is.
+/// print), and for one that reads poorly down its side, a quarter turn.
+/// `None`: leave the page as it is.
 fn second_opinion(
     osd: &mut LazyEngine,
     sheet: &Sheet,
@@ -366,10 +367,14 @@ fn second_opinion(
         prep.orientation_conf = Some(facing.conf);
         return Ok(Some(lean));
     }
-    if first.mean_conf() < prepare::ORIENTATION_CHECK_CONF && !prepare::reads_sideways(first) {
+    if first.mean_conf() < prepare::ORIENTATION_CHECK_CONF {
+        // Read poorly down its side, which way it faces is not told: a
+        // quarter turn is tried, and the other one when that reads poorly
+        // too ([`read_upright`]).
+        let turns = if prepare::reads_sideways(first) { 1 } else { 2 };
         prep.orientation_by = Some(OrientationSource::Reading);
         prep.orientation_conf = None;
-        return Ok(Some(2));
+        return Ok(Some(turns));
     }
     Ok(None)
 }
@@ -580,5 +585,43 @@ mod tests {
         );
         // Searched at half size first, as a 300-dpi page is, it is not seen.
         assert!(find_qr(&low, 300).is_empty());
+    }
+
+    /// A page that reads poorly down its side, on which neither the
+    /// letters' shapes nor OSD decide (a blank sheet here), is tried a
+    /// quarter turn; one that reads poorly across is tried upside down.
+    #[test]
+    fn a_poor_reading_down_the_side_is_tried_a_quarter_turn() {
+        let reading = |tall: bool| {
+            let words = (0..8u32)
+                .map(|i| {
+                    let (x, y) = (100 + 60 * i, 200);
+                    let (w, h) = if tall { (30, 120) } else { (120, 30) };
+                    crate::ocr::Word {
+                        text: "Ngày".into(),
+                        bbox: [x, y, x + w, y + h],
+                        conf: 40.0,
+                    }
+                })
+                .collect::<Vec<_>>();
+            PageText {
+                lines: vec![crate::ocr::Line {
+                    bbox: [100, 200, 700, 320],
+                    words,
+                }],
+            }
+        };
+        assert!(prepare::reads_sideways(&reading(true)));
+        assert!(!prepare::reads_sideways(&reading(false)));
+        let blank = Pix::from_samples(1000, 1400, 1, &vec![255u8; 1000 * 1400]).expect("pix");
+        let mut osd = LazyEngine::new("osd");
+        let mut turns_for = |text: &PageText| {
+            let mut prep = Preparation::default();
+            let sheet = Sheet::new(blank.to_gray().expect("gray"), None, &mut prep);
+            let facing = prepare::text_orientation(sheet.seen(), 150, &mut prep, Shapes::Coarse);
+            second_opinion(&mut osd, &sheet, facing, text, 150, &mut prep).expect("osd")
+        };
+        assert_eq!(turns_for(&reading(true)), Some(1));
+        assert_eq!(turns_for(&reading(false)), Some(2));
     }
 }
