@@ -233,6 +233,19 @@ pub fn has_motto(text: &PageText, page_height: u32) -> bool {
         .any(|l| contains_similarity(&fold(&l.text()), MOTTO) >= 0.8)
 }
 
+/// A line's text as a heading candidate: without the specks read before
+/// it; `None` for a list item, which names a document and is never its
+/// title. Just under the national motto (`under_motto`) stands the
+/// title, never a list: a dash there is a speck ("-TỜ KHAI CẤP").
+fn candidate_text(full: &str, under_motto: bool) -> Option<String> {
+    let full = match is_list_item(full) {
+        true if under_motto => full.trim_start().trim_start_matches(LIST_MARKS),
+        true => return None,
+        false => full,
+    };
+    Some(without_leading_specks(full).to_string())
+}
+
 /// How a heading candidate ranks: over the threshold, in capitals, on
 /// an earlier line, longer (see [`find_heading`]).
 type HeadingRank = (bool, bool, std::cmp::Reverse<usize>, f32);
@@ -248,16 +261,10 @@ pub fn find_heading(
     let mut best: Option<(HeadingRank, HeadingMatch)> = None;
     let motto = lines.iter().position(|l| is_motto(&fold(&l.text())));
     for (i, line) in lines.iter().enumerate() {
-        let full = line.text();
-        // Just under the national motto stands the title, never a list:
-        // a dash there is a speck OCR read before it ("-TỜ KHAI CẤP").
         let under_motto = motto.is_some_and(|m| i > m && i <= m + TITLE_LINES);
-        let full = match is_list_item(&full) {
-            true if under_motto => full.trim_start().trim_start_matches(LIST_MARKS).to_string(),
-            true => continue,
-            false => full,
+        let Some(raw) = candidate_text(&line.text(), under_motto) else {
+            continue;
         };
-        let raw = without_leading_specks(&full).to_string();
         // In capitals, a heading may start a longer line. In any other
         // case it must be the whole line, or start a short title line
         // just under the national motto, so that a sentence or a table
