@@ -259,10 +259,8 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
 /// halved, a receipt's code (25 modules in some 16 mm) would have modules
 /// under two pixels, too small to be seen at all.
 pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
-    if dpi < FULL_SIZE_QR_DPI {
-        return decode_qr_once(gray).0;
-    }
-    let Some(half) = gray.scale_to_gray(0.5) else {
+    let half = (dpi >= FULL_SIZE_QR_DPI).then(|| gray.scale_to_gray(0.5));
+    let Some(half) = half.flatten() else {
         return decode_qr_once(gray).0;
     };
     let (found, unread) = decode_qr_once(&half);

@@ -431,9 +431,10 @@ const CODE_LINE_HEIGHTS: [u32; 3] = [40, 28, 0];
 
 /// Read a crop of a case code's line (`height`: its line's height) at
 /// the sizes of [`CODE_LINE_HEIGHTS`] (0: as it is; print is only ever
-/// enlarged) until two reads agree on a valid, plausible code; the code
-/// when every read that gives one gives that same one, `None` when none
-/// does or reads disagree (a wrong case code files a dossier under
+/// enlarged) until two reads give the same valid, plausible code; that
+/// code, or the one code read when a single read gives one; `None` when
+/// no read gives a code or two reads give two different ones and no
+/// third agrees with either (a wrong case code files a dossier under
 /// another's case: no code, and the station gives it, is better).
 fn read_code_line(
     engine: &mut LazyEngine,
