@@ -46,6 +46,8 @@ pub async fn process(
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     let opts = options(ocr)?;
     let store = open_store(store).await?;
+    // The engines load (about 0.1 s) while the files are read and hashed.
+    let starting = tokio::task::spawn_blocking(move || PagePool::new(&opts));
     let originals = sohoa::ingest::open_all(&batch.paths).map_err(rejected)?;
     let total: usize = originals.iter().map(|o| o.pages.len()).sum();
     let bar = indicatif::ProgressBar::new(total as u64);
@@ -55,7 +57,10 @@ pub async fn process(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let pool = Arc::new(PagePool::new(&opts).map_err(pipeline_err)?);
+    let pool = starting
+        .await
+        .map_err(|_| pipeline_err(pipeline::PipelineError::PoolGone))?;
+    let pool = Arc::new(pool.map_err(pipeline_err)?);
     let pb = bar.clone();
     let progress = Arc::new(move |done: usize, _total: usize| pb.set_position(done as u64));
     let info = BatchInfo {

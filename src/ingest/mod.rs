@@ -7,6 +7,7 @@
 //! ([`decode_page`]), so a batch never holds more than a few pages of pixels.
 
 mod pdf;
+mod tiff;
 
 use crate::pix::{self, Pix};
 use sha2::{Digest, Sha256};
@@ -93,8 +94,8 @@ impl Format {
 pub enum PageData {
     /// The whole file is the image (PNG, JPEG).
     Whole,
-    /// Page `n` (0-based) of a TIFF.
-    TiffPage(u32),
+    /// Page `n` (0-based) of a TIFF, with its encoded image bytes.
+    TiffPage { n: u32, encoded_bytes: u64 },
     /// An image XObject taken from a PDF page, still compressed.
     Pdf(pdf::PdfPageImage),
 }
@@ -235,9 +236,12 @@ pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Origina
     let pages = match format {
         Format::Png | Format::Jpeg => vec![PageData::Whole],
         Format::Tiff => {
+            let sizes = tiff::page_bytes(&bytes).unwrap_or_default();
             let mut pages = Vec::new();
             while pix::tiff_page_header(&bytes, pages.len() as u32).is_some() {
-                pages.push(PageData::TiffPage(pages.len() as u32));
+                let n = pages.len() as u32;
+                let encoded_bytes = sizes.get(n as usize).copied().unwrap_or(0);
+                pages.push(PageData::TiffPage { n, encoded_bytes });
             }
             if pages.is_empty() {
                 return Err(IngestError::CorruptFile {
@@ -261,6 +265,20 @@ pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Origina
         format,
         pages,
     })
+}
+
+impl Original {
+    /// How many bytes of encoded image data page `index` holds: a cheap
+    /// forecast of how long the page takes to read (a blank back encodes
+    /// small, a dense form large), known before anything is decoded.
+    pub fn encoded_bytes(&self, index: usize) -> u64 {
+        match self.pages.get(index) {
+            Some(PageData::Whole) => self.bytes.len() as u64,
+            Some(PageData::TiffPage { encoded_bytes, .. }) => *encoded_bytes,
+            Some(PageData::Pdf(img)) => img.encoded_bytes as u64,
+            None => 0,
+        }
+    }
 }
 
 /// Decode page `index` (0-based) of `original`, refusing images whose
@@ -292,7 +310,7 @@ pub fn decode_page(
             let dpi = pix.xres();
             (pix, dpi, jpeg, "file")
         }
-        PageData::TiffPage(n) => {
+        PageData::TiffPage { n, .. } => {
             let (w, h, res) = pix::tiff_page_header(bytes, *n)
                 .ok_or_else(|| guard.corrupt("the TIFF page header cannot be read"))?;
             guard.check_size(w, h)?;

@@ -38,6 +38,8 @@ pub struct PdfPageImage {
     pub compression: Compression,
     /// Compressed bytes for JPEG and CCITT; decompressed samples for Flate.
     pub data: Arc<[u8]>,
+    /// The image stream's length as stored in the file (still encoded).
+    pub encoded_bytes: usize,
 }
 
 /// List every page's image; fails on encrypted PDFs and on pages without one.
@@ -198,6 +200,7 @@ fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>,
         inverted,
         compression,
         data,
+        encoded_bytes: img.content.len(),
     }))
 }
 

@@ -67,18 +67,16 @@ impl PagePool {
     ) -> Result<Vec<PageOut>, PipelineError> {
         let jobs = self.jobs.as_ref().ok_or(PipelineError::PoolGone)?;
         let (tx, rx) = mpsc::channel();
-        let mut total = 0;
-        for o in originals {
-            for index in 0..o.pages.len() {
-                jobs.send(Job {
-                    original: o.clone(),
-                    index,
-                    slot: total,
-                    reply: tx.clone(),
-                })
-                .map_err(|_| PipelineError::PoolGone)?;
-                total += 1;
-            }
+        let order = costliest_first(originals);
+        let total = order.len();
+        for (slot, o, index) in order {
+            jobs.send(Job {
+                original: originals[o].clone(),
+                index,
+                slot,
+                reply: tx.clone(),
+            })
+            .map_err(|_| PipelineError::PoolGone)?;
         }
         drop(tx);
         let mut slots: Vec<Option<PageOut>> = (0..total).map(|_| None).collect();
@@ -103,6 +101,24 @@ impl PagePool {
             .map(|s| s.ok_or(PipelineError::PoolGone))
             .collect()
     }
+}
+
+/// Every page as (place in scan order, original, page index), costliest first by its encoded
+/// bytes. Results go back to their place in scan order, so the order only
+/// decides when each page starts: the long pages start early and the short
+/// ones fill in at the end, instead of one long last page keeping a batch
+/// waiting on a single thread while the others idle.
+fn costliest_first(originals: &[Arc<Original>]) -> Vec<(usize, usize, usize)> {
+    let mut order: Vec<(usize, usize, usize)> = originals
+        .iter()
+        .enumerate()
+        .flat_map(|(o, orig)| (0..orig.pages.len()).map(move |i| (o, i)))
+        .enumerate()
+        .map(|(slot, (o, i))| (slot, o, i))
+        .collect();
+    // Stable: pages of equal size keep scan order.
+    order.sort_by_key(|&(_, o, i)| std::cmp::Reverse(originals[o].encoded_bytes(i)));
+    order
 }
 
 /// One page thread: make the engines, say whether that worked, then read
@@ -161,5 +177,36 @@ impl Drop for PagePool {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_start_costliest_first_and_keep_their_place_in_scan_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/batch_003");
+        let originals: Vec<Arc<Original>> = crate::ingest::open_all(&[dir.into()])
+            .expect("readable samples")
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let order = costliest_first(&originals);
+        let cost = |&(_, o, i): &(usize, usize, usize)| originals[o].encoded_bytes(i);
+        assert!(order.windows(2).all(|w| cost(&w[0]) >= cost(&w[1])));
+        assert!(order.iter().all(|p| cost(p) > 0), "every page has a size");
+        // Each place in scan order once, and it names the page it stands for.
+        let mut slots: Vec<usize> = order.iter().map(|p| p.0).collect();
+        slots.sort();
+        assert_eq!(slots, (0..order.len()).collect::<Vec<_>>());
+        let mut scan = order.clone();
+        scan.sort();
+        let flat: Vec<(usize, usize)> = scan.iter().map(|p| (p.1, p.2)).collect();
+        assert!(flat.windows(2).all(|w| w[0] < w[1]));
+        assert_ne!(
+            order, scan,
+            "the sample's pages are not already costliest first"
+        );
     }
 }
