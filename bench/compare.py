@@ -446,7 +446,10 @@ def cmd_report(a):
     d = acc["docs"] or 1
     L.append("| figure | value |")
     L.append("|---|---:|")
+    refused_file = work / "out" / "sohoa" / "refused"
+    refused = refused_file.read_text().split() if refused_file.exists() else []
     L.append(f"| case code correct | {acc['case']}/{len(batches)} ({acc['case_given']} of them given with `--case`, no receipt) |")
+    L.append(f"| refused for want of a case code, then given it with `--case` | {len(refused)} |")
     L.append(f"| documents: type and exact page set | {acc['exact']}/{acc['docs']} ({100 * acc['exact'] / d:.1f} %) |")
     L.append(f"| documents: exact page set | {acc['pageset']}/{acc['docs']} ({100 * acc['pageset'] / d:.1f} %) |")
     L.append(f"| documents: type (matched by first page) | {acc['type_first']}/{acc['docs']} ({100 * acc['type_first'] / d:.1f} %) |")
@@ -460,7 +463,8 @@ def cmd_report(a):
     L.append("- All tools read the same pages: the tesseract loop and OCRmyPDF get the PNGs that sohoa's own decoder "
              "writes (`examples/pages`), OCRmyPDF as one PDF per batch wrapped losslessly by img2pdf; sohoa reads the "
              "original scan files. sohoa runs once per batch with `OMP_THREAD_LIMIT=1`, a fresh store each repetition, "
-             "and `--case` only where the batch has no receipt.")
+             "and `--case` only where the batch has no receipt, or, as its error asks, where it refused a batch for "
+             "want of a case code (that batch's two runs both count in its time).")
     L.append("- Seconds: sohoa and OCRmyPDF are the sum over batches of one process each (their start-up included); "
              "the tesseract loop is one `xargs -P` over all pages.")
     L.append("- Peak RSS one process: GNU time `%M`, which for a process tree is the largest single process "

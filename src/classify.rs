@@ -95,23 +95,37 @@ impl Taxonomy {
 /// Similarity (0..1) of `pattern` to the start of `text` (both folded):
 /// the best normalised edit distance over prefixes of about the pattern's length.
 pub fn prefix_similarity(text: &str, pattern: &str) -> f32 {
-    let t: Vec<char> = text.chars().collect();
-    let n = pattern.chars().count();
-    if n == 0 || t.is_empty() {
+    let p: Vec<char> = pattern.chars().collect();
+    let n = p.len();
+    if n == 0 || text.is_empty() {
         return 0.0;
     }
     let slack = (n / 8).max(2);
-    let mut best = 0.0f32;
-    for len in n.saturating_sub(slack)..=(n + slack).min(t.len()) {
-        if len == 0 {
-            continue;
+    let t: Vec<char> = text.chars().take(n + slack).collect();
+    let distances = prefix_distances(&t, &p);
+    (n.saturating_sub(slack).max(1)..distances.len())
+        .map(|len| 1.0 - distances[len] as f32 / n.max(len) as f32)
+        .fold(0.0, f32::max)
+}
+
+/// The edit distance from `pattern` to every prefix of `text`:
+/// `out[len]` = levenshtein(`text[..len]`, `pattern`), all from one table.
+fn prefix_distances(text: &[char], pattern: &[char]) -> Vec<usize> {
+    // `column[j]`: the distance from text[..i] to pattern[..j], row by row.
+    let mut column: Vec<usize> = (0..=pattern.len()).collect();
+    let mut out = Vec::with_capacity(text.len() + 1);
+    out.push(pattern.len());
+    for (i, &c) in text.iter().enumerate() {
+        let mut diagonal = column[0];
+        column[0] = i + 1;
+        for (j, &pc) in pattern.iter().enumerate() {
+            let substitute = diagonal + usize::from(c != pc);
+            diagonal = column[j + 1];
+            column[j + 1] = substitute.min(column[j] + 1).min(diagonal + 1);
         }
-        let prefix: String = t[..len].iter().collect();
-        let d = strsim::levenshtein(&prefix, pattern);
-        let sim = 1.0 - d as f32 / n.max(len) as f32;
-        best = best.max(sim);
+        out.push(column[pattern.len()]);
     }
-    best
+    out
 }
 
 /// A document's title stands within this many lines under the motto.
@@ -563,6 +577,35 @@ pub fn id_card_qr(data: &str) -> Option<BTreeMap<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_distances_are_the_edit_distances_of_every_prefix() {
+        let texts = [
+            "TO KHAI DANG KY KHAI SINH",
+            "GIAY KHAI SINH",
+            "",
+            "T0 KHA1",
+            "ĐƠN ĐỀ NGHỊ",
+        ];
+        let patterns = ["TO KHAI", "GIAY KHAI SINH", "DON DE NGHI", "X"];
+        for text in texts {
+            for pattern in patterns {
+                let (t, p): (Vec<char>, Vec<char>) =
+                    (text.chars().collect(), pattern.chars().collect());
+                let d = prefix_distances(&t, &p);
+                for (len, got) in d.iter().enumerate() {
+                    let prefix: String = t[..len].iter().collect();
+                    assert_eq!(
+                        *got,
+                        strsim::levenshtein(&prefix, pattern),
+                        "{text:?}[..{len}] / {pattern:?}"
+                    );
+                }
+            }
+        }
+        assert!((prefix_similarity("TO KHAI DANG KY", "TO KHAI") - 1.0).abs() < 1e-6);
+        assert!(prefix_similarity("GIAY UY QUYEN", "TO KHAI") < 0.5);
+    }
 
     fn page(lines: &[&str]) -> PageText {
         PageText::of_lines(lines)

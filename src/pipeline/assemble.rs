@@ -63,12 +63,12 @@ pub fn assemble(
     let applicant = applicant(&pages, &is_receipt);
     let mut objects = Vec::new();
     let mut documents = Vec::new();
-    for (n, g) in groups.iter().enumerate() {
-        let batch = BatchFacts {
-            case_code: &case_code,
-            applicant: applicant.as_deref(),
-        };
-        let doc = document(g, &pages, &sources, opts, &batch, &ids_of(batch_id, n))?;
+    let batch = BatchFacts {
+        case_code: &case_code,
+        applicant: applicant.as_deref(),
+    };
+    let built = documents_of(&groups, &pages, &sources, opts, &batch, batch_id)?;
+    for (n, (g, doc)) in groups.iter().zip(built).enumerate() {
         if doc.record.needs_review {
             let first = &sources[g.pages[0]];
             warnings.push(format!(
@@ -341,6 +341,41 @@ fn key_fields(
 }
 
 /// Classify a group of pages, extract its fields, render its PDF and text.
+/// Every group's document, in order. The groups are independent (each is
+/// typed, read for fields and rendered on its own), so they are built on up
+/// to `opts.threads` threads: the page threads are idle by now.
+fn documents_of(
+    groups: &[Group],
+    pages: &[PageOut],
+    sources: &Sources,
+    opts: &Options,
+    batch: &BatchFacts,
+    batch_id: &str,
+) -> Result<Vec<Document>, PipelineError> {
+    let workers = opts.threads.clamp(1, groups.len().max(1));
+    let build = |w: usize| {
+        groups
+            .iter()
+            .enumerate()
+            .skip(w)
+            .step_by(workers)
+            .map(|(n, g)| (n, document(g, pages, sources, opts, batch, &ids_of(batch_id, n))))
+            .collect::<Vec<_>>()
+    };
+    let mut built: Vec<(usize, Result<Document, PipelineError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|w| s.spawn(move || build(w))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| PipelineError::PoolGone))
+            .collect::<Result<Vec<_>, _>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    built.sort_by_key(|(n, _)| *n);
+    built.into_iter().map(|(_, d)| d).collect()
+}
+
 fn document(
     g: &Group,
     pages: &[PageOut],
