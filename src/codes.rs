@@ -143,14 +143,24 @@ pub fn case_codes_in_text(text: &str, today: time::Date) -> Vec<CaseCode> {
 /// The two halves of an intake receipt's title (TT 01/2018 Mẫu số 01,
 /// folded), and the labels its case code is printed under.
 const RECEIPT_TITLE: [&str; 2] = ["TIEP NHAN HO SO", "HEN TRA KET QUA"];
-const CODE_LABELS: [&str; 2] = ["MA HO SO", "MA SO HO SO"];
+const CODE_LABELS: [&str; 3] = ["MA HO SO", "MA SO HO SO", "SO HO SO"];
+
+/// How alike (0..1) a half of the receipt's title must read to count: one
+/// letter in fifteen misread ("họn trả kết quả") still counts, a phrase
+/// that shares a word or two does not.
+const TITLE_MATCH: f32 = 0.85;
 
 /// Whether a page reads as an intake receipt by its content, in any case
 /// and with any line breaks: both halves of its title, or one half and a
-/// case-code label.
+/// case-code label. A title half may read with a letter or two wrong.
 pub fn is_receipt_text(text: &str) -> bool {
     let folded = crate::fold::fold(text);
-    let title = RECEIPT_TITLE.iter().filter(|w| folded.contains(*w)).count();
+    let title = RECEIPT_TITLE
+        .iter()
+        .filter(|w| {
+            folded.contains(*w) || crate::classify::contains_similarity(&folded, w) >= TITLE_MATCH
+        })
+        .count();
     let label = CODE_LABELS.iter().any(|w| folded.contains(*w));
     title == 2 || (title == 1 && label)
 }
@@ -259,22 +269,51 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
 /// halved, a receipt's code (25 modules in some 16 mm) would have modules
 /// under two pixels, too small to be seen at all.
 pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
-    let half = (dpi >= FULL_SIZE_QR_DPI).then(|| gray.scale_to_gray(0.5));
-    let Some(half) = half.flatten() else {
+    let half = (dpi >= FULL_SIZE_QR_DPI)
+        .then(|| gray.scale_to_gray(0.5))
+        .flatten();
+    let Some(half) = half else {
         return decode_qr_once(gray).0;
     };
     let (found, unread) = decode_qr_once(&half);
     if unread == 0 {
         return found;
     }
-    let (full, _) = decode_qr_once(gray);
-    let mut all = found;
-    for f in full {
-        if !all.contains(&f) {
-            all.push(f);
+    merged(found, decode_qr_once(gray).0)
+}
+
+/// A last search on a receipt whose codes gave no case code: a
+/// photocopy's ink spread swells a QR code's dark modules over its light
+/// ones until not even its corners are found. Thinned by a pixel a side
+/// (at the size [`decode_qr`] searches first, then at full size), such
+/// codes often read.
+pub fn decode_qr_thinned(gray: &Pix, dpi: u32) -> Vec<String> {
+    let half = (dpi >= FULL_SIZE_QR_DPI)
+        .then(|| gray.scale_to_gray(0.5))
+        .flatten();
+    let thinned = |p: &Pix| {
+        p.morph_gray(QR_THINNING, true)
+            .map(|t| decode_qr_once(&t).0)
+            .unwrap_or_default()
+    };
+    match half.as_ref().map(thinned) {
+        Some(found) if !found.is_empty() => found,
+        _ => thinned(gray),
+    }
+}
+
+/// The side (pixels) of the square a swollen QR code's dark modules are
+/// thinned with ([`decode_qr_thinned`]): one pixel a side.
+const QR_THINNING: u32 = 3;
+
+/// `a`, then what `b` adds to it.
+fn merged(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    for s in b {
+        if !a.contains(&s) {
+            a.push(s);
         }
     }
-    all
+    a
 }
 
 /// Pages scanned at fewer dots per inch than this have their QR codes
@@ -401,6 +440,9 @@ mod tests {
         let coarse = unread_code(&page("Mã số hồ sơ: 062403,60LH3S-2351201-13414"), today);
         assert_eq!(coarse.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
         // A label with a few digits after it (a phone number's start) does not.
+        // A code labelled "Số hồ sơ", its month misread.
+        let other_label = unread_code(&page("Số hồ sơ: 835.03.43.H33-240001-0170"), today);
+        assert_eq!(other_label.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
         let short = unread_code(&page("Mã số hồ sơ: xem 0912 345"), today);
         assert!(short.is_empty());
         // A code read whole, or a page that is no receipt, needs no second read.
@@ -451,12 +493,16 @@ mod tests {
             "Giấy tiếp nhận hồ sơ\nvà hẹn trả kết quả",
             "PHIẾU TIẾP NHẬN HỒ SƠ\nMã số hồ sơ: 000.00.13.H04-210628-0001",
             "Biên nhận hồ sơ và hẹn trả kết quả — Mã hồ sơ: ...",
+            // A letter of the title misread, and the code labelled "Số hồ sơ".
+            "Phiếu tiếp nhận hồ sơ và họn trả kết quả\nSố hồ sơ: 835.03.43.H33-240001-0170",
+            "PHIẾU TIẾP NHẬN HỒ SƠ\nSố hồ sơ: 835.03.43.H33-240801-0170",
         ] {
             assert!(is_receipt_text(t), "{t}");
         }
         for t in [
             "ĐƠN ĐỀ NGHỊ CẤP GIẤY PHÉP XÂY DỰNG\nMã hồ sơ thửa đất",
             "Bộ phận tiếp nhận hồ sơ của UBND xã",
+            "Tờ khai: số lượng hồ sơ 01, trả kết quả qua bưu chính",
         ] {
             assert!(!is_receipt_text(t), "{t}");
         }

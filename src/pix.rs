@@ -274,6 +274,20 @@ impl Pix {
         })
     }
 
+    /// Grey morphology: each pixel takes the lightest (`lighter`) or the
+    /// darkest value of the `size`×`size` square around it, so dark shapes
+    /// thin or thicken by `size / 2` pixels a side. 8-bit images only.
+    pub fn morph_gray(&self, size: u32, lighter: bool) -> Option<Pix> {
+        let s = size as i32;
+        Pix::from_raw(unsafe {
+            if lighter {
+                lept::pixDilateGray(self.as_ptr(), s, s)
+            } else {
+                lept::pixErodeGray(self.as_ptr(), s, s)
+            }
+        })
+    }
+
     /// Downscale (any depth, grey result for 1-bit) without sharpening:
     /// `pixScale` under a factor of 0.7, and Leptonica's smoothing
     /// subsampler from 0.7 up, where `pixScale` would interpolate and

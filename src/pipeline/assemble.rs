@@ -359,7 +359,12 @@ fn documents_of(
             .enumerate()
             .skip(w)
             .step_by(workers)
-            .map(|(n, g)| (n, document(g, pages, sources, opts, batch, &ids_of(batch_id, n))))
+            .map(|(n, g)| {
+                (
+                    n,
+                    document(g, pages, sources, opts, batch, &ids_of(batch_id, n)),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let mut built: Vec<(usize, Result<Document, PipelineError>)> = std::thread::scope(|s| {
