@@ -96,20 +96,8 @@ pub fn read(
         out.prep.clone(),
     )
     .map_err(ocr_error)?;
-    // Where the page's QR code gives the case code, a print the first
-    // reading could not read is not read again: a second read of a spoiled
-    // print is a guess, and could only contradict the QR.
-    let case_qr = |qr: &[String]| qr.iter().any(|q| q.parse::<codes::CaseCode>().is_ok());
-    if !case_qr(&out.qr) && codes::is_receipt_text(&reading.text.text()) {
-        for q in find_qr_thinned(&reading.pix, out.dpi) {
-            if !out.qr.contains(&q) {
-                out.qr.push(q);
-            }
-        }
-    }
-    if !case_qr(&out.qr) {
-        reread_case_code(&mut engines.codes, &mut reading, out.dpi).map_err(ocr_error)?;
-    }
+    receipt_second_looks(&mut engines.codes, &mut reading, &mut out.qr, out.dpi)
+        .map_err(ocr_error)?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
         let words = prepare::text_words(&reading.text);
@@ -142,6 +130,32 @@ pub fn read(
     out.text = reading.text;
     out.image = Some(image);
     Ok(out)
+}
+
+/// On a page without a QR case code: a receipt's QR code searched again,
+/// thinned ([`find_qr_thinned`]); then, still without one, its printed
+/// code read again ([`reread_case_code`]). Where the QR code gives the case
+/// code, a print the first reading could not read is not read again: a
+/// second read of a spoiled print is a guess, and could only contradict
+/// the QR.
+fn receipt_second_looks(
+    engine: &mut LazyEngine,
+    reading: &mut Reading,
+    qr: &mut Vec<String>,
+    dpi: u32,
+) -> Result<(), OcrError> {
+    let case_qr = |qr: &[String]| qr.iter().any(|q| q.parse::<codes::CaseCode>().is_ok());
+    if !case_qr(qr) && codes::is_receipt_text(&reading.text.text()) {
+        for q in find_qr_thinned(&reading.pix, dpi) {
+            if !qr.contains(&q) {
+                qr.push(q);
+            }
+        }
+    }
+    if case_qr(qr) {
+        return Ok(());
+    }
+    reread_case_code(engine, reading, dpi)
 }
 
 /// The page as decoded, with its marks measured: blank until shown otherwise.
