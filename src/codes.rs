@@ -269,10 +269,7 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
 /// halved, a receipt's code (25 modules in some 16 mm) would have modules
 /// under two pixels, too small to be seen at all.
 pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
-    let half = (dpi >= FULL_SIZE_QR_DPI)
-        .then(|| gray.scale_to_gray(0.5))
-        .flatten();
-    let Some(half) = half else {
+    let Some(half) = half_size(gray, dpi) else {
         return decode_qr_once(gray).0;
     };
     let (found, unread) = decode_qr_once(&half);
@@ -288,9 +285,7 @@ pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
 /// (at the size [`decode_qr`] searches first, then at full size), such
 /// codes often read.
 pub fn decode_qr_thinned(gray: &Pix, dpi: u32) -> Vec<String> {
-    let half = (dpi >= FULL_SIZE_QR_DPI)
-        .then(|| gray.scale_to_gray(0.5))
-        .flatten();
+    let half = half_size(gray, dpi);
     let thinned = |p: &Pix| {
         p.morph_gray(QR_THINNING, true)
             .map(|t| decode_qr_once(&t).0)
@@ -302,12 +297,20 @@ pub fn decode_qr_thinned(gray: &Pix, dpi: u32) -> Vec<String> {
     }
 }
 
+/// The page at half size, where it is scanned finely enough
+/// ([`FULL_SIZE_QR_DPI`]) for its QR codes to be searched so first.
+fn half_size(gray: &Pix, dpi: u32) -> Option<Pix> {
+    (dpi >= FULL_SIZE_QR_DPI)
+        .then(|| gray.scale_to_gray(0.5))
+        .flatten()
+}
+
 /// The side (pixels) of the square a swollen QR code's dark modules are
 /// thinned with ([`decode_qr_thinned`]): one pixel a side.
 const QR_THINNING: u32 = 3;
 
 /// `a`, then what `b` adds to it.
-fn merged(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
+pub fn merged(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
     for s in b {
         if !a.contains(&s) {
             a.push(s);
@@ -439,10 +442,10 @@ mod tests {
         // Every dot and dash spoiled: the label and the digits after it mark the line.
         let coarse = unread_code(&page("Mã số hồ sơ: 062403,60LH3S-2351201-13414"), today);
         assert_eq!(coarse.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
-        // A label with a few digits after it (a phone number's start) does not.
         // A code labelled "Số hồ sơ", its month misread.
         let other_label = unread_code(&page("Số hồ sơ: 835.03.43.H33-240001-0170"), today);
         assert_eq!(other_label.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
+        // A label with a few digits after it (a phone number's start) does not.
         let short = unread_code(&page("Mã số hồ sơ: xem 0912 345"), today);
         assert!(short.is_empty());
         // A code read whole, or a page that is no receipt, needs no second read.

@@ -340,7 +340,6 @@ fn key_fields(
     found
 }
 
-/// Classify a group of pages, extract its fields, render its PDF and text.
 /// Every group's document, in order. The groups are independent (each is
 /// typed, read for fields and rendered on its own), so they are built on up
 /// to `opts.threads` threads: the page threads are idle by now.
@@ -381,6 +380,7 @@ fn documents_of(
     built.into_iter().map(|(_, d)| d).collect()
 }
 
+/// Classify a group of pages, extract its fields, render its PDF and text.
 fn document(
     g: &Group,
     pages: &[PageOut],

@@ -146,11 +146,7 @@ fn receipt_second_looks(
 ) -> Result<(), OcrError> {
     let case_qr = |qr: &[String]| qr.iter().any(|q| q.parse::<codes::CaseCode>().is_ok());
     if !case_qr(qr) && codes::is_receipt_text(&reading.text.text()) {
-        for q in find_qr_thinned(&reading.pix, dpi) {
-            if !qr.contains(&q) {
-                qr.push(q);
-            }
-        }
+        *qr = codes::merged(std::mem::take(qr), find_qr_thinned(&reading.pix, dpi));
     }
     if case_qr(qr) {
         return Ok(());
