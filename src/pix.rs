@@ -328,10 +328,13 @@ impl Pix {
         let wpl = unsafe { lept::pixGetWpl(self.as_ptr()) } as usize;
         let data = unsafe { lept::pixGetData(self.as_ptr()) };
         let words = unsafe { std::slice::from_raw_parts(data, wpl * h) };
-        let mut out = Vec::with_capacity(w * h);
-        for y in 0..h {
-            let row = &words[y * wpl..];
-            out.extend((0..w).map(|x| (row[x / 4] >> (24 - 8 * (x % 4))) as u8));
+        let mut out = Vec::with_capacity(wpl * 4 * h);
+        // Leptonica keeps each 32-bit word's pixels leftmost in its most
+        // significant byte: a word's big-endian bytes are its pixels in order.
+        for row in words.chunks_exact(wpl) {
+            let start = out.len();
+            out.extend(row.iter().flat_map(|word| word.to_be_bytes()));
+            out.truncate(start + w);
         }
         Some(out)
     }
@@ -426,10 +429,13 @@ mod tests {
 
     #[test]
     fn gray_samples_round_trip() {
-        let samples: Vec<u8> = (0..35u8).map(|v| v * 7).collect();
-        let pix = Pix::from_samples(7, 5, 1, &samples).unwrap();
-        assert_eq!((pix.width(), pix.height(), pix.depth()), (7, 5, 8));
-        assert_eq!(pix.gray_bytes().unwrap(), samples);
+        // Widths from one pixel to a word and more, padded rows included.
+        for w in 1..=9u32 {
+            let samples: Vec<u8> = (0..w as u8 * 5).map(|v| v.wrapping_mul(7)).collect();
+            let pix = Pix::from_samples(w, 5, 1, &samples).unwrap();
+            assert_eq!((pix.width(), pix.height(), pix.depth()), (w, 5, 8));
+            assert_eq!(pix.gray_bytes().unwrap(), samples, "width {w}");
+        }
     }
 
     #[test]
