@@ -161,7 +161,7 @@ fn name_label(folded: &str) -> Option<NameLabel> {
         return None;
     }
     Some(
-        if rest.is_empty() || PLAIN.iter().any(|p| rest.starts_with(p)) {
+        if rest.is_empty() || PLAIN.iter().any(|p| plain_qualifier(rest, p)) {
             NameLabel::Plain(label)
         } else if REQUESTER.iter().any(|r| rest.starts_with(r)) {
             NameLabel::Requester(label)
@@ -169,6 +169,25 @@ fn name_label(folded: &str) -> Option<NameLabel> {
             NameLabel::Other
         },
     )
+}
+
+/// Does `rest` (what follows a name label) start with the plain
+/// qualifier `p`: exactly; cut short by OCR at a word's end, when at
+/// least a word of four letters is left ("Họ và tên / Full"); or with one
+/// letter misread in a qualifier of eight letters or more ("tên khai
+/// sinl/Full name")?
+fn plain_qualifier(rest: &str, p: &str) -> bool {
+    if rest.starts_with(p) {
+        return true;
+    }
+    if rest.len() >= 4 && p.starts_with(rest) && p[rest.len()..].starts_with(' ') {
+        return true;
+    }
+    p.len() >= 8
+        && rest
+            .get(..p.len())
+            .is_some_and(|head| strsim::hamming(head, p) == Ok(1))
+        && rest[p.len()..].chars().next().is_none_or(|c| c == ' ')
 }
 
 /// One line of a document, with its page.
@@ -840,6 +859,60 @@ mod tests {
         let f = extract(&[&p], today(), None);
         assert_eq!(f.values["id_number"], "040187031643");
         assert_eq!(f.values["date_of_birth"], "19/01/1987");
+    }
+
+    /// A card's bilingual name label, cut short or with a letter misread
+    /// by OCR, still names the holder; another person's label does not
+    /// become the holder's by being close to a plain one.
+    #[test]
+    fn a_card_label_cut_short_or_misread_still_names_the_holder() {
+        for label in [
+            "Họ và tên / Full",
+            "'Họ, chữ đệm và tên khai sinl/Full name:",
+        ] {
+            let p = page(&[
+                "CĂN CƯỚC CÔNG DÂN",
+                "Số / No.: 040187031643",
+                label,
+                "NGUYỄN MỸ LY",
+                "Ngày sinh / Date of birth: 19/01/1987",
+            ]);
+            let f = extract(&[&p], today(), None).values;
+            assert_eq!(
+                f.get("full_name").map(String::as_str),
+                Some("Nguyễn Mỹ Ly"),
+                "{label}"
+            );
+        }
+        // The holder's number says 1997, the printed date 1987: one of the
+        // two is misread, so neither is given.
+        let p = page(&[
+            "Số / No.: 080197218648",
+            "Họ và tên / Full",
+            "CHÂU HỒNG THỊ DIỆP",
+            "Ngày sinh / Date of birth: 03/02/1987",
+        ]);
+        let f = extract(&[&p], today(), None).values;
+        assert_eq!(
+            f.get("full_name").map(String::as_str),
+            Some("Châu Hồng Thị Diệp")
+        );
+        assert!(!f.contains_key("date_of_birth") && !f.contains_key("id_number"));
+        for other in [
+            "Họ và tên người làm chứng: LÊ VĂN TÁM",
+            "Họ, chữ đệm, tên người mẹ: ĐỖ AN",
+        ] {
+            assert_eq!(
+                name_label(&label_part(other)),
+                Some(NameLabel::Other),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            name_label(&label_part("Họ và tên chủ hé: NGÔ THU")),
+            Some(NameLabel::Other),
+            "a short qualifier must be exact"
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub struct Config {
     /// Tesseract languages.
     #[arg(long, env = "SOHOA_OCR_LANG", default_value = "vie")]
     pub lang: String,
-    /// Address for /healthz and /metrics ("off" to disable).
+    /// Address for /healthz and /metrics ("off" to disable). When its port
+    /// is taken (another worker on this host), the first free one of the
+    /// 15 after it is used and logged.
     #[arg(long, env = "SOHOA_METRICS_LISTEN", default_value = "127.0.0.1:9187")]
     pub metrics_listen: String,
     /// Longest pause between retries of a transient fault, in seconds.
@@ -88,9 +90,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let metrics = Arc::new(metrics::Metrics::default());
     if config.metrics_listen != "off" {
         let addr: SocketAddr = config.metrics_listen.parse()?;
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        tracing::info!(%addr, "serving /healthz and /metrics");
-        tokio::spawn(metrics::serve(listener, metrics.clone()));
+        if let Some(listener) = metrics::bind(addr).await {
+            let at = listener.local_addr()?;
+            tracing::info!(%at, "serving /healthz and /metrics");
+            tokio::spawn(metrics::serve(listener, metrics.clone()));
+        }
     }
     let shutdown = worker::Shutdown::new();
     let s = shutdown.clone();

@@ -92,3 +92,62 @@ pub async fn serve(listener: tokio::net::TcpListener, m: Arc<Metrics>) {
         tracing::error!("metrics server stopped: {e}");
     }
 }
+
+/// How many ports after the configured one a worker tries when another
+/// process (often another worker on the same host) holds it.
+pub const PORT_TRIES: u16 = 16;
+
+/// Bind the metrics listener at `addr`, or, when that port is taken, at the
+/// first free one of the [`PORT_TRIES`] after it (logged), so that several
+/// workers on one host each serve their own metrics without each being
+/// given a port. `None` (logged) when all are taken: the worker still
+/// serves batches, without metrics.
+pub async fn bind(addr: std::net::SocketAddr) -> Option<tokio::net::TcpListener> {
+    let mut last = None;
+    for port in addr.port()..=addr.port().saturating_add(PORT_TRIES - 1) {
+        let at = std::net::SocketAddr::new(addr.ip(), port);
+        match tokio::net::TcpListener::bind(at).await {
+            Ok(l) => {
+                if port != addr.port() {
+                    tracing::warn!(%addr, %at, "metrics port taken (another worker on this host?); serving on the next free one");
+                }
+                return Some(l);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && addr.port() != 0 => {
+                last = Some(e)
+            }
+            Err(e) => {
+                tracing::error!(%at, "cannot serve /healthz and /metrics: {e}; going on without them");
+                return None;
+            }
+        }
+    }
+    tracing::error!(
+        %addr,
+        "cannot serve /healthz and /metrics: ports {} to {} are all taken ({}); going on without them",
+        addr.port(),
+        addr.port().saturating_add(PORT_TRIES - 1),
+        last.map_or_else(String::new, |e| e.to_string())
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two workers on one host, one port configured: the second serves on
+    /// the next free port; the first keeps its own.
+    #[tokio::test]
+    async fn a_taken_metrics_port_moves_to_the_next_free_one() {
+        let first = bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("a free port");
+        let taken = first.local_addr().unwrap();
+        let second = bind(taken).await.expect("a port after it");
+        let moved = second.local_addr().unwrap();
+        assert_ne!(moved.port(), taken.port());
+        assert!(moved.port() > taken.port() && moved.port() < taken.port() + PORT_TRIES);
+        assert_eq!(first.local_addr().unwrap(), taken);
+    }
+}
