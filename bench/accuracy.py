@@ -17,7 +17,8 @@ the truth and one summary is printed:
   wrong without review    typed wrong and not flagged for review
   sent to review          documents flagged needs_review
   key fields right        full_name, id_number, date_of_birth where the truth has them
-  turned pages upright    truth pages scanned turned, by angle
+  turned pages upright    truth content pages by the angle they were scanned at (0:
+                          upright pages, counted where placed, left upright)
 
 --verbose prints every document typed wrong (with the reason sohoa gave) and
 every key field read wrong or missed, to standard error. Use it on the tune
@@ -103,7 +104,9 @@ def score(batch, truth, record, error, c):
     # Orientation.
     for k, p in pages.items():
         deg = p.get("rotation", {}).get("orientation_deg", 0)
-        if p["kind"] != "content" or not deg:
+        # A turned page not in a document counts as left turned; an
+        # upright one counts only where it was placed.
+        if p["kind"] != "content" or (not deg and k not in placed):
             continue
         c[f"turned {deg} pages"] += 1
         got = placed.get(k, {}).get("prepare", {}).get("rotated_deg", 0)

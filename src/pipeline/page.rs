@@ -295,28 +295,11 @@ fn read_upright(
         best.2.orientation_conf = turned_prep.orientation_conf;
         return Ok(Reading::from(best));
     };
-    let Some(turned) = best.0.rotate_orth(turns) else {
+    let Some((candidate, turned_text, mut turned_prep)) =
+        trial_read(text_engine, &best.0, &best.1, turns, turned_prep, dpi)?
+    else {
         return Ok(Reading::from(best));
     };
-    let base_deg = turned_prep.rotated_deg;
-    turned_prep.rotated_deg = (base_deg + turns * 90) % 360;
-    let mut candidate = turned.straighten(&mut turned_prep);
-    let mut turned_text = text_engine.recognize(candidate.seen(), dpi)?;
-    // A quarter turn that still reads poorly may have been the wrong one
-    // (a weak lean): the other quarter turn is read too, and the better
-    // reading of the two stays the candidate.
-    if turns % 2 == 1
-        && turned_text.mean_conf() < prepare::ORIENTATION_CHECK_CONF
-        && let Some(other) = best.0.rotate_orth(4 - turns)
-    {
-        let mut other_prep = turned_prep.clone();
-        other_prep.rotated_deg = (base_deg + (4 - turns) * 90) % 360;
-        let other = other.straighten(&mut other_prep);
-        let other_text = text_engine.recognize(other.seen(), dpi)?;
-        if other_text.mean_conf() > turned_text.mean_conf() {
-            (candidate, turned_text, turned_prep) = (other, other_text, other_prep);
-        }
-    }
     // A page read down its side is kept turned when it now reads across,
     // unless it reads much worse so; one turned on weaker evidence than
     // OSD's (a weak lean, its own poor reading) must read clearly better.
@@ -336,6 +319,54 @@ fn read_upright(
         best = (candidate, turned_text, turned_prep);
     }
     Ok(Reading::from(best))
+}
+
+/// The page turned by `turns` more quarter turns, straightened and read.
+/// A quarter turn that still reads poorly may have been the wrong one (a
+/// weak lean): the other quarter turn is read too, and the better reading
+/// of the two stays the candidate. A quarter turn that made a reading
+/// across the page (`first`) run down it was wrong whichever way:
+/// Tesseract reads a sideways page's lines as vertical text, often well,
+/// so an across reading means the page's lines already ran across, and
+/// the page is read upside down instead. `None` when the turn fails.
+fn trial_read(
+    engine: &mut Engine,
+    sheet: &Sheet,
+    first: &PageText,
+    turns: u32,
+    prep: Preparation,
+    dpi: u32,
+) -> Result<Option<(Sheet, PageText, Preparation)>, OcrError> {
+    let base_deg = prep.rotated_deg;
+    let mut read = |turns: u32| -> Result<Option<(Sheet, PageText, Preparation)>, OcrError> {
+        let Some(turned) = sheet.rotate_orth(turns) else {
+            return Ok(None);
+        };
+        let mut p = prep.clone();
+        p.rotated_deg = (base_deg + turns * 90) % 360;
+        let turned = turned.straighten(&mut p);
+        let text = engine.recognize(turned.seen(), dpi)?;
+        Ok(Some((turned, text, p)))
+    };
+    let Some(mut best) = read(turns)? else {
+        return Ok(None);
+    };
+    if turns % 2 == 1
+        && best.1.mean_conf() < prepare::ORIENTATION_CHECK_CONF
+        && let Some(other) = read(4 - turns)?
+        && other.1.mean_conf() > best.1.mean_conf()
+    {
+        best = other;
+    }
+    if turns % 2 == 1
+        && prepare::reads_sideways(&best.1)
+        && !prepare::reads_sideways(first)
+        && let Some(mut upside_down) = read(2)?
+    {
+        upside_down.2.orientation_by = Some(OrientationSource::Reading);
+        best = upside_down;
+    }
+    Ok(Some(best))
 }
 
 /// For a page that read poorly or down its side: the further quarter
@@ -539,6 +570,7 @@ fn encode(reading: &Reading, scanner_jpeg: Option<&[u8]>, jpeg_quality: u8) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fold::fold;
 
     /// The example batch's receipt page, as scanned.
     fn example_receipt() -> Pix {
@@ -666,5 +698,37 @@ mod tests {
         };
         assert_eq!(turns_for(&reading(true)), Some(1));
         assert_eq!(turns_for(&reading(false)), Some(2));
+    }
+
+    /// The example receipt, scanned upside down: a quarter turn (what a
+    /// weak lean of its letters might say) makes Tesseract read its lines
+    /// down the page; such a turn is not kept, and the page is read
+    /// upside down instead, which makes it upright and read across.
+    #[test]
+    fn a_quarter_turn_that_makes_the_reading_run_down_the_page_gives_way_to_a_half_turn() {
+        let mut engine = Engine::new("vie").expect("vie installed");
+        let mut prep = Preparation::default();
+        let upside_down = example_receipt().rotate_orth(2).expect("turned");
+        let sheet = Sheet::new(upside_down, None, &mut prep);
+        let first = engine.recognize(sheet.seen(), 300).expect("read");
+        assert!(!prepare::reads_sideways(&first));
+        let quarter = sheet.rotate_orth(1).expect("turned");
+        let down = engine.recognize(quarter.seen(), 300).expect("read");
+        assert!(
+            prepare::reads_sideways(&down),
+            "a quarter turn reads down the page"
+        );
+        for turns in [1, 3] {
+            let (_, text, p) = trial_read(&mut engine, &sheet, &first, turns, prep.clone(), 300)
+                .expect("read")
+                .expect("turned");
+            assert_eq!(p.rotated_deg, 180, "{turns} quarter turns");
+            assert!(!prepare::reads_sideways(&text));
+            assert!(
+                fold(&text.text()).contains("TIEP NHAN HO SO"),
+                "{}",
+                text.text()
+            );
+        }
     }
 }
