@@ -20,8 +20,8 @@ the truth and one summary is printed:
   turned pages upright    truth content pages by the angle they were scanned at (0:
                           upright pages, counted where placed, left upright)
 
---verbose prints every document typed wrong (with the reason sohoa gave) and
-every key field read wrong or missed, to standard error. Use it on the tune
+--verbose prints every document typed wrong (with the reason sohoa gave), every
+page set not exact, and every key field read wrong or missed, to standard error. Use it on the tune
 set only: the held-out set is scored, never looked at.
 """
 import argparse
@@ -127,6 +127,9 @@ def score(batch, truth, record, error, c):
             continue
         d, got = best
         c["page sets exact"] += got == want
+        if VERBOSE and got != want:
+            say(f"{batch.name}: {t['type']} pages {sorted(want)} came out as {d['type']} "
+                f"pages {sorted(got)}")
         right = d["type"] == t["type"]
         c["types right"] += right
         if not right and not d["needs_review"]:
