@@ -63,6 +63,18 @@ impl Line {
         s
     }
 
+    /// Set the line's box to the one around its words.
+    fn fit_box(&mut self) {
+        self.bbox = self.words.iter().fold([u32::MAX, u32::MAX, 0, 0], |a, w| {
+            [
+                a[0].min(w.bbox[0]),
+                a[1].min(w.bbox[1]),
+                a[2].max(w.bbox[2]),
+                a[3].max(w.bbox[3]),
+            ]
+        });
+    }
+
     pub fn text(&self) -> String {
         self.words
             .iter()
@@ -243,16 +255,7 @@ impl Engine {
             }
         }
         lines.retain(|l| !l.words.is_empty());
-        for line in &mut lines {
-            line.bbox = line.words.iter().fold([u32::MAX, u32::MAX, 0, 0], |a, w| {
-                [
-                    a[0].min(w.bbox[0]),
-                    a[1].min(w.bbox[1]),
-                    a[2].max(w.bbox[2]),
-                    a[3].max(w.bbox[3]),
-                ]
-            });
-        }
+        lines.iter_mut().for_each(Line::fit_box);
         PageText { lines }
     }
 
@@ -387,17 +390,7 @@ fn parse_tsv(tsv: &str) -> PageText {
             line.words.push(word);
         }
     }
-    for line in &mut lines {
-        let b = line.words.iter().fold([u32::MAX, u32::MAX, 0, 0], |a, w| {
-            [
-                a[0].min(w.bbox[0]),
-                a[1].min(w.bbox[1]),
-                a[2].max(w.bbox[2]),
-                a[3].max(w.bbox[3]),
-            ]
-        });
-        line.bbox = b;
-    }
+    lines.iter_mut().for_each(Line::fit_box);
     PageText { lines }
 }
 
