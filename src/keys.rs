@@ -12,6 +12,7 @@
 //! | `inbox/<batch_id>/<name>` | a station file waiting for a worker | once; a rerun must bring the same bytes |
 //! | `submissions/<batch_id>/<time>.json` | each time a batch was queued, by whom | once per time |
 //! | `failures/<batch_id>/<time>.json` | each time a worker refused a batch, and why | once per time |
+//! | `announced/<batch_id>.json` | the broker confirmed the batch's `batch.digitised` event | once, after the confirm |
 //! | `audits/<audit_id>.json` | a fixity audit's report | once |
 //! | `audits/started/<audit_id>.json` | who started an audit, and when | once |
 //! | `access-log/<date>/<time>-<rand>.json` | one API access | once |
@@ -99,6 +100,9 @@ pub fn failure(batch_id: &str, time: &str) -> String {
 }
 pub fn failures_prefix(batch_id: &str) -> String {
     format!("failures/{batch_id}/")
+}
+pub fn announced(batch_id: &str) -> String {
+    format!("announced/{batch_id}.json")
 }
 
 /// The time part of a submission or failure key, for ordering them.

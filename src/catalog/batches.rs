@@ -1,6 +1,8 @@
 //! The life of a batch before its record: each submission
 //! (`submissions/<batch_id>/<time>.json`) and each refusal by a worker
-//! (`failures/<batch_id>/<time>.json`), and the status read from them.
+//! (`failures/<batch_id>/<time>.json`), the mark that its `batch.digitised`
+//! event was confirmed by the broker (`announced/<batch_id>.json`), and
+//! the status read from them.
 
 use super::{CatalogError, from_json, records, to_json};
 use crate::keys;
@@ -91,6 +93,31 @@ pub async fn record_failure(store: &dyn Store, failure: &Failure) -> Result<Stri
     let key = keys::failure(batch_id, &time);
     store.put_if_absent(&key, to_json(failure)).await?;
     Ok(key)
+}
+
+/// What `announced/<batch_id>.json` holds: the broker confirmed the
+/// batch's `batch.digitised` event, so a redelivery of the batch is acked
+/// without announcing it again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Announced {
+    pub batch_id: String,
+    /// The event's AMQP message id.
+    pub message_id: String,
+    pub at: String,
+}
+
+/// Mark the batch's `batch.digitised` event as confirmed (write-once: a
+/// second mark leaves the first).
+pub async fn mark_announced(store: &dyn Store, mark: &Announced) -> Result<(), StoreError> {
+    store
+        .put_if_absent(&keys::announced(&mark.batch_id), to_json(mark))
+        .await?;
+    Ok(())
+}
+
+/// Was the batch's `batch.digitised` event ever confirmed?
+pub async fn was_announced(store: &dyn Store, batch_id: &str) -> Result<bool, StoreError> {
+    store.exists(&keys::announced(batch_id)).await
 }
 
 /// Where a batch is, discriminated by `status`: `digitised` once its

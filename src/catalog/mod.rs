@@ -9,7 +9,7 @@
 //! [`crate::record`].
 //!
 //! Invariant: only the catalog writes under `cases/`, `batches/`,
-//! `submissions/`, `failures/`, `audits/` and `access-log/`
+//! `submissions/`, `failures/`, `announced/`, `audits/` and `access-log/`
 //! (checked by `tests/architecture.rs`).
 
 pub mod access_log;

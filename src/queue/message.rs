@@ -12,6 +12,22 @@ pub const FAILED: &str = "batch.failed";
 /// Header carrying the reason on a dead letter.
 pub const REASON_HEADER: &str = "x-sohoa-reason";
 
+/// An event's AMQP message id, `<batch_id>.<event>`
+/// (`B-1.batch.digitised`): a consumer that drops repeats by message id
+/// drops a repeated announcement, but not a success that follows a
+/// failure. A message without a readable batch id is named by the SHA-256
+/// of its body (`unknown-<first 16 hex>.batch.failed`).
+pub fn event_id(batch_id: Option<&str>, event: &str, message: &[u8]) -> String {
+    match batch_id {
+        Some(b) => format!("{b}.{event}"),
+        None => {
+            use sha2::{Digest, Sha256};
+            let digest = hex::encode(Sha256::digest(message));
+            format!("unknown-{}.{event}", &digest[..16])
+        }
+    }
+}
+
 /// One batch to digitise: the files a station uploaded under `inbox/<batch_id>/`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +112,23 @@ pub struct FailedEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_s_message_id_names_its_batch_and_its_event() {
+        assert_eq!(
+            event_id(Some("b-1"), DIGITISED, b"x"),
+            "b-1.batch.digitised"
+        );
+        assert_eq!(event_id(Some("b-1"), FAILED, b"x"), "b-1.batch.failed");
+        // Without a batch id: named by the message, the same each time.
+        let a = event_id(None, FAILED, b"not json");
+        assert_eq!(a, event_id(None, FAILED, b"not json"));
+        assert_ne!(a, event_id(None, FAILED, b"other"));
+        assert!(
+            a.starts_with("unknown-") && a.ends_with(".batch.failed"),
+            "{a}"
+        );
+    }
 
     fn msg() -> BatchMessage {
         BatchMessage {

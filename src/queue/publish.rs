@@ -22,18 +22,20 @@ pub async fn publish_batch(
         ch
     };
     let body = serde_json::to_vec(msg).unwrap_or_default();
-    publish_json(&ch, "", &topology.queue, &body, None).await?;
+    publish_json(&ch, "", &topology.queue, &body, None, Some(&msg.batch_id)).await?;
     let _ = ch.close(200, "done".into()).await;
     Ok(())
 }
 
 /// Publish a persistent JSON message and wait for the broker's confirm.
+/// `message_id` lets consumers drop repeats (see [`super::event_id`]).
 pub async fn publish_json(
     ch: &Channel,
     exchange: &str,
     routing_key: &str,
     body: &[u8],
     headers: Option<FieldTable>,
+    message_id: Option<&str>,
 ) -> Result<(), QueueError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -45,6 +47,9 @@ pub async fn publish_json(
         .with_timestamp(now);
     if let Some(h) = headers {
         props = props.with_headers(h);
+    }
+    if let Some(id) = message_id {
+        props = props.with_message_id(ShortString::from(id));
     }
     let confirm = ch
         .basic_publish(

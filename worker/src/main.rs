@@ -11,7 +11,15 @@
 //!   publish `batch.failed` and put the message on the dead-letter queue
 //!   with the reason in the `x-sohoa-reason` header;
 //! - a message that kills the worker every time reaches the dead-letter
-//!   queue through the quorum queue's delivery limit.
+//!   queue through the quorum queue's delivery limit;
+//! - each batch is announced once: every event carries
+//!   `<batch_id>.<event>` as its message id, and a redelivered batch whose
+//!   `batch.digitised` was confirmed (`announced/<batch_id>.json`) is acked
+//!   with no new event;
+//! - SIGTERM/SIGINT stops taking batches, lets the ones in hand finish
+//!   (for `--drain-timeout` seconds; then, or on a second signal, they are
+//!   handed back to the queue), closes the channels so that every ack has
+//!   reached the broker, and exits 0.
 
 mod metrics;
 mod worker;
@@ -55,6 +63,10 @@ pub struct Config {
     /// 15 after it is used and logged.
     #[arg(long, env = "SOHOA_METRICS_LISTEN", default_value = "127.0.0.1:9187")]
     pub metrics_listen: String,
+    /// On SIGTERM/SIGINT, how long the batches in hand may take to finish
+    /// (seconds); what is not done by then goes back to the queue.
+    #[arg(long, env = "SOHOA_DRAIN_TIMEOUT", default_value_t = 300)]
+    pub drain_timeout: u64,
     /// Longest pause between retries of a transient fault, in seconds.
     #[arg(long, env = "SOHOA_MAX_BACKOFF", default_value_t = 30)]
     pub max_backoff: u64,
@@ -77,7 +89,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(5);
         }
     };
-    match rt.block_on(run(config)) {
+    let outcome = rt.block_on(run(config));
+    // OCR of a batch handed back at the drain timeout may still be running
+    // on a blocking thread: its delivery is settled, so do not wait for it.
+    rt.shutdown_background();
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -97,22 +113,34 @@ async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     let shutdown = worker::Shutdown::new();
-    let s = shutdown.clone();
-    tokio::spawn(async move {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => return,
-            };
-        tokio::select! {
-            _ = term.recv() => {},
-            _ = tokio::signal::ctrl_c() => {},
-        }
-        tracing::info!("stopping: no new batches; finishing the ones in hand");
-        s.trigger();
-    });
+    tokio::spawn(on_signals(shutdown.clone()));
     worker::Worker::start(config, metrics, shutdown)
         .await?
         .run()
         .await
+}
+
+/// The first SIGTERM or SIGINT stops taking batches and lets the ones in
+/// hand finish; a second hands them back at once.
+async fn on_signals(shutdown: worker::Shutdown) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for SIGTERM/SIGINT: stop the worker with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+    tracing::info!("stopping: no new batches; finishing the ones in hand");
+    shutdown.trigger();
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+    tracing::info!("second signal: handing back the batches not finished");
+    shutdown.abandon();
 }

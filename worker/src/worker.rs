@@ -20,23 +20,38 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-/// A flag every task can wait on; set once on SIGTERM / Ctrl-C.
+/// The stop signals every task can wait on: *stop* (SIGTERM / Ctrl-C: take
+/// no new batches, finish the ones in hand) and *abandon* (the drain
+/// timeout passed, or a second signal came: hand back what is not done).
 #[derive(Clone)]
-pub struct Shutdown(Arc<watch::Sender<bool>>);
+pub struct Shutdown {
+    stop: Arc<watch::Sender<bool>>,
+    abandon: Arc<watch::Sender<bool>>,
+}
 
 impl Shutdown {
     pub fn new() -> Shutdown {
-        Shutdown(Arc::new(watch::channel(false).0))
+        Shutdown {
+            stop: Arc::new(watch::channel(false).0),
+            abandon: Arc::new(watch::channel(false).0),
+        }
     }
     pub fn trigger(&self) {
-        self.0.send_replace(true);
+        self.stop.send_replace(true);
     }
     pub fn is_triggered(&self) -> bool {
-        *self.0.borrow()
+        *self.stop.borrow()
     }
     pub async fn wait(&self) {
-        let mut rx = self.0.subscribe();
-        let _ = rx.wait_for(|v| *v).await;
+        let _ = self.stop.subscribe().wait_for(|v| *v).await;
+    }
+    /// Hand back every batch not finished yet.
+    pub fn abandon(&self) {
+        self.trigger();
+        self.abandon.send_replace(true);
+    }
+    async fn abandoned(&self) {
+        let _ = self.abandon.subscribe().wait_for(|v| *v).await;
     }
 }
 
@@ -86,7 +101,11 @@ enum Fault {
 }
 
 enum Done {
-    Digitised(Box<Outcome>),
+    Digitised {
+        outcome: Box<Outcome>,
+        /// The broker already confirmed this batch's `batch.digitised`.
+        announced: bool,
+    },
     Failed {
         batch_id: Option<String>,
         reason: String,
@@ -136,15 +155,18 @@ impl Worker {
     }
 
     /// Consume until shutdown, reconnecting with backoff whenever the
-    /// connection drops; then wait for the batches in hand and exit.
+    /// connection drops; then drain: let the batches in hand finish (for
+    /// at most the drain timeout, after which they are handed back), and
+    /// close the channels before the connection, so that every ack has
+    /// reached the broker before the worker goes.
     pub async fn run(self) -> anyhow::Result<()> {
         let ctx = self.ctx;
         let permits = Arc::new(Semaphore::new(ctx.config.concurrency.max(1) as usize));
         let mut tasks = JoinSet::new();
         let mut backoff = Backoff::new(ctx.config.max_backoff);
-        let mut last_conn: Option<Connection> = None;
-        'connect: while !ctx.shutdown.is_triggered() {
-            let (conn, consume_ch, publish_ch) = match open(&ctx).await {
+        let mut kept: Option<(Link, lapin::Consumer)> = None;
+        while !ctx.shutdown.is_triggered() {
+            let link = match open(&ctx).await {
                 Ok(c) => c,
                 Err(e) => {
                     ctx.metrics.connected.set(0);
@@ -155,7 +177,8 @@ impl Worker {
                     continue;
                 }
             };
-            let mut consumer = match consume_ch
+            let mut consumer = match link
+                .consume
                 .basic_consume(
                     ctx.topology.queue.as_str().into(),
                     "".into(),
@@ -176,28 +199,58 @@ impl Worker {
             tracing::info!(queue = %ctx.topology.queue, concurrency = ctx.config.concurrency, "consuming");
             ctx.metrics.connected.set(1);
             backoff = Backoff::new(ctx.config.max_backoff);
-            let session = Session {
-                consume_ch: &consume_ch,
-                publish_ch: &publish_ch,
-                permits: &permits,
-            };
-            if session.consume(&ctx, &mut consumer, &mut tasks).await == Ended::Shutdown {
-                last_conn = Some(conn);
-                break 'connect;
+            let ended = link
+                .consume(&ctx, &mut consumer, &permits, &mut tasks)
+                .await;
+            if ended == Ended::Shutdown {
+                // The deliveries in hand are acked on these channels: they
+                // must stay open until the tasks are done (dropping a lapin
+                // channel closes it, and the broker then requeues them).
+                kept = Some((link, consumer));
+                break;
             }
             ctx.metrics.connected.set(0);
-            let _ = conn.close(200, "reconnecting".into()).await;
+            let _ = link.conn.close(200, "reconnecting".into()).await;
             if !backoff.wait(&ctx.shutdown).await {
                 break;
             }
         }
-        // Finish (or hand back) the batches in hand before closing.
-        while tasks.join_next().await.is_some() {}
-        if let Some(conn) = last_conn {
-            let _ = conn.close(200, "shutdown".into()).await;
+        drain(&ctx, &mut tasks).await;
+        if let Some((link, consumer)) = kept {
+            drop(consumer);
+            link.close().await;
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Wait for the batches in hand; past the drain timeout, hand them back.
+async fn drain(ctx: &Ctx, tasks: &mut JoinSet<()>) {
+    if tasks.is_empty() {
+        return;
+    }
+    let limit = Duration::from_secs(ctx.config.drain_timeout);
+    tracing::info!(
+        batches = tasks.len(),
+        drain_timeout_s = limit.as_secs(),
+        "finishing the batches in hand"
+    );
+    let all = async { while tasks.join_next().await.is_some() {} };
+    let abandoned = async {
+        ctx.shutdown.abandoned().await;
+    };
+    let finished = tokio::select! {
+        r = tokio::time::timeout(limit, all) => r.is_ok(),
+        _ = abandoned => false,
+    };
+    if !finished {
+        tracing::warn!(
+            batches = tasks.len(),
+            "drain timeout passed (or a second signal came): handing back the batches not finished"
+        );
+        ctx.shutdown.abandon();
+        while tasks.join_next().await.is_some() {}
     }
 }
 
@@ -211,20 +264,23 @@ enum Ended {
     Lost,
 }
 
-/// One connection's channels and the worker's batch slots.
-struct Session<'a> {
-    consume_ch: &'a Channel,
-    publish_ch: &'a Channel,
-    permits: &'a Arc<Semaphore>,
+/// One connection to the broker and its two channels: deliveries come
+/// and are acked on `consume`; events and dead letters go out on
+/// `publish`, a confirm channel.
+struct Link {
+    conn: Connection,
+    consume: Channel,
+    publish: Channel,
 }
 
-impl Session<'_> {
+impl Link {
     /// Take deliveries and start a task for each as a slot frees up, until
     /// shutdown or until the connection is lost.
     async fn consume(
         &self,
         ctx: &Arc<Ctx>,
         consumer: &mut lapin::Consumer,
+        permits: &Arc<Semaphore>,
         tasks: &mut JoinSet<()>,
     ) -> Ended {
         loop {
@@ -248,7 +304,7 @@ impl Session<'_> {
             // Wait for a free slot, but not past a shutdown: a batch that
             // has not started is handed back untouched.
             let permit = tokio::select! {
-                p = self.permits.clone().acquire_owned() => p,
+                p = permits.clone().acquire_owned() => p,
                 _ = ctx.shutdown.wait() => {
                     let _ = delivery
                         .acker
@@ -261,7 +317,7 @@ impl Session<'_> {
                 return Ended::Shutdown;
             };
             let ctx = ctx.clone();
-            let ch = self.publish_ch.clone();
+            let ch = self.publish.clone();
             tasks.spawn(async move {
                 handle(&ctx, &ch, delivery).await;
                 drop(permit);
@@ -269,16 +325,29 @@ impl Session<'_> {
         }
     }
 
+    /// Stop the broker sending more deliveries.
     async fn cancel(&self, consumer: &lapin::Consumer) -> Ended {
         let _ = self
-            .consume_ch
+            .consume
             .basic_cancel(consumer.tag(), BasicCancelOptions::default())
             .await;
         Ended::Shutdown
     }
+
+    /// Close the channels, then the connection. Closing a channel is a
+    /// round trip that the broker answers only after the frames sent
+    /// before it on that channel (the acks) are processed.
+    async fn close(self) {
+        for (ch, what) in [(&self.consume, "consume"), (&self.publish, "publish")] {
+            if let Err(e) = ch.close(200, "shutdown".into()).await {
+                tracing::warn!("closing the {what} channel: {e}");
+            }
+        }
+        let _ = self.conn.close(200, "shutdown".into()).await;
+    }
 }
 
-async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueError> {
+async fn open(ctx: &Ctx) -> Result<Link, queue::QueueError> {
     let conn = queue::connect(&ctx.config.amqp).await?;
     let publish = queue::confirm_channel(&conn).await?;
     ctx.topology.declare(&publish).await?;
@@ -286,7 +355,11 @@ async fn open(ctx: &Ctx) -> Result<(Connection, Channel, Channel), queue::QueueE
     consume
         .basic_qos(ctx.config.concurrency.max(1), BasicQosOptions::default())
         .await?;
-    Ok((conn, consume, publish))
+    Ok(Link {
+        conn,
+        consume,
+        publish,
+    })
 }
 
 /// Process one delivery to its end: acked after its outcome is published,
@@ -303,12 +376,15 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
             .set(now.saturating_sub(*ts) as i64);
     }
     let started = std::time::Instant::now();
-    let done = process(ctx, &d).await;
+    let done = tokio::select! {
+        done = process(ctx, &d) => done,
+        _ = ctx.shutdown.abandoned() => Done::HandBack,
+    };
     ctx.metrics
         .processing_seconds
         .inc_by(started.elapsed().as_secs_f64());
     let settled = match done {
-        Done::Digitised(o) => announce(ctx, ch, &d, &o).await,
+        Done::Digitised { outcome, announced } => announce(ctx, ch, &d, &outcome, announced).await,
         Done::Failed { batch_id, reason } => refuse(ctx, ch, &d, batch_id, &reason).await,
         Done::HandBack => d
             .acker
@@ -335,12 +411,19 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
     ctx.metrics.in_flight.dec();
 }
 
-/// Publish `batch.digitised` and, once the broker confirms it, ack.
-/// Returns whether the delivery was settled.
-async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome) -> bool {
+/// Publish `batch.digitised` and, once the broker confirms it, mark it
+/// announced and ack; a batch announced before is acked with no new
+/// event. Returns whether the delivery was settled.
+async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome, announced: bool) -> bool {
+    let batch_id = o.record.batch_id.clone();
+    if announced {
+        ctx.metrics.already_done.inc();
+        tracing::info!(batch = %batch_id, "already digitised and announced: acked, nothing new");
+        return d.acker.ack(BasicAckOptions::default()).await.is_ok();
+    }
     let event = DigitisedEvent {
         event: queue::DIGITISED.into(),
-        batch_id: o.record.batch_id.clone(),
+        batch_id: batch_id.clone(),
         case_code: o.record.case_code.to_string(),
         record_key: o.record_key.clone(),
         documents: o.record.documents.len(),
@@ -353,20 +436,31 @@ async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome) -> bool {
         at: sohoa::clock::now_rfc3339(),
     };
     let body = serde_json::to_vec(&event).unwrap_or_default();
+    let message_id = queue::event_id(Some(&batch_id), queue::DIGITISED, &d.data);
     let published = queue::publish_json(
         ch,
         &ctx.topology.events_exchange,
         queue::DIGITISED,
         &body,
         None,
+        Some(&message_id),
     )
     .await;
     if let Err(e) = published {
         tracing::warn!(
-            "could not publish the outcome of {}: {e}; the broker will redeliver it",
-            event.batch_id
+            "could not publish the outcome of {batch_id}: {e}; the broker will redeliver it"
         );
         return false;
+    }
+    let mark = catalog::batches::Announced {
+        batch_id: batch_id.clone(),
+        message_id,
+        at: event.at.clone(),
+    };
+    if let Err(e) = catalog::batches::mark_announced(ctx.store.as_ref(), &mark).await {
+        // The event is out; without the mark a redelivery would announce
+        // the batch once more, which consumers drop by its message id.
+        tracing::warn!(batch = %batch_id, "could not mark the event as announced: {e}");
     }
     if o.already_done {
         ctx.metrics.already_done.inc();
@@ -432,12 +526,14 @@ async fn fail(
             .map_err(|e| FailError::Store(e.to_string()))?;
     }
     let body = serde_json::to_vec(&event).unwrap_or_default();
+    let message_id = queue::event_id(event.batch_id.as_deref(), queue::FAILED, &d.data);
     queue::publish_json(
         ch,
         &ctx.topology.events_exchange,
         queue::FAILED,
         &body,
         None,
+        Some(&message_id),
     )
     .await?;
     let mut headers = FieldTable::default();
@@ -455,7 +551,8 @@ async fn fail(
             AMQPValue::LongString(LongString::from(b.as_str())),
         );
     }
-    Ok(queue::publish_json(ch, "", &ctx.topology.dead_queue(), &d.data, Some(headers)).await?)
+    let dead = &ctx.topology.dead_queue();
+    Ok(queue::publish_json(ch, "", dead, &d.data, Some(headers), None).await?)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -531,7 +628,12 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     let mut backoff = Backoff::new(ctx.config.max_backoff);
     loop {
         match attempt(ctx, &msg, case.clone()).await {
-            Ok(o) => return Done::Digitised(Box::new(o)),
+            Ok((outcome, announced)) => {
+                return Done::Digitised {
+                    outcome: Box::new(outcome),
+                    announced,
+                };
+            }
             Err(Fault::Permanent(reason)) => {
                 return Done::Failed {
                     batch_id: Some(msg.batch_id.clone()),
@@ -549,39 +651,57 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     }
 }
 
+/// Is the recorded batch the one this message names (the same files in
+/// the same order, the same hashes where the message gives them, the same
+/// case code where it gives one)? A reused id is a permanent fault.
+fn same_batch(
+    msg: &BatchMessage,
+    case: Option<&sohoa::codes::CaseCode>,
+    done: &Outcome,
+) -> Result<(), Fault> {
+    let originals = &done.record.originals;
+    let recorded: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
+    let sent: Vec<&str> = msg.files.iter().map(|f| f.name.as_str()).collect();
+    let hashes_agree = msg.files.iter().all(|f| {
+        f.sha256.as_ref().is_none_or(|h| {
+            originals
+                .iter()
+                .any(|o| o.name == f.name && o.sha256.eq_ignore_ascii_case(h))
+        })
+    });
+    if recorded != sent || !hashes_agree {
+        return Err(Fault::Permanent(format!(
+            "batch id {} was already used for other files (recorded in {}); submit the new files under a new batch id",
+            msg.batch_id, done.record_key
+        )));
+    }
+    let recorded_case = done.record.case_code.to_string();
+    if let Some(case) = case.map(|c| c.to_string()).filter(|c| *c != recorded_case) {
+        return Err(Fault::Permanent(format!(
+            "batch id {} was recorded for case {recorded_case} (in {}), and this message names case {case}; submit under a new batch id",
+            msg.batch_id, done.record_key
+        )));
+    }
+    Ok(())
+}
+
+/// One try at the batch: its existing record (and whether its event was
+/// confirmed), or a new one.
 async fn attempt(
     ctx: &Ctx,
     msg: &BatchMessage,
     case: Option<sohoa::codes::CaseCode>,
-) -> Result<Outcome, Fault> {
+) -> Result<(Outcome, bool), Fault> {
     let transient = |e: &dyn std::fmt::Display| Fault::Transient(e.to_string());
     if let Some(done) = pipeline::find_existing(ctx.store.as_ref(), &msg.batch_id)
         .await
         .map_err(|e| transient(&e))?
     {
-        // The same batch again, or a reused id for other files?
-        let recorded: Vec<&str> = done
-            .record
-            .originals
-            .iter()
-            .map(|o| o.name.as_str())
-            .collect();
-        let sent: Vec<&str> = msg.files.iter().map(|f| f.name.as_str()).collect();
-        let hashes_agree = msg.files.iter().all(|f| {
-            f.sha256.as_ref().is_none_or(|h| {
-                done.record
-                    .originals
-                    .iter()
-                    .any(|o| o.name == f.name && o.sha256.eq_ignore_ascii_case(h))
-            })
-        });
-        if recorded != sent || !hashes_agree {
-            return Err(Fault::Permanent(format!(
-                "batch id {} was already used for other files (recorded in {}); submit the new files under a new batch id",
-                msg.batch_id, done.record_key
-            )));
-        }
-        return Ok(done);
+        same_batch(msg, case.as_ref(), &done)?;
+        let announced = catalog::batches::was_announced(ctx.store.as_ref(), &msg.batch_id)
+            .await
+            .map_err(|e| transient(&e))?;
+        return Ok((done, announced));
     }
     let mut originals = Vec::new();
     for f in &msg.files {
@@ -619,6 +739,7 @@ async fn attempt(
         Arc::new(|_, _| {}),
     )
     .await
+    .map(|o| (o, false))
     .map_err(|e| {
         if e.is_permanent() {
             Fault::Permanent(e.to_string())

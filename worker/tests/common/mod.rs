@@ -427,13 +427,23 @@ impl Events {
 
     /// The next event (routing key, body) within `timeout`.
     pub async fn next(&mut self, timeout: Duration) -> Option<(String, Value)> {
+        self.next_with_id(timeout).await.map(|(k, v, _)| (k, v))
+    }
+
+    /// The next event (routing key, body, AMQP message id) within `timeout`.
+    pub async fn next_with_id(
+        &mut self,
+        timeout: Duration,
+    ) -> Option<(String, Value, Option<String>)> {
         let d = tokio::time::timeout(timeout, self.consumer.next())
             .await
             .ok()??
             .ok()?;
+        let id = d.properties.message_id().as_ref().map(|i| i.to_string());
         Some((
             d.routing_key.to_string(),
             serde_json::from_slice(&d.data).ok()?,
+            id,
         ))
     }
 

@@ -1,0 +1,272 @@
+//! Deploys and redeliveries against the real RabbitMQ and a real S3 server
+//! (s3s-fs): a rolling restart loses and doubles nothing, and a batch the
+//! broker hands out again after it was digitised is announced once.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Every digitised event's batch id, with how often it came, and the
+/// failed events.
+fn tally(events: &[(String, Value, Option<String>)]) -> (BTreeMap<String, usize>, Vec<Value>) {
+    let mut digitised = BTreeMap::new();
+    let mut failed = Vec::new();
+    for (key, body, id) in events {
+        if key == "batch.digitised" {
+            let batch = body["batch_id"].as_str().unwrap_or_default().to_string();
+            assert_eq!(
+                id.as_deref(),
+                Some(format!("{batch}.batch.digitised").as_str()),
+                "the event's message id"
+            );
+            *digitised.entry(batch).or_insert(0) += 1;
+        } else {
+            failed.push(body.clone());
+        }
+    }
+    (digitised, failed)
+}
+
+async fn collect(
+    events: &mut Events,
+    n: usize,
+    timeout: Duration,
+) -> Vec<(String, Value, Option<String>)> {
+    let t = Instant::now();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let left = timeout.saturating_sub(t.elapsed());
+        match events.next_with_id(left).await {
+            Some(e) => out.push(e),
+            None => break,
+        }
+    }
+    out
+}
+
+/// The keys of the bucket's content and records (not the batch's life:
+/// submissions and marks), as files under the server's data dir.
+fn content_files(s3: &S3Server, names: &Names) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["originals", "documents", "text", "cases", "batches"] {
+        let mut stack = vec![s3.dir.join(&names.bucket).join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    out.push(e.path());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rolling_restart_digitises_every_batch_exactly_once() {
+    let s3 = S3Server::start("rolling");
+    let names = Names::new("rolling");
+    let mut events = Events::listen(&names).await;
+    let one = ["--ocr-threads", "1"];
+    let mut a = Worker::start(&s3, &names, &one);
+    let mut b = Worker::start(&s3, &names, &one);
+    let ids: Vec<String> = (0..20)
+        .map(|n| {
+            submit(
+                &s3,
+                &names,
+                &[&example_batch()],
+                &["--batch-id", &format!("roll-{n:02}")],
+            )
+        })
+        .collect();
+    // Restart each worker in turn while batches flow: SIGTERM, wait for it
+    // to drain and exit, start its successor.
+    let mut got = collect(&mut events, 3, Duration::from_secs(300)).await;
+    assert_eq!(
+        a.terminate(Duration::from_secs(300)),
+        Some(0),
+        "{}",
+        a.log()
+    );
+    let _a2 = Worker::start(&s3, &names, &one);
+    got.extend(collect(&mut events, 4, Duration::from_secs(300)).await);
+    assert_eq!(
+        b.terminate(Duration::from_secs(300)),
+        Some(0),
+        "{}",
+        b.log()
+    );
+    let _b2 = Worker::start(&s3, &names, &one);
+    let left = ids.len().saturating_sub(got.len());
+    got.extend(collect(&mut events, left, Duration::from_secs(600)).await);
+    // Anything doubled arrives soon after.
+    got.extend(collect(&mut events, usize::MAX, Duration::from_secs(5)).await);
+
+    let (digitised, failed) = tally(&got);
+    assert!(failed.is_empty(), "no batch fails: {failed:?}");
+    let doubled: Vec<_> = digitised.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        doubled.is_empty(),
+        "one batch.digitised per batch: doubled {doubled:?}\nfirst worker:\n{}\nsecond worker:\n{}",
+        a.log(),
+        b.log()
+    );
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(digitised.keys().cloned().collect::<Vec<_>>(), want);
+    assert_eq!(record_files(&s3, &names).len(), ids.len());
+    for w in [&a, &b] {
+        assert!(
+            w.log().contains("stopped"),
+            "a worker stops cleanly: {}",
+            w.log()
+        );
+    }
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it_comes() {
+    let s3 = S3Server::start("redeliver");
+    let names = Names::new("redeliver");
+    // A record without its event: as if a worker died between the two.
+    let batch = example_batch();
+    let out = sohoa(
+        &s3,
+        &[
+            "process",
+            batch.to_str().unwrap(),
+            "--batch-id",
+            "redo-1",
+            "--store",
+            &names.store(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = content_files(&s3, &names);
+    assert_eq!(record_files(&s3, &names).len(), 1);
+
+    let mut events = Events::listen(&names).await;
+    let worker = Worker::start(&s3, &names, &[]);
+    submit(&s3, &names, &[&batch], &["--batch-id", "redo-1"]);
+    let first = collect(&mut events, 1, Duration::from_secs(120)).await;
+    let (digitised, failed) = tally(&first);
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        digitised.get("redo-1"),
+        Some(&1),
+        "announced once: {first:?}"
+    );
+
+    // The same batch again (a station retrying, or the broker redelivering).
+    submit(&s3, &names, &[&batch], &["--batch-id", "redo-1"]);
+    let t = Instant::now();
+    while worker.metric("sohoa_batches_already_done_total") != Some(2.0) {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the worker never took the second delivery: {}",
+            worker.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let again = collect(&mut events, usize::MAX, Duration::from_secs(3)).await;
+    assert!(again.is_empty(), "no second announcement: {again:?}");
+    assert_eq!(
+        content_files(&s3, &names),
+        before,
+        "no new objects and no new record"
+    );
+    assert!(
+        worker.metric("sohoa_batches_in_flight") == Some(0.0),
+        "the delivery was settled"
+    );
+
+    // The same files under the same id, but for another case: refused,
+    // and the record stays as it was.
+    let other_case = "000.00.13.H04-210628-0001";
+    submit(
+        &s3,
+        &names,
+        &[&batch],
+        &["--batch-id", "redo-1", "--case", other_case],
+    );
+    let refused = collect(&mut events, 1, Duration::from_secs(60)).await;
+    let (digitised, failed) = tally(&refused);
+    assert!(digitised.is_empty(), "{refused:?}");
+    let reason = failed
+        .first()
+        .and_then(|f| f["reason"].as_str())
+        .unwrap_or_default();
+    assert!(
+        reason.contains("recorded for case") && reason.contains(other_case),
+        "{refused:?}"
+    );
+    assert_eq!(content_files(&s3, &names), before);
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_not_finished_by_the_drain_timeout_is_handed_back_and_completes_once() {
+    let s3 = S3Server::start("drain");
+    let names = Names::new("drain");
+    let mut events = Events::listen(&names).await;
+    let batch = samples_dir().join("batch_004"); // 20 pages: longer than the drain timeout
+    let mut first = Worker::start(&s3, &names, &["--drain-timeout", "1"]);
+    let id = submit(&s3, &names, &[&batch], &[]);
+    let t = Instant::now();
+    while first.metric("sohoa_batches_in_flight") != Some(1.0) {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the worker never took the batch"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stopping = Instant::now();
+    assert_eq!(
+        first.terminate(Duration::from_secs(60)),
+        Some(0),
+        "{}",
+        first.log()
+    );
+    println!(
+        "stopped {:.1} s after SIGTERM with a batch in hand",
+        stopping.elapsed().as_secs_f64()
+    );
+    assert!(
+        first.log().contains("handing back"),
+        "the unfinished batch is handed back: {}",
+        first.log()
+    );
+    assert!(record_files(&s3, &names).is_empty(), "nothing recorded yet");
+    assert!(
+        events.next(Duration::from_millis(500)).await.is_none(),
+        "no event for a batch handed back"
+    );
+
+    let _second = Worker::start(&s3, &names, &[]);
+    let mut got = collect(&mut events, 1, Duration::from_secs(300)).await;
+    got.extend(collect(&mut events, usize::MAX, Duration::from_secs(3)).await);
+    let (digitised, failed) = tally(&got);
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        digitised.into_iter().collect::<Vec<_>>(),
+        vec![(id, 1)],
+        "{got:?}"
+    );
+    assert_eq!(record_files(&s3, &names).len(), 1);
+    events.close().await;
+    cleanup(&names).await;
+}
