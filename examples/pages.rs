@@ -15,9 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for original in sohoa::ingest::open_all(std::slice::from_ref(&batch))? {
+        for original in sohoa::ingest::open_all(std::slice::from_ref(&batch), &Default::default())?
+        {
             for i in 0..original.pages.len() {
-                let page = sohoa::ingest::decode_page(&original, i, 150)?;
+                let page = sohoa::ingest::decode_page(&original, i, &Default::default())?;
                 let png = page.pix.to_png().ok_or("PNG encoding failed")?;
                 let stem = original
                     .name

@@ -94,6 +94,9 @@ enum Command {
         /// Uploads held in memory at once; more wait their turn.
         #[arg(long, env = "SOHOA_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
         max_concurrent_uploads: usize,
+        /// What an upload's files may cost to read (checked on upload).
+        #[command(flatten)]
+        limits: sohoa::ingest::Limits,
     },
     /// Manage the API's bearer tokens.
     Token {
@@ -190,6 +193,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             max_upload_bytes,
             max_files,
             max_concurrent_uploads,
+            limits,
         } => {
             let config = sohoa::api::Config {
                 max_upload_bytes,
@@ -197,6 +201,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
                 max_concurrent_uploads,
                 amqp,
                 topology,
+                limits,
             };
             admin::serve(&listen, &store.store, config).await
         }

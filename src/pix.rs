@@ -377,14 +377,25 @@ impl Pix {
     }
 }
 
-/// Size of a PNG / JPEG / TIFF image from its header, before decoding.
-pub fn header_size(data: &[u8]) -> Option<(u32, u32)> {
+/// Size and samples of a PNG / JPEG / TIFF image from its header, before decoding.
+pub fn image_header(data: &[u8]) -> Option<ImageHeader> {
     // PNG's size is in its first chunk; read it directly so that a file
     // cut after its header is still measured (and refused if too large).
-    if data.len() >= 24 && data.starts_with(b"\x89PNG") && &data[12..16] == b"IHDR" {
+    if data.len() >= 26 && data.starts_with(b"\x89PNG") && &data[12..16] == b"IHDR" {
         let w = u32::from_be_bytes([data[16], data[17], data[18], data[19]]);
         let h = u32::from_be_bytes([data[20], data[21], data[22], data[23]]);
-        return Some((w, h));
+        let samples = match data[25] {
+            2 => 3, // RGB
+            4 => 2, // gray and alpha
+            6 => 4, // RGBA
+            _ => 1, // gray, palette
+        };
+        return Some(ImageHeader {
+            width: w,
+            height: h,
+            samples,
+            bits: u32::from(data[24]),
+        });
     }
     let (mut fmt, mut w, mut h, mut bps, mut spp, mut cmap) = (0, 0, 0, 0, 0, 0);
     let ok = unsafe {
@@ -399,7 +410,22 @@ pub fn header_size(data: &[u8]) -> Option<(u32, u32)> {
             &mut cmap,
         )
     };
-    (ok == 0).then_some((w.max(0) as u32, h.max(0) as u32))
+    let n = |v: i32| v.max(0) as u32;
+    (ok == 0).then_some(ImageHeader {
+        width: n(w),
+        height: n(h),
+        samples: n(spp).max(1),
+        bits: n(bps).max(1),
+    })
+}
+
+/// An image's size and sample layout, read from its header alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageHeader {
+    pub width: u32,
+    pub height: u32,
+    pub samples: u32,
+    pub bits: u32,
 }
 
 /// Size and resolution of page `n` of a TIFF, from its header alone;

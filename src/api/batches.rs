@@ -213,7 +213,7 @@ pub async fn upload(
         .await?;
     // Refuse now, before storing anything, if batches cannot be queued.
     state.amqp().await?;
-    let originals = check_files(form.files).await?;
+    let originals = check_files(form.files, state.config.limits).await?;
     let request = submit::Request {
         batch_id: form.batch_id,
         case_code: case,
@@ -242,9 +242,12 @@ pub async fn upload(
 
 /// Check every file now, while the station can still rescan it (422 names
 /// the file that cannot be read).
-async fn check_files(files: Vec<(String, axum::body::Bytes)>) -> Result<Vec<Original>, ApiError> {
+async fn check_files(
+    files: Vec<(String, axum::body::Bytes)>,
+    limits: ingest::Limits,
+) -> Result<Vec<Original>, ApiError> {
     tokio::task::spawn_blocking(move || {
-        files
+        let originals = files
             .into_iter()
             .map(|(name, bytes)| {
                 let plain = name
@@ -252,9 +255,11 @@ async fn check_files(files: Vec<(String, axum::body::Bytes)>) -> Result<Vec<Orig
                     .next()
                     .unwrap_or_default()
                     .to_string();
-                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes))
+                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes), &limits)
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        ingest::check_batch(&originals, &limits)?;
+        Ok::<_, ingest::IngestError>(originals)
     })
     .await
     .map_err(|e| ApiError::internal("checking the files", e))?

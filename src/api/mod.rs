@@ -61,6 +61,8 @@ pub struct Config {
     pub amqp: Option<String>,
     /// The queue uploads go to, declared as the workers declare it.
     pub topology: Topology,
+    /// What an upload's files may cost to read.
+    pub limits: crate::ingest::Limits,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             max_concurrent_uploads: 4,
             amqp: None,
             topology: Topology::default(),
+            limits: crate::ingest::Limits::default(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct BatchArgs {
     /// Name of the scanning station.
     #[arg(long)]
     pub station: Option<String>,
+    /// What the files may cost to read.
+    #[command(flatten)]
+    pub limits: sohoa::ingest::Limits,
 }
 
 /// How pages are read.
@@ -43,7 +46,4 @@ pub struct OcrArgs {
     /// Taxonomy file (TOML) replacing the default document types.
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
-    /// Refuse pages larger than this many megapixels.
-    #[arg(long, default_value_t = 150)]
-    pub max_megapixels: u64,
 }

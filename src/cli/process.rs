@@ -19,7 +19,7 @@ fn pipeline_err(e: PipelineError) -> Failure {
     (code, e.to_string())
 }
 
-fn options(ocr: OcrArgs) -> Result<Options, Failure> {
+fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failure> {
     let taxonomy = match ocr.taxonomy {
         Some(p) => Taxonomy::load(&p).map_err(rejected)?,
         None => Taxonomy::default_set(),
@@ -27,7 +27,7 @@ fn options(ocr: OcrArgs) -> Result<Options, Failure> {
     let mut opts = Options {
         lang: ocr.lang,
         taxonomy,
-        max_megapixels: ocr.max_megapixels,
+        limits,
         ..Options::default()
     };
     if let Some(t) = ocr.threads {
@@ -44,11 +44,11 @@ pub async fn process(
     json: bool,
 ) -> Result<u8, Failure> {
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
-    let opts = options(ocr)?;
+    let opts = options(ocr, batch.limits)?;
     let store = open_store(store).await?;
     // The engines load (about 0.1 s) while the files are read and hashed.
     let starting = tokio::task::spawn_blocking(move || PagePool::new(&opts));
-    let originals = sohoa::ingest::open_all(&batch.paths).map_err(rejected)?;
+    let originals = sohoa::ingest::open_all(&batch.paths, &batch.limits).map_err(rejected)?;
     let total: usize = originals.iter().map(|o| o.pages.len()).sum();
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(
@@ -89,7 +89,7 @@ pub async fn submit(
 ) -> Result<u8, Failure> {
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     // Check the files here, at the station, where they can still be rescanned.
-    let originals = sohoa::ingest::open_all(&batch.paths).map_err(rejected)?;
+    let originals = sohoa::ingest::open_all(&batch.paths, &batch.limits).map_err(rejected)?;
     submit::batch_id(batch.batch_id.as_deref(), &originals).map_err(rejected)?;
     let store = open_store(store).await?;
     let conn = sohoa::queue::connect(amqp).await.map_err(env_err)?;

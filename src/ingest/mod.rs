@@ -3,11 +3,17 @@
 //!
 //! A batch is a list of paths; a directory stands for its files in natural
 //! order of their names (`scan_2` before `scan_10`), which is scan order.
-//! Decoding happens later, one page at a time on the OCR threads
-//! ([`decode_page`]), so a batch never holds more than a few pages of pixels.
+//! Opening a file reads its structure only, and holds every page to the
+//! [`Limits`] from what the file declares; decoding happens later, one page
+//! at a time on the OCR threads ([`decode_page`]), so a batch never holds
+//! more than a few pages of pixels, and no file can make a reader inflate
+//! more than a page's worth.
 
+mod limits;
 mod pdf;
 mod tiff;
+
+pub use limits::{Declared, Limits, Over};
 
 use crate::pix::{self, Pix};
 use sha2::{Digest, Sha256};
@@ -40,16 +46,12 @@ pub enum IngestError {
         "{file} page {page}: the page has no scanned image (born-digital PDF pages are not supported yet)"
     )]
     BornDigital { file: String, page: u32 },
-    #[error(
-        "{file} page {page}: the image is {width}x{height} pixels, over the limit of {limit} megapixels"
-    )]
-    TooLarge {
-        file: String,
-        page: u32,
-        width: u32,
-        height: u32,
-        limit: u64,
-    },
+    #[error("{file} page {page}: {over}")]
+    PageOverLimit { file: String, page: u32, over: Over },
+    #[error("{file}: {over}")]
+    FileOverLimit { file: String, over: Over },
+    #[error("the batch has {over}")]
+    BatchOverLimit { over: Over },
     #[error("{file} page {page}: the image cannot be decoded: {reason}")]
     Corrupt {
         file: String,
@@ -208,23 +210,44 @@ fn trim_zeros(d: &[u8]) -> &[u8] {
     &d[n.min(d.len().saturating_sub(1))..]
 }
 
-/// Expand the inputs ([`expand_inputs`]) and open every file, in scan order.
-pub fn open_all(inputs: &[PathBuf]) -> Result<Vec<Original>, IngestError> {
-    expand_inputs(inputs)?.iter().map(|f| open(f)).collect()
+/// Expand the inputs ([`expand_inputs`]) and open every file, in scan
+/// order, holding the batch to `limits`.
+pub fn open_all(inputs: &[PathBuf], limits: &Limits) -> Result<Vec<Original>, IngestError> {
+    let originals = expand_inputs(inputs)?
+        .iter()
+        .map(|f| open(f, limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_batch(&originals, limits)?;
+    Ok(originals)
+}
+
+/// Hold a batch's files together to the page limit.
+pub fn check_batch(originals: &[Original], limits: &Limits) -> Result<(), IngestError> {
+    let pages = originals.iter().map(|o| o.pages.len()).sum();
+    limits
+        .check_pages(pages)
+        .map_err(|over| IngestError::BatchOverLimit { over })
 }
 
 /// Read one file, recognise its format and list its pages.
-pub fn open(path: &Path) -> Result<Original, IngestError> {
+pub fn open(path: &Path, limits: &Limits) -> Result<Original, IngestError> {
     let name = file_name(path);
     let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
         file: name.clone(),
         source,
     })?;
-    open_bytes(name, path.to_path_buf(), bytes)
+    open_bytes(name, path.to_path_buf(), bytes, limits)
 }
 
-/// Like [`open`], for bytes already in memory (the worker's downloads).
-pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Original, IngestError> {
+/// Like [`open`], for bytes already in memory (the worker's downloads, the
+/// API's uploads). Reads structure only: no image data is decoded or
+/// inflated, and every page is held to `limits` from its declared size.
+pub fn open_bytes(
+    name: String,
+    path: PathBuf,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<Original, IngestError> {
     pix::quiet();
     if bytes.is_empty() {
         return Err(IngestError::Empty { file: name });
@@ -233,25 +256,25 @@ pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Origina
         file: name.clone(),
         what,
     })?;
+    let page_over = |page: u32, over| IngestError::PageOverLimit {
+        file: name.clone(),
+        page,
+        over,
+    };
     let pages = match format {
-        Format::Png | Format::Jpeg => vec![PageData::Whole],
-        Format::Tiff => {
-            let sizes = tiff::page_bytes(&bytes).unwrap_or_default();
-            let mut pages = Vec::new();
-            while pix::tiff_page_header(&bytes, pages.len() as u32).is_some() {
-                let n = pages.len() as u32;
-                let encoded_bytes = sizes.get(n as usize).copied().unwrap_or(0);
-                pages.push(PageData::TiffPage { n, encoded_bytes });
-            }
-            if pages.is_empty() {
-                return Err(IngestError::CorruptFile {
-                    file: name,
-                    reason: "no readable TIFF page".into(),
-                });
-            }
-            pages
+        Format::Png | Format::Jpeg => {
+            let h = pix::image_header(&bytes).ok_or_else(|| IngestError::Corrupt {
+                file: name.clone(),
+                page: 1,
+                reason: "the image header cannot be read".into(),
+            })?;
+            limits
+                .check_page(&declared(h))
+                .map_err(|o| page_over(1, o))?;
+            vec![PageData::Whole]
         }
-        Format::Pdf => pdf::page_images(&name, &bytes)?
+        Format::Tiff => tiff_pages(&name, &bytes, limits)?,
+        Format::Pdf => pdf::page_images(&name, &bytes, limits)?
             .into_iter()
             .map(PageData::Pdf)
             .collect(),
@@ -265,6 +288,67 @@ pub fn open_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<Origina
         format,
         pages,
     })
+}
+
+fn declared(h: pix::ImageHeader) -> Declared {
+    Declared {
+        width: h.width,
+        height: h.height,
+        samples: h.samples,
+        bits: h.bits,
+    }
+}
+
+/// A TIFF's pages, counted in one pass over its IFD chain (a BigTIFF,
+/// which that pass does not read, page by page through leptonica), no more
+/// than the page limit, each held to the limits.
+fn tiff_pages(name: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<PageData>, IngestError> {
+    let cap = limits.max_pages + 1;
+    let listed: Vec<(Declared, u64)> = match tiff::pages(bytes, cap) {
+        Some(pages) => pages
+            .into_iter()
+            .map(|p| (p.declared, p.encoded_bytes))
+            .collect(),
+        None => (0..cap as u32)
+            .map_while(|n| pix::tiff_page_header(bytes, n))
+            .map(|(width, height, _)| {
+                let d = Declared {
+                    width,
+                    height,
+                    samples: 1,
+                    bits: 1,
+                };
+                (d, 0)
+            })
+            .collect(),
+    };
+    if listed.is_empty() {
+        return Err(IngestError::CorruptFile {
+            file: name.into(),
+            reason: "no readable TIFF page".into(),
+        });
+    }
+    limits
+        .check_pages(listed.len())
+        .map_err(|over| IngestError::FileOverLimit {
+            file: name.into(),
+            over,
+        })?;
+    let mut pages = Vec::with_capacity(listed.len());
+    for (n, (d, encoded_bytes)) in listed.into_iter().enumerate() {
+        limits
+            .check_page(&d)
+            .map_err(|over| IngestError::PageOverLimit {
+                file: name.into(),
+                page: n as u32 + 1,
+                over,
+            })?;
+        pages.push(PageData::TiffPage {
+            n: n as u32,
+            encoded_bytes,
+        });
+    }
+    Ok(pages)
 }
 
 impl Original {
@@ -281,24 +365,25 @@ impl Original {
     }
 }
 
-/// Decode page `index` (0-based) of `original`, refusing images whose
-/// declared size exceeds `max_megapixels` before any pixel is allocated.
+/// Decode page `index` (0-based) of `original`, refusing an image whose
+/// header (read again here: a PDF's dictionary may lie about the JPEG in
+/// it) is over `limits` before any pixel is allocated.
 pub fn decode_page(
     original: &Original,
     index: usize,
-    max_megapixels: u64,
+    limits: &Limits,
 ) -> Result<DecodedPage, IngestError> {
     let guard = PageGuard {
         file: &original.name,
         page: index as u32 + 1,
-        max_megapixels,
+        limits,
     };
     let bytes = &original.bytes[..];
     let (mut pix, declared_dpi, jpeg, dpi_source) = match &original.pages[index] {
         PageData::Whole => {
-            let (w, h) = pix::header_size(bytes)
+            let h = pix::image_header(bytes)
                 .ok_or_else(|| guard.corrupt("the image header cannot be read"))?;
-            guard.check_size(w, h)?;
+            guard.check(&declared(h))?;
             let (pix, jpeg) = if original.format == Format::Jpeg {
                 let pix = Pix::read_jpeg(bytes).map_err(|r| guard.corrupt(r))?;
                 (pix, Some(Arc::from(bytes)))
@@ -320,12 +405,12 @@ pub fn decode_page(
             (pix, dpi, None, "file")
         }
         PageData::Pdf(img) => {
-            guard.check_size(img.width, img.height)?;
+            guard.check(&img.declared())?;
             // The PDF's /Width and /Height may lie about the JPEG inside.
             if let pdf::Compression::Jpeg = img.compression {
-                let (w, h) = pix::header_size(&img.data)
+                let h = pix::image_header(&img.data)
                     .ok_or_else(|| guard.corrupt("the JPEG header cannot be read"))?;
-                guard.check_size(w, h)?;
+                guard.check(&declared(h))?;
             }
             let (pix, jpeg) = pdf::decode(img).map_err(|r| guard.corrupt(&r))?;
             (pix, img.dpi, jpeg, "pdf page size")
@@ -350,11 +435,11 @@ pub fn decode_page(
     })
 }
 
-/// One page being decoded: names it in errors, and holds it to the size limit.
+/// One page being decoded: names it in errors, and holds it to the limits.
 struct PageGuard<'a> {
     file: &'a str,
     page: u32,
-    max_megapixels: u64,
+    limits: &'a Limits,
 }
 
 impl PageGuard<'_> {
@@ -366,21 +451,29 @@ impl PageGuard<'_> {
         }
     }
 
-    /// Refuse an image with no pixels, or more than the limit, from its header.
-    fn check_size(&self, w: u32, h: u32) -> Result<(), IngestError> {
-        if w == 0 || h == 0 {
+    /// Refuse an image with no pixels, or over a limit, from its header.
+    fn check(&self, d: &Declared) -> Result<(), IngestError> {
+        if d.width == 0 || d.height == 0 {
             return Err(self.corrupt("the image has no pixels"));
         }
-        if (w as u64) * (h as u64) > self.max_megapixels * 1_000_000 {
-            return Err(IngestError::TooLarge {
+        self.limits
+            .check_page(d)
+            .map_err(|over| IngestError::PageOverLimit {
                 file: self.file.to_string(),
                 page: self.page,
-                width: w,
-                height: h,
-                limit: self.max_megapixels,
-            });
-        }
-        Ok(())
+                over,
+            })
+    }
+
+    /// [`Self::check`] for a page whose samples are not known here (the
+    /// listing checked them).
+    fn check_size(&self, width: u32, height: u32) -> Result<(), IngestError> {
+        self.check(&Declared {
+            width,
+            height,
+            samples: 1,
+            bits: 1,
+        })
     }
 }
 
@@ -410,7 +503,8 @@ mod tests {
 
     #[test]
     fn empty_file_is_refused_by_name() {
-        let err = open_bytes("a.tif".into(), "a.tif".into(), vec![]).unwrap_err();
+        let err =
+            open_bytes("a.tif".into(), "a.tif".into(), vec![], &Limits::default()).unwrap_err();
         assert_eq!(err.to_string(), "a.tif: the file is empty");
     }
 }

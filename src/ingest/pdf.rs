@@ -1,22 +1,25 @@
-//! Scanner PDFs: each page is one embedded image. We take the image's
-//! compressed bytes out as they are (JPEG stays JPEG, G4 stays G4) and only
-//! decode them when the page is processed.
+//! Scanner PDFs: each page is one embedded image. Opening a PDF reads its
+//! structure only: the page tree (walked once, each node at most once),
+//! each page's image dictionary, and the image's bytes as stored (JPEG
+//! stays JPEG, G4 stays G4, Flate stays deflated), shared between pages
+//! that show the same image. Pixels come when the page's turn comes
+//! ([`decode`]), inflated to no more than the page's declared size.
 
-use super::IngestError;
+use super::{Declared, IngestError, Limits, Over};
 use crate::pix::Pix;
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-
-/// Largest decompressed Flate image we accept (bytes), against zip bombs.
-const MAX_FLATE_BYTES: usize = 512 << 20;
 
 #[derive(Debug, Clone)]
 pub enum Compression {
     Jpeg,
-    /// Raw samples after Flate decoding: `bits` 1 or 8, `components` 1 or 3.
+    /// Raw samples, `bits` 1 or 8, `components` 1 or 3; `deflated` when
+    /// stored Flate-encoded (inflated only when the page is decoded).
     Flate {
         bits: u8,
         components: u8,
+        deflated: bool,
     },
     /// CCITT fax data: `k` < 0 is Group 4, 0 is Group 3 one-dimensional.
     Ccitt {
@@ -30,21 +33,46 @@ pub enum Compression {
 pub struct PdfPageImage {
     pub width: u32,
     pub height: u32,
+    /// Samples per pixel and bits per sample, as the dictionary says.
+    pub samples: u32,
+    pub bits: u32,
     pub dpi: u32,
     /// Quarter turns clockwise from the page's `/Rotate`.
     pub rotate: u32,
     /// `Decode [1 0]`: the samples are inverted.
     pub inverted: bool,
     pub compression: Compression,
-    /// Compressed bytes for JPEG and CCITT; decompressed samples for Flate.
+    /// The image stream's bytes as stored, shared by every page showing it.
     pub data: Arc<[u8]>,
+    /// The image stream's dictionary (its filter parameters).
+    pub dict: Arc<Dictionary>,
     /// The image stream's length as stored in the file (still encoded).
     pub encoded_bytes: usize,
 }
 
-/// List every page's image; fails on encrypted PDFs and on pages without one.
-pub fn page_images(file: &str, bytes: &[u8]) -> Result<Vec<PdfPageImage>, IngestError> {
-    let doc = Document::load_mem(bytes).map_err(|e| {
+impl PdfPageImage {
+    pub fn declared(&self) -> Declared {
+        Declared {
+            width: self.width,
+            height: self.height,
+            samples: self.samples,
+            bits: self.bits,
+        }
+    }
+}
+
+/// List every page's image, reading structure only; fails on encrypted
+/// PDFs, on pages without an image, and on anything over `limits`.
+pub fn page_images(
+    file: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<PdfPageImage>, IngestError> {
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_stream_bytes()),
+        ..LoadOptions::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| {
         let msg = e.to_string();
         if msg.to_lowercase().contains("decrypt") || msg.to_lowercase().contains("encrypt") {
             IngestError::Encrypted { file: file.into() }
@@ -58,24 +86,83 @@ pub fn page_images(file: &str, bytes: &[u8]) -> Result<Vec<PdfPageImage>, Ingest
     if doc.is_encrypted() || doc.was_encrypted() {
         return Err(IngestError::Encrypted { file: file.into() });
     }
-    let pages = doc.get_pages();
+    let over = |over| IngestError::FileOverLimit {
+        file: file.into(),
+        over,
+    };
+    if doc.objects.len() > limits.max_pdf_objects {
+        return Err(over(Over::PdfObjects {
+            objects: doc.objects.len(),
+            limit: limits.max_pdf_objects,
+        }));
+    }
+    let pages = page_tree(&doc, limits.max_pages + 1);
     if pages.is_empty() {
         return Err(IngestError::CorruptFile {
             file: file.into(),
             reason: "the PDF has no pages".into(),
         });
     }
+    limits.check_pages(pages.len()).map_err(over)?;
+    let mut shared = HashMap::new();
+    let mut out = Vec::with_capacity(pages.len());
+    for (i, &id) in pages.iter().enumerate() {
+        let no = i as u32 + 1;
+        let img = page_image(&doc, id, &mut shared)
+            .map_err(|e| e.into_error(file, no))?
+            .ok_or(IngestError::BornDigital {
+                file: file.into(),
+                page: no,
+            })?;
+        limits
+            .check_page(&img.declared())
+            .map_err(|over| IngestError::PageOverLimit {
+                file: file.into(),
+                page: no,
+                over,
+            })?;
+        out.push(img);
+    }
+    Ok(out)
+}
+
+/// The page objects in order, walking the tree from the catalog's
+/// `/Pages`: each node once (a tree that loops back on itself ends where
+/// it loops), and no more than `cap` pages.
+fn page_tree(doc: &Document, cap: usize) -> Vec<ObjectId> {
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return Vec::new();
+    };
+    let mut pages = Vec::new();
+    let mut seen = HashSet::new();
+    // Kids still to visit, last first.
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if pages.len() >= cap || !seen.insert(id) {
+            continue;
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            continue;
+        };
+        match node.get(b"Type").and_then(|t| t.as_name()) {
+            Ok(b"Page") => pages.push(id),
+            _ => {
+                let kids = node.get(b"Kids").and_then(|k| k.as_array());
+                if let Ok(kids) = kids {
+                    stack.extend(kids.iter().rev().filter_map(|k| k.as_reference().ok()));
+                }
+            }
+        }
+        if pages.len() >= cap {
+            break;
+        }
+    }
     pages
-        .iter()
-        .map(|(&no, &id)| {
-            page_image(&doc, id)
-                .map_err(|e| e.into_error(file, no))?
-                .ok_or(IngestError::BornDigital {
-                    file: file.into(),
-                    page: no,
-                })
-        })
-        .collect()
 }
 
 enum PageErr {
@@ -128,26 +215,19 @@ fn ccitt(doc: &Document, dict: &Dictionary) -> Result<Compression, PageErr> {
     Ok(Compression::Ccitt { k, black_is_1 })
 }
 
-/// An image's raw samples: inflated (up to a limit) when Flate-encoded.
-fn samples(doc: &Document, id: ObjectId, flate: bool) -> Result<Vec<u8>, PageErr> {
-    let stream = doc
-        .get_object(id)
-        .and_then(|o| o.as_stream())
-        .map_err(corrupt)?;
-    if !flate {
-        return Ok(stream.content.clone());
-    }
-    stream
-        .decompressed_content_with_limit(MAX_FLATE_BYTES)
-        .map_err(|e| PageErr::Corrupt(format!("the Flate image data is damaged: {e}")))
-}
-
-fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>, PageErr> {
+/// A page's image (its largest), its bytes shared through `shared` with
+/// other pages that show the same image object.
+fn page_image(
+    doc: &Document,
+    page_id: ObjectId,
+    shared: &mut HashMap<ObjectId, (Arc<[u8]>, Arc<Dictionary>)>,
+) -> Result<Option<PdfPageImage>, PageErr> {
     let images = doc.get_page_images(page_id).map_err(corrupt)?;
     let Some(img) = images.iter().max_by_key(|i| i.width * i.height) else {
         return Ok(None);
     };
-    let (width, height) = (img.width.max(0) as u32, img.height.max(0) as u32);
+    let clamp = |v: i64| v.clamp(0, u32::MAX as i64) as u32;
+    let (width, height) = (clamp(img.width), clamp(img.height));
     let page = doc.get_dictionary(page_id).map_err(corrupt)?;
     let media_width = media_box_width(doc, page_id).unwrap_or(595.0);
     let rotate = page
@@ -178,23 +258,37 @@ fn page_image(doc: &Document, page_id: ObjectId) -> Result<Option<PdfPageImage>,
             "{components} colour components"
         )));
     }
-    let (compression, data): (Compression, Arc<[u8]>) =
-        match filters.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            ["DCTDecode"] => (Compression::Jpeg, Arc::from(img.content)),
-            ["CCITTFaxDecode"] => (ccitt(doc, dict)?, Arc::from(img.content)),
-            ["FlateDecode"] | [] => {
-                let bits = img.bits_per_component.unwrap_or(8) as u8;
-                if bits != 1 && bits != 8 {
-                    return Err(PageErr::Unsupported(format!("{bits} bits per component")));
-                }
-                let samples = samples(doc, img.id, !filters.is_empty())?;
-                (Compression::Flate { bits, components }, Arc::from(samples))
+    let bits = img.bits_per_component.unwrap_or(8).clamp(0, 64) as u8;
+    let compression = match filters.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["DCTDecode"] => Compression::Jpeg,
+        ["CCITTFaxDecode"] => ccitt(doc, dict)?,
+        ["FlateDecode"] | [] => {
+            if bits != 1 && bits != 8 {
+                return Err(PageErr::Unsupported(format!("{bits} bits per component")));
             }
-            ref other => return Err(PageErr::Unsupported(other.join("+"))),
-        };
+            Compression::Flate {
+                bits,
+                components,
+                deflated: !filters.is_empty(),
+            }
+        }
+        ref other => return Err(PageErr::Unsupported(other.join("+"))),
+    };
+    let bits = match compression {
+        Compression::Ccitt { .. } => 1,
+        Compression::Jpeg => 8,
+        Compression::Flate { bits, .. } => bits as u32,
+    };
+    let (data, dict) = shared
+        .entry(img.id)
+        .or_insert_with(|| (Arc::from(img.content), Arc::new(dict.clone())))
+        .clone();
     Ok(Some(PdfPageImage {
         width,
         height,
+        samples: components as u32,
+        bits,
+        dict,
         dpi,
         rotate,
         inverted,
@@ -246,18 +340,21 @@ pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<JpegBytes>), String> {
             (pix, (!img.inverted).then(|| img.data.clone()))
         }
         Compression::Flate {
-            bits: 8,
+            bits,
             components,
-        } => (
-            Pix::from_samples(img.width, img.height, *components, &img.data)
-                .ok_or("the image data is shorter than its declared size")?,
-            None,
-        ),
-        Compression::Flate { .. } => (
-            Pix::from_bits(img.width, img.height, &img.data, false)
-                .ok_or("the image data is shorter than its declared size")?,
-            None,
-        ),
+            deflated,
+        } => {
+            let samples = inflate(img, *deflated)?;
+            let pix = if *bits == 8 {
+                Pix::from_samples(img.width, img.height, *components, &samples)
+            } else {
+                Pix::from_bits(img.width, img.height, &samples, false)
+            };
+            (
+                pix.ok_or("the image data is shorter than its declared size")?,
+                None,
+            )
+        }
         Compression::Ccitt { k, black_is_1 } => {
             let tiff = wrap_ccitt_in_tiff(img.width, img.height, *k, *black_is_1, &img.data);
             (
@@ -280,6 +377,21 @@ pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<JpegBytes>), String> {
     };
     let jpeg = if img.rotate != 0 { None } else { jpeg };
     Ok((pix, jpeg))
+}
+
+/// A Flate image's samples, inflated by lopdf (predictors included) to no
+/// more than its declared size plus a predictor byte per row: a stream
+/// that would inflate beyond that is refused, never inflated.
+fn inflate(img: &PdfPageImage, deflated: bool) -> Result<Vec<u8>, String> {
+    let want = img.declared().decoded_bytes() as usize;
+    if !deflated {
+        return Ok(img.data[..img.data.len().min(want)].to_vec());
+    }
+    let bound = want + img.height as usize + 1024;
+    let stream = lopdf::Stream::new((*img.dict).clone(), img.data.to_vec());
+    stream.decompressed_content_with_limit(bound).map_err(|e| {
+        format!("the Flate image data is damaged or larger than its declared size: {e}")
+    })
 }
 
 /// Put raw CCITT data behind a minimal one-strip TIFF header so that

@@ -1,39 +1,63 @@
-//! TIFF structure, read without decoding: how many bytes of encoded image
-//! data each page (IFD) holds. One pass over the IFD chain, linear in the
-//! number of pages, bounded by the file's length, safe on any bytes.
+//! TIFF structure, read without decoding: the pages (IFDs) in file order,
+//! each with its declared image (size, samples, bits) and how many bytes
+//! of encoded image data it holds. One pass over the IFD chain, linear in
+//! the number of pages, bounded by the file's length and a page cap, safe
+//! on any bytes (a chain that loops ends where it loops).
 //!
 //! The encoded size of a page is a cheap forecast of how long it takes to
 //! read: a blank sheet compresses to little, a dense form to much. The page
 //! pool uses it to start the costliest pages first (see `pipeline::pool`).
-//! Decoding and the authoritative page list stay with leptonica.
+//! Decoding stays with leptonica.
+
+use super::Declared;
+use std::collections::HashSet;
 
 /// `StripByteCounts` and `TileByteCounts`: the encoded bytes of each strip
 /// or tile of a page.
 const BYTE_COUNT_TAGS: [u16; 2] = [279, 325];
+const WIDTH: u16 = 256;
+const HEIGHT: u16 = 257;
+const BITS_PER_SAMPLE: u16 = 258;
+const SAMPLES_PER_PIXEL: u16 = 277;
 
-/// Encoded image bytes of each page in file order, or `None` when the bytes
-/// are not a classic TIFF (BigTIFF and damaged chains give `None` too, or
-/// the pages up to the damage). Never reads outside `data`; a chain that
-/// loops back on itself ends where it loops.
-pub fn page_bytes(data: &[u8]) -> Option<Vec<u64>> {
+/// One page as its IFD declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TiffPage {
+    pub declared: Declared,
+    pub encoded_bytes: u64,
+}
+
+/// The pages in file order, at most `cap` of them; `None` when the bytes
+/// are not a classic TIFF (BigTIFF). A damaged IFD ends the list (the
+/// pages before it stand).
+pub fn pages(data: &[u8], cap: usize) -> Option<Vec<TiffPage>> {
     let order = match data.get(0..4)? {
         [b'I', b'I', 42, 0] => Order::Little,
         [b'M', b'M', 0, 42] => Order::Big,
         _ => return None,
     };
     let mut pages = Vec::new();
+    let mut seen = HashSet::new();
     let mut next = order.u32(data, 4)? as usize;
-    while next != 0 {
-        let Some((bytes, following)) = order.ifd(data, next) else {
+    while next != 0 && pages.len() < cap && seen.insert(next) {
+        let Some((page, following)) = order.ifd(data, next) else {
             break; // damaged from here on: the pages before it stand
         };
-        pages.push(bytes);
-        if following != 0 && following <= next {
-            break; // a backward link would loop: treat it as the end
-        }
+        pages.push(page);
         next = following;
     }
     Some(pages)
+}
+
+/// Encoded image bytes of each page in file order (see [`pages`]).
+#[cfg(test)]
+pub fn page_bytes(data: &[u8]) -> Option<Vec<u64>> {
+    Some(
+        pages(data, usize::MAX)?
+            .iter()
+            .map(|p| p.encoded_bytes)
+            .collect(),
+    )
 }
 
 #[derive(Clone, Copy)]
@@ -43,18 +67,56 @@ enum Order {
 }
 
 impl Order {
-    /// The IFD at `at`: its pages' encoded bytes and the next IFD's offset.
-    fn ifd(self, data: &[u8], at: usize) -> Option<(u64, usize)> {
+    /// The IFD at `at`: its page and the next IFD's offset.
+    fn ifd(self, data: &[u8], at: usize) -> Option<(TiffPage, usize)> {
         let entries = self.u16(data, at)? as usize;
-        let mut total = 0u64;
+        let mut page = TiffPage {
+            declared: Declared {
+                width: 0,
+                height: 0,
+                samples: 1,
+                bits: 1,
+            },
+            encoded_bytes: 0,
+        };
         for e in 0..entries {
             let entry = at + 2 + 12 * e;
-            if BYTE_COUNT_TAGS.contains(&self.u16(data, entry)?) {
-                total = total.saturating_add(self.sum_counts(data, entry)?);
+            let tag = self.u16(data, entry)?;
+            let d = &mut page.declared;
+            match tag {
+                WIDTH => d.width = self.first_value(data, entry)?,
+                HEIGHT => d.height = self.first_value(data, entry)?,
+                BITS_PER_SAMPLE => d.bits = self.first_value(data, entry)?,
+                SAMPLES_PER_PIXEL => d.samples = self.first_value(data, entry)?,
+                t if BYTE_COUNT_TAGS.contains(&t) => {
+                    page.encoded_bytes = page
+                        .encoded_bytes
+                        .saturating_add(self.sum_counts(data, entry)?);
+                }
+                _ => {}
             }
         }
         let following = self.u32(data, at + 2 + 12 * entries)? as usize;
-        Some((total, following))
+        Some((page, following))
+    }
+
+    /// The first value of a SHORT or LONG entry (other types: 0).
+    fn first_value(self, data: &[u8], entry: usize) -> Option<u32> {
+        let (kind, count) = (self.u16(data, entry + 2)?, self.u32(data, entry + 4)?);
+        let width = match kind {
+            3 => 2,
+            4 => 4,
+            _ => return Some(0),
+        };
+        let at = if count as usize * width <= 4 {
+            entry + 8
+        } else {
+            self.u32(data, entry + 8)? as usize
+        };
+        match width {
+            2 => self.u16(data, at).map(u32::from),
+            _ => self.u32(data, at),
+        }
     }
 
     fn u16(self, data: &[u8], at: usize) -> Option<u16> {
@@ -153,6 +215,8 @@ mod tests {
         looped[n - 4..].copy_from_slice(&8u32.to_le_bytes());
         assert_eq!(page_bytes(&looped), Some(vec![5, 6]));
         assert_eq!(page_bytes(b"not a tiff"), None);
+        // The cap ends a long chain.
+        assert_eq!(pages(&data, 1).map(|p| p.len()), Some(1));
     }
 
     #[test]
@@ -164,10 +228,16 @@ mod tests {
         crate::pix::quiet();
         let data = std::fs::read(path).expect("the sample batches beside the checkout");
         let sizes = page_bytes(&data).expect("a classic TIFF");
-        let leptonica = (0..)
-            .take_while(|&n| crate::pix::tiff_page_header(&data, n).is_some())
-            .count();
-        assert_eq!(sizes.len(), leptonica);
+        let leptonica: Vec<(u32, u32)> = (0..)
+            .map_while(|n| crate::pix::tiff_page_header(&data, n))
+            .map(|(w, h, _)| (w, h))
+            .collect();
+        let ours: Vec<(u32, u32)> = pages(&data, usize::MAX)
+            .unwrap()
+            .iter()
+            .map(|p| (p.declared.width, p.declared.height))
+            .collect();
+        assert_eq!(ours, leptonica, "each page's size as leptonica reads it");
         assert!(sizes.iter().all(|&b| b > 0));
         // Blank backs compress to far less than printed pages.
         let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());

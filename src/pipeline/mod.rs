@@ -95,8 +95,8 @@ pub struct Options {
     /// OCR threads (one pair of engines each).
     pub threads: usize,
     pub taxonomy: Taxonomy,
-    /// Refuse pages whose declared size is over this many megapixels.
-    pub max_megapixels: u64,
+    /// What a page may cost to read (checked again as each is decoded).
+    pub limits: crate::ingest::Limits,
     /// JPEG quality for pages that had to be re-encoded (turned or deskewed).
     pub jpeg_quality: u8,
 }
@@ -109,7 +109,7 @@ impl Default for Options {
                 .map(|n| n.get())
                 .unwrap_or(1),
             taxonomy: Taxonomy::default_set(),
-            max_megapixels: 150,
+            limits: crate::ingest::Limits::default(),
             jpeg_quality: 80,
         }
     }

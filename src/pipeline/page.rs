@@ -67,7 +67,7 @@ pub fn read(
     opts: &Options,
 ) -> Result<PageOut, PipelineError> {
     let page_no = index as u32 + 1;
-    let decoded = ingest::decode_page(original, index, opts.max_megapixels)?;
+    let decoded = ingest::decode_page(original, index, &opts.limits)?;
     let ink = prepare::measure_ink(&decoded.pix, decoded.dpi);
     let mut out = measure(&decoded, &ink);
     let verdict = ink.verdict();

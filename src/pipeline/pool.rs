@@ -187,11 +187,12 @@ mod tests {
     #[test]
     fn pages_start_costliest_first_and_keep_their_place_in_scan_order() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/batch_003");
-        let originals: Vec<Arc<Original>> = crate::ingest::open_all(&[dir.into()])
-            .expect("readable samples")
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let originals: Vec<Arc<Original>> =
+            crate::ingest::open_all(&[dir.into()], &Default::default())
+                .expect("readable samples")
+                .into_iter()
+                .map(Arc::new)
+                .collect();
         let order = costliest_first(&originals);
         let cost = |&(_, o, i): &(usize, usize, usize)| originals[o].encoded_bytes(i);
         assert!(order.windows(2).all(|w| cost(&w[0]) >= cost(&w[1])));

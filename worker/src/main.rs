@@ -58,6 +58,9 @@ pub struct Config {
     /// Tesseract languages.
     #[arg(long, env = "SOHOA_OCR_LANG", default_value = "vie")]
     pub lang: String,
+    /// What a batch's files may cost to read.
+    #[command(flatten)]
+    pub limits: sohoa::ingest::Limits,
     /// Address for /healthz and /metrics ("off" to disable). When its port
     /// is taken (another worker on this host), the first free one of the
     /// 15 after it is used and logged.

@@ -123,6 +123,7 @@ impl Worker {
     ) -> anyhow::Result<Worker> {
         let mut opts = Options {
             lang: config.lang.clone(),
+            limits: config.limits,
             ..Options::default()
         };
         if let Some(t) = config.ocr_threads {
@@ -722,10 +723,14 @@ async fn attempt(
                 )));
             }
         }
-        let original = sohoa::ingest::open_bytes(f.name.clone(), f.key.clone().into(), bytes)
-            .map_err(|e| Fault::Permanent(e.to_string()))?;
+        let limits = &ctx.config.limits;
+        let original =
+            sohoa::ingest::open_bytes(f.name.clone(), f.key.clone().into(), bytes, limits)
+                .map_err(|e| Fault::Permanent(e.to_string()))?;
         originals.push(original);
     }
+    sohoa::ingest::check_batch(&originals, &ctx.config.limits)
+        .map_err(|e| Fault::Permanent(e.to_string()))?;
     let info = BatchInfo {
         batch_id: Some(msg.batch_id.clone()),
         case_code: case,
