@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what sohoa needs on a Debian 12 machine: Tesseract with its
 # Vietnamese and orientation models, Leptonica, the C toolchain bindgen
-# needs, and poppler-utils (pdftotext, used by the tests). Idempotent.
+# needs, poppler-utils (pdftotext, used by the tests) and time (GNU time:
+# the tests' peak-RSS figures). Idempotent.
 set -euo pipefail
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-          clang libclang-dev pkg-config poppler-utils ca-certificates)
+          clang libclang-dev pkg-config poppler-utils time ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,8 +4,10 @@
 //! of a hundred thousand pages) can take a reader's memory or time.
 //!
 //! The defaults fit the largest page a station makes (A3 at 600 dpi, about
-//! 70 megapixels; 210 MB as 8-bit RGB) with room to spare, and nothing
-//! much beyond. Every limit has a flag and an environment variable, shared
+//! 70 megapixels; 210 MB as 8-bit RGB) and the longest batch (2000 pages;
+//! a scanner's PDF of that many pages has under 10 000 objects) with room
+//! to spare, and nothing much beyond: parsed, 20 000 PDF objects take
+//! about 75 MB. Every limit has a flag and an environment variable, shared
 //! by `sohoa process`, `sohoa submit`, `sohoa serve` and `sohoa-worker`.
 
 use clap::Args;
@@ -37,7 +39,7 @@ pub const DEFAULT: Limits = Limits {
     max_megapixels: 80,
     max_page_mib: 256,
     max_pages: 2000,
-    max_pdf_objects: 100_000,
+    max_pdf_objects: 20_000,
     max_stream_mib: 64,
 };
 

@@ -305,7 +305,17 @@ fn declared(h: pix::ImageHeader) -> Declared {
 fn tiff_pages(name: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<PageData>, IngestError> {
     let cap = limits.max_pages + 1;
     let listed: Vec<(Declared, u64)> = match tiff::pages(bytes, cap) {
-        Some(pages) => pages
+        Some(chain) if chain.loops => {
+            return Err(IngestError::CorruptFile {
+                file: name.into(),
+                reason: format!(
+                    "the TIFF's chain of pages loops back on itself after page {}",
+                    chain.pages.len()
+                ),
+            });
+        }
+        Some(chain) => chain
+            .pages
             .into_iter()
             .map(|p| (p.declared, p.encoded_bytes))
             .collect(),

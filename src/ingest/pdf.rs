@@ -68,6 +68,18 @@ pub fn page_images(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Vec<PdfPageImage>, IngestError> {
+    let over = |over| IngestError::FileOverLimit {
+        file: file.into(),
+        over,
+    };
+    // Parsed, every object costs memory: count their headers first.
+    let headers = object_headers(bytes);
+    if headers > limits.max_pdf_objects {
+        return Err(over(Over::PdfObjects {
+            objects: headers,
+            limit: limits.max_pdf_objects,
+        }));
+    }
     let options = LoadOptions {
         max_decompressed_size: Some(limits.max_stream_bytes()),
         ..LoadOptions::default()
@@ -86,10 +98,7 @@ pub fn page_images(
     if doc.is_encrypted() || doc.was_encrypted() {
         return Err(IngestError::Encrypted { file: file.into() });
     }
-    let over = |over| IngestError::FileOverLimit {
-        file: file.into(),
-        over,
-    };
+    // Objects from object streams count too.
     if doc.objects.len() > limits.max_pdf_objects {
         return Err(over(Over::PdfObjects {
             objects: doc.objects.len(),
@@ -124,6 +133,15 @@ pub fn page_images(
         out.push(img);
     }
     Ok(out)
+}
+
+/// How many `N G obj` headers the file holds, counted on its bytes
+/// before parsing (objects packed in object streams are counted after).
+fn object_headers(bytes: &[u8]) -> usize {
+    bytes
+        .windows(5)
+        .filter(|w| &w[..4] == b" obj" && !w[4].is_ascii_alphanumeric())
+        .count()
 }
 
 /// The page objects in order, walking the tree from the catalog's

@@ -27,26 +27,43 @@ pub struct TiffPage {
     pub encoded_bytes: u64,
 }
 
+/// A TIFF's page list, as far as it could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The pages in file order.
+    pub pages: Vec<TiffPage>,
+    /// The last page links back to one already read: the file is damaged.
+    pub loops: bool,
+}
+
 /// The pages in file order, at most `cap` of them; `None` when the bytes
 /// are not a classic TIFF (BigTIFF). A damaged IFD ends the list (the
-/// pages before it stand).
-pub fn pages(data: &[u8], cap: usize) -> Option<Vec<TiffPage>> {
+/// pages before it stand); a link back to an IFD already read ends it too,
+/// and says so.
+pub fn pages(data: &[u8], cap: usize) -> Option<Chain> {
     let order = match data.get(0..4)? {
         [b'I', b'I', 42, 0] => Order::Little,
         [b'M', b'M', 0, 42] => Order::Big,
         _ => return None,
     };
-    let mut pages = Vec::new();
+    let mut chain = Chain {
+        pages: Vec::new(),
+        loops: false,
+    };
     let mut seen = HashSet::new();
     let mut next = order.u32(data, 4)? as usize;
-    while next != 0 && pages.len() < cap && seen.insert(next) {
+    while next != 0 && chain.pages.len() < cap {
+        if !seen.insert(next) {
+            chain.loops = true;
+            break;
+        }
         let Some((page, following)) = order.ifd(data, next) else {
             break; // damaged from here on: the pages before it stand
         };
-        pages.push(page);
+        chain.pages.push(page);
         next = following;
     }
-    Some(pages)
+    Some(chain)
 }
 
 /// Encoded image bytes of each page in file order (see [`pages`]).
@@ -54,6 +71,7 @@ pub fn pages(data: &[u8], cap: usize) -> Option<Vec<TiffPage>> {
 pub fn page_bytes(data: &[u8]) -> Option<Vec<u64>> {
     Some(
         pages(data, usize::MAX)?
+            .pages
             .iter()
             .map(|p| p.encoded_bytes)
             .collect(),
@@ -214,9 +232,11 @@ mod tests {
         let n = looped.len();
         looped[n - 4..].copy_from_slice(&8u32.to_le_bytes());
         assert_eq!(page_bytes(&looped), Some(vec![5, 6]));
+        assert!(pages(&looped, usize::MAX).unwrap().loops);
+        assert!(!pages(&data, usize::MAX).unwrap().loops);
         assert_eq!(page_bytes(b"not a tiff"), None);
         // The cap ends a long chain.
-        assert_eq!(pages(&data, 1).map(|p| p.len()), Some(1));
+        assert_eq!(pages(&data, 1).map(|c| c.pages.len()), Some(1));
     }
 
     #[test]
@@ -234,6 +254,7 @@ mod tests {
             .collect();
         let ours: Vec<(u32, u32)> = pages(&data, usize::MAX)
             .unwrap()
+            .pages
             .iter()
             .map(|p| (p.declared.width, p.declared.height))
             .collect();
