@@ -1,6 +1,8 @@
 //! The HTTP API (`sohoa serve`) against the real S3 server (s3s-fs),
 //! RabbitMQ and worker, through a real HTTP client.
 
+#[path = "hostile/catalogue.rs"]
+mod catalogue;
 mod common;
 
 use common::*;
@@ -982,6 +984,76 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert_eq!(err["error"]["code"], "conflict");
     assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_hostile_file_is_refused_on_upload_or_fails_in_the_worker_in_bounded_memory() {
+    let s3 = S3Server::start("api-hostile");
+    let names = Names::new("api_hostile");
+    let station = token(&s3, &names, "desk-h", "station", None);
+    let api = Api::start(&s3, &names, &[]);
+    let mut events = Events::listen(&names).await;
+    let _worker = Worker::start(&s3, &names, &["--ocr-threads", "1"]);
+    let pid = api.child.id();
+    let mut worst = (0, "");
+    for h in catalogue::catalogue(&example_batch()) {
+        catalogue::reset_peak_rss(pid);
+        let started = Instant::now();
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(h.bytes).file_name(h.name),
+            )
+            .text("case_code", OTHER_CASE);
+        let (status, body) = upload(&api, &station, form).await;
+        let rss = catalogue::peak_rss_mib(pid);
+        let secs = started.elapsed().as_secs_f64();
+        // The upload check reads structure only: a file whose structure
+        // holds (a Flate bomb, a truncated image) is queued, and the
+        // worker refuses it when it decodes the page.
+        let message = if status == StatusCode::ACCEPTED {
+            let batch_id = body["batch_id"].as_str().unwrap_or_default();
+            let (kind, event) = events
+                .next(Duration::from_secs(120))
+                .await
+                .unwrap_or_else(|| panic!("{}: no event", h.name));
+            assert_eq!(kind, "batch.failed", "{}: {event}", h.name);
+            assert_eq!(event["batch_id"], batch_id);
+            format!(
+                "queued, then: {}",
+                event["reason"].as_str().unwrap_or_default()
+            )
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}: {body}",
+                h.name
+            );
+            let id = body["error"]["message"].as_str().unwrap_or_default();
+            id.to_string()
+        };
+        println!(
+            "{:32} {status}  API peak {rss:4} MiB  {secs:5.2} s  {message}",
+            h.name
+        );
+        assert!(
+            message.contains(h.name),
+            "{}: names the file: {body}",
+            h.name
+        );
+        assert!(rss < 1024, "{}: API peak RSS {rss} MiB", h.name);
+        if rss > worst.0 {
+            worst = (rss, h.name);
+        }
+    }
+    println!("API: highest peak RSS {} MiB ({})", worst.0, worst.1);
+    assert!(record_files(&s3, &names).is_empty(), "no record");
+    // The server still serves.
+    let (status, ok) = upload(&api, &station, example_form(&EXAMPLE_FILES, &[])).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ok}\n{}", api.log());
+    events.close().await;
     cleanup(&names).await;
 }
 

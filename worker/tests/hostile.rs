@@ -8,7 +8,7 @@
 mod catalogue;
 mod common;
 
-use catalogue::{Hostile, catalogue};
+use catalogue::{Hostile, catalogue, peak_rss_mib, reset_peak_rss};
 use common::*;
 use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
@@ -62,22 +62,6 @@ fn run_measured(args: &[&std::ffi::OsStr], limit: Duration) -> (Option<i32>, Str
         .and_then(|l| l.trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {stderr}"));
     (status.code(), stderr, rss_kib / 1024, secs)
-}
-
-/// The process's peak RSS in MiB since it started or since the last reset.
-fn peak_rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .unwrap_or(0)
-        / 1024
-}
-
-/// Start the peak over (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak_rss(pid: u32) {
-    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
 
 #[test]

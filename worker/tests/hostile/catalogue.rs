@@ -1,7 +1,8 @@
 //! The hostile-input catalogue: files made to take a reader's memory or
 //! time (bombs, headers that lie, endless page chains, loops) and plain
 //! bad files (truncated, empty, of another kind). Each is built here, in a
-//! few kilobytes to a few megabytes, so the tests need no fixtures.
+//! few kilobytes to a few megabytes, so the tests need no fixtures; and
+//! how a server's peak memory is read while it takes them.
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
@@ -341,4 +342,20 @@ pub fn catalogue(examples: &Path) -> Vec<Hostile> {
         bytes: b"%PDF-1.7\n".to_vec(),
     });
     files
+}
+
+/// The process's peak RSS in MiB since it started or since the last reset.
+pub fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Start the peak over (Linux: writing 5 to clear_refs resets VmHWM).
+pub fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
