@@ -2,7 +2,10 @@
 //!
 //! Writes go to a temporary file first and are then hard-linked into place;
 //! `link` fails when the target exists, which makes "create if absent"
-//! atomic even with several processes writing to one directory.
+//! atomic even with several processes writing to one directory. The
+//! bytes are synced before the link, the key's directory after it, and
+//! every directory created for a key is synced into its parent, so that
+//! an object reported written survives a crash.
 
 use super::{ObjectReader, Put, Store, StoreError, validate_key};
 use async_trait::async_trait;
@@ -32,6 +35,26 @@ fn io(key: &str) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+/// Create `dir` and its missing parents, syncing each parent that gained a
+/// directory (`create_dir_all` leaves the new entries unsynced: a crash
+/// could lose the directory of an object whose file was synced).
+fn create_dir_durably(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir_durably(parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(parent) => std::fs::File::open(parent)?.sync_all(),
+            None => Ok(()),
+        },
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 #[async_trait]
 impl Store for LocalStore {
     async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<Put, StoreError> {
@@ -44,7 +67,7 @@ impl Store for LocalStore {
             let dir = path
                 .parent()
                 .ok_or_else(|| StoreError::InvalidKey(key.clone()))?;
-            std::fs::create_dir_all(dir).map_err(io(&key))?;
+            create_dir_durably(dir).map_err(io(&key))?;
             static COUNTER: AtomicU64 = AtomicU64::new(0);
             let tmp = dir.join(format!(
                 ".tmp-{}-{}",
@@ -174,6 +197,19 @@ impl Store for LocalStore {
 mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
+
+    #[test]
+    fn a_key_s_directories_are_made_level_by_level_and_a_file_in_the_way_is_an_error() {
+        let root = std::env::temp_dir().join(format!("sohoa-dirs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let deep = root.join("cases/000.00.13.H04-210628-0001/x");
+        create_dir_durably(&deep).unwrap();
+        assert!(deep.is_dir());
+        create_dir_durably(&deep).unwrap(); // again: nothing to do
+        std::fs::write(root.join("file"), b"x").unwrap();
+        assert!(create_dir_durably(&root.join("file/sub")).is_err());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[tokio::test]
     async fn put_is_write_once() {

@@ -3,7 +3,7 @@
 
 use crate::Config;
 use crate::metrics::Metrics;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
@@ -377,8 +377,11 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
             .set(now.saturating_sub(*ts) as i64);
     }
     let started = std::time::Instant::now();
+    // A panic anywhere in the batch's work (the page threads catch their
+    // own) settles the delivery as failed, and the worker goes on.
+    let work = std::panic::AssertUnwindSafe(process(ctx, &d)).catch_unwind();
     let done = tokio::select! {
-        done = process(ctx, &d) => done,
+        done = work => done.unwrap_or_else(|panic| panicked(&d.data, panic.as_ref())),
         _ = ctx.shutdown.abandoned() => Done::HandBack,
     };
     ctx.metrics
@@ -410,6 +413,31 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
         tracing::debug!("delivery handed back to the queue");
     }
     ctx.metrics.in_flight.dec();
+}
+
+/// The outcome of a batch whose work panicked: failed, with the panic's
+/// message as the reason.
+fn panicked(message: &[u8], panic: &(dyn std::any::Any + Send)) -> Done {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    let batch_id = batch_id_of(message);
+    tracing::error!(batch = ?batch_id, "the batch's work panicked: {what}");
+    Done::Failed {
+        batch_id,
+        reason: format!(
+            "the worker failed unexpectedly on this batch (panic: {what}); it was not digitised: report it with the batch's files"
+        ),
+    }
+}
+
+/// The batch id of a message that may not follow the schema.
+fn batch_id_of(data: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(data)
+        .ok()
+        .and_then(|v| v["batch_id"].as_str().map(str::to_string))
 }
 
 /// Publish `batch.digitised` and, once the broker confirms it, mark it
@@ -587,11 +615,8 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     let msg: BatchMessage = match serde_json::from_slice(&d.data) {
         Ok(m) => m,
         Err(e) => {
-            let batch_id = serde_json::from_slice::<serde_json::Value>(&d.data)
-                .ok()
-                .and_then(|v| v["batch_id"].as_str().map(str::to_string));
             return Done::Failed {
-                batch_id,
+                batch_id: batch_id_of(&d.data),
                 reason: format!(
                     "the message does not follow schemas/batch-message.schema.json: {e}"
                 ),
@@ -752,4 +777,35 @@ async fn attempt(
             Fault::Transient(e.to_string())
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_a_batch_s_work_fails_the_batch_with_the_panic_s_message() {
+        let message = br#"{"batch_id": "b-7", "files": []}"#;
+        let work = async {
+            let n = message.len();
+            if n > 0 {
+                panic!("index out of bounds: the len is {n}");
+            }
+            Done::HandBack
+        };
+        let done = std::panic::AssertUnwindSafe(work)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| panicked(message, panic.as_ref()));
+        match done {
+            Done::Failed { batch_id, reason } => {
+                assert_eq!(batch_id.as_deref(), Some("b-7"));
+                assert!(
+                    reason.contains("index out of bounds: the len is 32"),
+                    "{reason}"
+                );
+            }
+            _ => panic!("a panic must fail the batch"),
+        }
+    }
 }
