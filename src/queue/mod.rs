@@ -16,7 +16,7 @@ pub mod topology;
 pub use message::*;
 pub use publish::{publish_batch, publish_json};
 pub use topology::{
-    BATCH_QUEUE, EVENTS_EXCHANGE, Topology, confirm_channel, connect, queue_exists,
+    BATCH_QUEUE, EVENTS_EXCHANGE, Topology, confirm_channel, connect, connect_named, queue_exists,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -29,6 +29,12 @@ pub async fn connect(url: &str) -> Result<Connection, QueueError> {
     Ok(Connection::connect(url, ConnectionProperties::default()).await?)
 }
 
+/// [`connect`], under a name the broker shows (`connection_name`).
+pub async fn connect_named(url: &str, name: &str) -> Result<Connection, QueueError> {
+    let props = ConnectionProperties::default().with_connection_name(name.into());
+    Ok(Connection::connect(url, props).await?)
+}
+
 /// A channel in publisher-confirm mode.
 pub async fn confirm_channel(conn: &Connection) -> Result<Channel, QueueError> {
     let ch = conn.create_channel().await?;

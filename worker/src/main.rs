@@ -22,6 +22,7 @@
 //!   reached the broker, and exits 0.
 
 mod metrics;
+mod publisher;
 mod worker;
 
 use clap::Parser;

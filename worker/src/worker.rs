@@ -3,6 +3,7 @@
 
 use crate::Config;
 use crate::metrics::Metrics;
+use crate::publisher::{Outgoing, Publisher};
 use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
@@ -56,20 +57,20 @@ impl Shutdown {
 }
 
 /// Exponential backoff between retries, up to a ceiling.
-struct Backoff {
+pub struct Backoff {
     next: Duration,
     max: Duration,
 }
 
 impl Backoff {
-    fn new(max_secs: u64) -> Backoff {
+    pub fn new(max_secs: u64) -> Backoff {
         Backoff {
             next: Duration::from_millis(500),
             max: Duration::from_secs(max_secs.max(1)),
         }
     }
     /// Sleep for the next interval; `false` if shutdown came first.
-    async fn wait(&mut self, shutdown: &Shutdown) -> bool {
+    pub async fn wait(&mut self, shutdown: &Shutdown) -> bool {
         let d = self.next;
         self.next = (self.next * 2).min(self.max);
         tokio::select! {
@@ -87,6 +88,7 @@ struct Ctx {
     shutdown: Shutdown,
     pool: Arc<PagePool>,
     store: Arc<dyn Store>,
+    publisher: Publisher,
 }
 
 pub struct Worker {
@@ -143,6 +145,7 @@ impl Worker {
             }
         };
         let topology = config.topology.clone();
+        let publisher = Publisher::new(&config.amqp, config.max_backoff, shutdown.clone());
         Ok(Worker {
             ctx: Arc::new(Ctx {
                 config,
@@ -151,6 +154,7 @@ impl Worker {
                 shutdown,
                 pool,
                 store,
+                publisher,
             }),
         })
     }
@@ -221,6 +225,7 @@ impl Worker {
             drop(consumer);
             link.close().await;
         }
+        ctx.publisher.close().await;
         tracing::info!("stopped");
         Ok(())
     }
@@ -265,13 +270,12 @@ enum Ended {
     Lost,
 }
 
-/// One connection to the broker and its two channels: deliveries come
-/// and are acked on `consume`; events and dead letters go out on
-/// `publish`, a confirm channel.
+/// One connection to the broker and its channel: deliveries come and are
+/// acked on `consume` (events and dead letters go out through the
+/// [`Publisher`], on a connection of its own).
 struct Link {
     conn: Connection,
     consume: Channel,
-    publish: Channel,
 }
 
 impl Link {
@@ -318,9 +322,8 @@ impl Link {
                 return Ended::Shutdown;
             };
             let ctx = ctx.clone();
-            let ch = self.publish.clone();
             tasks.spawn(async move {
-                handle(&ctx, &ch, delivery).await;
+                handle(&ctx, delivery).await;
                 drop(permit);
             });
         }
@@ -335,14 +338,12 @@ impl Link {
         Ended::Shutdown
     }
 
-    /// Close the channels, then the connection. Closing a channel is a
+    /// Close the channel, then the connection. Closing a channel is a
     /// round trip that the broker answers only after the frames sent
     /// before it on that channel (the acks) are processed.
     async fn close(self) {
-        for (ch, what) in [(&self.consume, "consume"), (&self.publish, "publish")] {
-            if let Err(e) = ch.close(200, "shutdown".into()).await {
-                tracing::warn!("closing the {what} channel: {e}");
-            }
+        if let Err(e) = self.consume.close(200, "shutdown".into()).await {
+            tracing::warn!("closing the consume channel: {e}");
         }
         let _ = self.conn.close(200, "shutdown".into()).await;
     }
@@ -350,22 +351,19 @@ impl Link {
 
 async fn open(ctx: &Ctx) -> Result<Link, queue::QueueError> {
     let conn = queue::connect(&ctx.config.amqp).await?;
-    let publish = queue::confirm_channel(&conn).await?;
-    ctx.topology.declare(&publish).await?;
+    let declare = conn.create_channel().await?;
+    ctx.topology.declare(&declare).await?;
+    let _ = declare.close(200, "declared".into()).await;
     let consume = conn.create_channel().await?;
     consume
         .basic_qos(ctx.config.concurrency.max(1), BasicQosOptions::default())
         .await?;
-    Ok(Link {
-        conn,
-        consume,
-        publish,
-    })
+    Ok(Link { conn, consume })
 }
 
 /// Process one delivery to its end: acked after its outcome is published,
 /// or handed back on shutdown.
-async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
+async fn handle(ctx: &Ctx, d: Delivery) {
     ctx.metrics.in_flight.inc();
     if let Some(ts) = d.properties.timestamp() {
         let now = std::time::SystemTime::now()
@@ -388,8 +386,8 @@ async fn handle(ctx: &Ctx, ch: &Channel, d: Delivery) {
         .processing_seconds
         .inc_by(started.elapsed().as_secs_f64());
     let settled = match done {
-        Done::Digitised { outcome, announced } => announce(ctx, ch, &d, &outcome, announced).await,
-        Done::Failed { batch_id, reason } => refuse(ctx, ch, &d, batch_id, &reason).await,
+        Done::Digitised { outcome, announced } => announce(ctx, &d, &outcome, announced).await,
+        Done::Failed { batch_id, reason } => refuse(ctx, &d, batch_id, &reason).await,
         Done::HandBack => d
             .acker
             .nack(BasicNackOptions {
@@ -443,7 +441,7 @@ fn batch_id_of(data: &[u8]) -> Option<String> {
 /// Publish `batch.digitised` and, once the broker confirms it, mark it
 /// announced and ack; a batch announced before is acked with no new
 /// event. Returns whether the delivery was settled.
-async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome, announced: bool) -> bool {
+async fn announce(ctx: &Ctx, d: &Delivery, o: &Outcome, announced: bool) -> bool {
     let batch_id = o.record.batch_id.clone();
     if announced {
         ctx.metrics.already_done.inc();
@@ -466,18 +464,19 @@ async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome, announced:
     };
     let body = serde_json::to_vec(&event).unwrap_or_default();
     let message_id = queue::event_id(Some(&batch_id), queue::DIGITISED, &d.data);
-    let published = queue::publish_json(
-        ch,
-        &ctx.topology.events_exchange,
-        queue::DIGITISED,
-        &body,
-        None,
-        Some(&message_id),
-    )
-    .await;
+    let published = ctx
+        .publisher
+        .publish(&Outgoing {
+            exchange: &ctx.topology.events_exchange,
+            routing_key: queue::DIGITISED,
+            body: &body,
+            headers: None,
+            message_id: Some(&message_id),
+        })
+        .await;
     if let Err(e) = published {
         tracing::warn!(
-            "could not publish the outcome of {batch_id}: {e}; the broker will redeliver it"
+            "stopping before the outcome of {batch_id} was published ({e}): handed back"
         );
         return false;
     }
@@ -504,15 +503,9 @@ async fn announce(ctx: &Ctx, ch: &Channel, d: &Delivery, o: &Outcome, announced:
 
 /// Record, announce and dead-letter a refused batch, then ack. Returns
 /// whether the delivery was settled.
-async fn refuse(
-    ctx: &Ctx,
-    ch: &Channel,
-    d: &Delivery,
-    batch_id: Option<String>,
-    reason: &str,
-) -> bool {
+async fn refuse(ctx: &Ctx, d: &Delivery, batch_id: Option<String>, reason: &str) -> bool {
     tracing::warn!(batch = ?batch_id, "refused: {reason}");
-    match fail(ctx, ch, d, batch_id, reason).await {
+    match fail(ctx, d, batch_id, reason).await {
         Ok(()) => {
             ctx.metrics.failed.inc();
             d.acker.ack(BasicAckOptions::default()).await.is_ok()
@@ -529,7 +522,6 @@ async fn refuse(
 /// Publish `batch.failed`, then the dead letter with the reason in a header.
 async fn fail(
     ctx: &Ctx,
-    ch: &Channel,
     d: &Delivery,
     batch_id: Option<String>,
     reason: &str,
@@ -556,15 +548,15 @@ async fn fail(
     }
     let body = serde_json::to_vec(&event).unwrap_or_default();
     let message_id = queue::event_id(event.batch_id.as_deref(), queue::FAILED, &d.data);
-    queue::publish_json(
-        ch,
-        &ctx.topology.events_exchange,
-        queue::FAILED,
-        &body,
-        None,
-        Some(&message_id),
-    )
-    .await?;
+    ctx.publisher
+        .publish(&Outgoing {
+            exchange: &ctx.topology.events_exchange,
+            routing_key: queue::FAILED,
+            body: &body,
+            headers: None,
+            message_id: Some(&message_id),
+        })
+        .await?;
     let mut headers = FieldTable::default();
     headers.insert(
         queue::REASON_HEADER.into(),
@@ -581,7 +573,16 @@ async fn fail(
         );
     }
     let dead = &ctx.topology.dead_queue();
-    Ok(queue::publish_json(ch, "", dead, &d.data, Some(headers), None).await?)
+    Ok(ctx
+        .publisher
+        .publish(&Outgoing {
+            exchange: "",
+            routing_key: dead,
+            body: &d.data,
+            headers: Some(headers),
+            message_id: None,
+        })
+        .await?)
 }
 
 #[derive(Debug, thiserror::Error)]

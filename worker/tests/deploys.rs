@@ -48,6 +48,19 @@ async fn collect(
     out
 }
 
+/// The next events are one `batch.digitised` of `id`, and nothing else.
+async fn digitised_once(events: &mut Events, id: &str, log: &str) {
+    let mut got = collect(events, 1, Duration::from_secs(300)).await;
+    got.extend(collect(events, usize::MAX, Duration::from_secs(3)).await);
+    let (digitised, failed) = tally(&got);
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        digitised.into_iter().collect::<Vec<_>>(),
+        vec![(id.to_string(), 1)],
+        "{got:?}\n{log}"
+    );
+}
+
 /// The keys of the bucket's content and records (not the batch's life:
 /// submissions and marks), as files under the server's data dir.
 fn content_files(s3: &S3Server, names: &Names) -> Vec<PathBuf> {
@@ -226,14 +239,7 @@ async fn a_batch_not_finished_by_the_drain_timeout_is_handed_back_and_completes_
     let batch = samples_dir().join("batch_004"); // 20 pages: longer than the drain timeout
     let mut first = Worker::start(&s3, &names, &["--drain-timeout", "1"]);
     let id = submit(&s3, &names, &[&batch], &[]);
-    let t = Instant::now();
-    while first.metric("sohoa_batches_in_flight") != Some(1.0) {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the worker never took the batch"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    first.wait_for_a_batch_in_hand();
     let stopping = Instant::now();
     assert_eq!(
         first.terminate(Duration::from_secs(60)),
@@ -257,16 +263,56 @@ async fn a_batch_not_finished_by_the_drain_timeout_is_handed_back_and_completes_
     );
 
     let _second = Worker::start(&s3, &names, &[]);
-    let mut got = collect(&mut events, 1, Duration::from_secs(300)).await;
-    got.extend(collect(&mut events, usize::MAX, Duration::from_secs(3)).await);
-    let (digitised, failed) = tally(&got);
-    assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(
-        digitised.into_iter().collect::<Vec<_>>(),
-        vec![(id, 1)],
-        "{got:?}"
-    );
+    digitised_once(&mut events, &id, "").await;
     assert_eq!(record_files(&s3, &names).len(), 1);
+    events.close().await;
+    cleanup(&names).await;
+}
+
+/// Close the worker's publishing connection from the broker's side
+/// (`rabbitmqctl close_connection`); panics if there is none.
+fn close_publisher_connection(worker_pid: u32) {
+    let name = format!("sohoa-worker {worker_pid} publisher");
+    let out = std::process::Command::new("rabbitmqctl")
+        .args(["-s", "list_connections", "pid", "client_properties"])
+        .output()
+        .expect("rabbitmqctl");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let pid = listing
+        .lines()
+        .find(|l| l.contains(&name))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no connection named '{name}':\n{listing}"))
+        .to_string();
+    let st = std::process::Command::new("rabbitmqctl")
+        .args(["-q", "close_connection", &pid, "closed by the test"])
+        .status()
+        .expect("rabbitmqctl");
+    assert!(st.success(), "close_connection {pid}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publishing_connection_closed_by_the_broker_mid_batch_costs_no_delivery() {
+    let s3 = S3Server::start("pubclose");
+    let names = Names::new("pubclose");
+    let mut events = Events::listen(&names).await;
+    let worker = Worker::start(&s3, &names, &[]);
+    // A first batch opens the publishing connection.
+    let first = submit(&s3, &names, &[&example_batch()], &["--batch-id", "pub-1"]);
+    let got = collect(&mut events, 1, Duration::from_secs(120)).await;
+    assert_eq!(tally(&got).0.get(&first), Some(&1), "{got:?}");
+    // A long batch; the broker closes the publishing connection while the
+    // worker reads it.
+    let batch = samples_dir().join("batch_004");
+    let id = submit(&s3, &names, &[&batch], &[]);
+    worker.wait_for_a_batch_in_hand();
+    close_publisher_connection(worker.child.id());
+    digitised_once(&mut events, &id, &worker.log()).await;
+    // Delivered once: processed once, never handed back or redelivered.
+    assert_eq!(worker.metric("sohoa_batches_digitised_total"), Some(2.0));
+    assert_eq!(worker.metric("sohoa_batches_already_done_total"), Some(0.0));
+    assert!(!worker.log().contains("handed back"), "{}", worker.log());
+    assert_eq!(record_files(&s3, &names).len(), 2);
     events.close().await;
     cleanup(&names).await;
 }

@@ -144,14 +144,7 @@ async fn a_worker_killed_mid_batch_is_replaced_and_the_batch_completes_once() {
     let mut first = Worker::start(&s3, &names, &[]);
     let id = submit(&s3, &names, &[&batch], &[]);
     // Wait until the batch is in the worker's hands, then kill it.
-    let t = std::time::Instant::now();
-    while first.metric("sohoa_batches_in_flight") != Some(1.0) {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the worker never took the batch"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    first.wait_for_a_batch_in_hand();
     std::thread::sleep(Duration::from_millis(1500));
     first.kill9();
     assert!(

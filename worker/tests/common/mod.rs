@@ -249,6 +249,19 @@ impl Worker {
             .and_then(|v| v.parse().ok())
     }
 
+    /// Wait (up to a minute) until the worker has taken a batch.
+    pub fn wait_for_a_batch_in_hand(&self) {
+        let t = Instant::now();
+        while self.metric("sohoa_batches_in_flight") != Some(1.0) {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "the worker never took the batch: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
