@@ -104,7 +104,37 @@ async fn add_token(name: &str, role: Role, unit: Option<&str>, store: &str) -> R
         rec.unit.map(|u| format!(", unit {u}")).unwrap_or_default()
     );
     println!("{secret}");
+    log_token_change(store.as_ref(), "token.add", name).await?;
     Ok(exit::OK)
+}
+
+/// Token changes made on the command line go into the access log as the
+/// API's do, under the operating-system user who made them.
+async fn log_token_change(
+    store: &dyn sohoa::store::Store,
+    action: &str,
+    name: &str,
+) -> Result<(), Failure> {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let entry = sohoa::catalog::access_log::Entry {
+        at: sohoa::clock::now_rfc3339(),
+        who: format!("cli:{user}"),
+        role: Role::Admin.as_str().into(),
+        unit: None,
+        action: action.into(),
+        outcome: "allowed".into(),
+        method: "CLI".into(),
+        path: format!("sohoa {}", action.replace('.', " ")),
+        case_code: None,
+        target: Some(name.to_string()),
+        from: "local".into(),
+        forwarded_for: None,
+        detail: None,
+    };
+    sohoa::catalog::access_log::append(store, &entry)
+        .await
+        .map_err(env_err)?;
+    Ok(())
 }
 
 /// List tokens (names, roles, units; never the secrets).
@@ -138,5 +168,6 @@ async fn revoke_token(name: &str, store: &str) -> Result<u8, Failure> {
         .await
         .map_err(auth_err)?;
     eprintln!("revoked {n} token(s) named '{name}'");
+    log_token_change(store.as_ref(), "token.revoke", name).await?;
     Ok(exit::OK)
 }

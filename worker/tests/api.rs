@@ -305,6 +305,23 @@ async fn every_route_admits_only_its_roles_and_units() {
     let revoked = token(&s3, &names, "gone", "admin", None);
     let out = sohoa(&s3, &["token", "revoke", "gone", "--store", &names.store()]);
     assert!(out.status.success());
+    // Token changes on the command line are in the access log too.
+    let changes: Vec<(String, String)> = access_log(&s3, &names, None)
+        .iter()
+        .filter(|e| e["method"] == "CLI")
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (s("action"), s("target"))
+        })
+        .collect();
+    assert!(
+        changes.contains(&("token.add".into(), "gone".into())),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&("token.revoke".into(), "gone".into())),
+        "{changes:?}"
+    );
     let list = sohoa(&s3, &["token", "list", "--store", &names.store()]);
     let listed = String::from_utf8_lossy(&list.stdout);
     assert!(
