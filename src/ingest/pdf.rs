@@ -14,11 +14,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub enum Compression {
     Jpeg,
-    /// Raw samples, `bits` 1 or 8, `components` 1 or 3; `deflated` when
-    /// stored Flate-encoded (inflated only when the page is decoded).
+    /// Raw samples (1 or 8 bits, 1 or 3 components: the image's `bits`
+    /// and `samples`); `deflated` when stored Flate-encoded (inflated only
+    /// when the page is decoded).
     Flate {
-        bits: u8,
-        components: u8,
         deflated: bool,
     },
     /// CCITT fax data: `k` < 0 is Group 4, 0 is Group 3 one-dimensional.
@@ -285,8 +284,6 @@ fn page_image(
                 return Err(PageErr::Unsupported(format!("{bits} bits per component")));
             }
             Compression::Flate {
-                bits,
-                components,
                 deflated: !filters.is_empty(),
             }
         }
@@ -295,7 +292,7 @@ fn page_image(
     let bits = match compression {
         Compression::Ccitt { .. } => 1,
         Compression::Jpeg => 8,
-        Compression::Flate { bits, .. } => bits as u32,
+        Compression::Flate { .. } => bits as u32,
     };
     let (data, dict) = shared
         .entry(img.id)
@@ -357,14 +354,10 @@ pub fn decode(img: &PdfPageImage) -> Result<(Pix, Option<JpegBytes>), String> {
             let pix = Pix::read_jpeg(&img.data).map_err(str::to_string)?;
             (pix, (!img.inverted).then(|| img.data.clone()))
         }
-        Compression::Flate {
-            bits,
-            components,
-            deflated,
-        } => {
+        Compression::Flate { deflated } => {
             let samples = inflate(img, *deflated)?;
-            let pix = if *bits == 8 {
-                Pix::from_samples(img.width, img.height, *components, &samples)
+            let pix = if img.bits == 8 {
+                Pix::from_samples(img.width, img.height, img.samples as u8, &samples)
             } else {
                 Pix::from_bits(img.width, img.height, &samples, false)
             };

@@ -244,18 +244,6 @@ fn scan_named(file_name: &str) -> reqwest::multipart::Form {
     )
 }
 
-/// Put an object straight into the test's bucket (no sohoa code).
-async fn put(s3: &S3Server, names: &Names, key: &str, bytes: Vec<u8>) {
-    s3_client(s3)
-        .put_object()
-        .bucket(&names.bucket)
-        .key(key)
-        .body(bytes.into())
-        .send()
-        .await
-        .unwrap();
-}
-
 /// Keys under `prefix` in the test's bucket.
 async fn keys(s3: &S3Server, names: &Names, prefix: &str) -> Vec<String> {
     let out = s3_client(s3)

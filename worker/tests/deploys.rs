@@ -31,27 +31,14 @@ fn tally(events: &[(String, Value, Option<String>)]) -> (BTreeMap<String, usize>
     (digitised, failed)
 }
 
-async fn collect(
-    events: &mut Events,
-    n: usize,
-    timeout: Duration,
-) -> Vec<(String, Value, Option<String>)> {
-    let t = Instant::now();
-    let mut out = Vec::new();
-    while out.len() < n {
-        let left = timeout.saturating_sub(t.elapsed());
-        match events.next_with_id(left).await {
-            Some(e) => out.push(e),
-            None => break,
-        }
-    }
-    out
-}
-
 /// The next events are one `batch.digitised` of `id`, and nothing else.
 async fn digitised_once(events: &mut Events, id: &str, log: &str) {
-    let mut got = collect(events, 1, Duration::from_secs(300)).await;
-    got.extend(collect(events, usize::MAX, Duration::from_secs(3)).await);
+    let mut got = events.collect_with_ids(1, Duration::from_secs(300)).await;
+    got.extend(
+        events
+            .collect_with_ids(usize::MAX, Duration::from_secs(3))
+            .await,
+    );
     let (digitised, failed) = tally(&got);
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(
@@ -101,7 +88,7 @@ async fn a_rolling_restart_digitises_every_batch_exactly_once() {
         .collect();
     // Restart each worker in turn while batches flow: SIGTERM, wait for it
     // to drain and exit, start its successor.
-    let mut got = collect(&mut events, 3, Duration::from_secs(300)).await;
+    let mut got = events.collect_with_ids(3, Duration::from_secs(300)).await;
     assert_eq!(
         a.terminate(Duration::from_secs(300)),
         Some(0),
@@ -109,7 +96,7 @@ async fn a_rolling_restart_digitises_every_batch_exactly_once() {
         a.log()
     );
     let _a2 = Worker::start(&s3, &names, &one);
-    got.extend(collect(&mut events, 4, Duration::from_secs(300)).await);
+    got.extend(events.collect_with_ids(4, Duration::from_secs(300)).await);
     assert_eq!(
         b.terminate(Duration::from_secs(300)),
         Some(0),
@@ -118,9 +105,17 @@ async fn a_rolling_restart_digitises_every_batch_exactly_once() {
     );
     let _b2 = Worker::start(&s3, &names, &one);
     let left = ids.len().saturating_sub(got.len());
-    got.extend(collect(&mut events, left, Duration::from_secs(600)).await);
+    got.extend(
+        events
+            .collect_with_ids(left, Duration::from_secs(600))
+            .await,
+    );
     // Anything doubled arrives soon after.
-    got.extend(collect(&mut events, usize::MAX, Duration::from_secs(5)).await);
+    got.extend(
+        events
+            .collect_with_ids(usize::MAX, Duration::from_secs(5))
+            .await,
+    );
 
     let (digitised, failed) = tally(&got);
     assert!(failed.is_empty(), "no batch fails: {failed:?}");
@@ -174,7 +169,7 @@ async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it
     let mut events = Events::listen(&names).await;
     let worker = Worker::start(&s3, &names, &[]);
     submit(&s3, &names, &[&batch], &["--batch-id", "redo-1"]);
-    let first = collect(&mut events, 1, Duration::from_secs(120)).await;
+    let first = events.collect_with_ids(1, Duration::from_secs(120)).await;
     let (digitised, failed) = tally(&first);
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(
@@ -185,16 +180,10 @@ async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it
 
     // The same batch again (a station retrying, or the broker redelivering).
     submit(&s3, &names, &[&batch], &["--batch-id", "redo-1"]);
-    let t = Instant::now();
-    while worker.metric("sohoa_batches_already_done_total") != Some(2.0) {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the worker never took the second delivery: {}",
-            worker.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let again = collect(&mut events, usize::MAX, Duration::from_secs(3)).await;
+    worker.wait_for_metric("sohoa_batches_already_done_total", 2.0);
+    let again = events
+        .collect_with_ids(usize::MAX, Duration::from_secs(3))
+        .await;
     assert!(again.is_empty(), "no second announcement: {again:?}");
     assert_eq!(
         content_files(&s3, &names),
@@ -215,7 +204,7 @@ async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it
         &[&batch],
         &["--batch-id", "redo-1", "--case", other_case],
     );
-    let refused = collect(&mut events, 1, Duration::from_secs(60)).await;
+    let refused = events.collect_with_ids(1, Duration::from_secs(60)).await;
     let (digitised, failed) = tally(&refused);
     assert!(digitised.is_empty(), "{refused:?}");
     let reason = failed
@@ -299,7 +288,7 @@ async fn a_publishing_connection_closed_by_the_broker_mid_batch_costs_no_deliver
     let worker = Worker::start(&s3, &names, &[]);
     // A first batch opens the publishing connection.
     let first = submit(&s3, &names, &[&example_batch()], &["--batch-id", "pub-1"]);
-    let got = collect(&mut events, 1, Duration::from_secs(120)).await;
+    let got = events.collect_with_ids(1, Duration::from_secs(120)).await;
     assert_eq!(tally(&got).0.get(&first), Some(&1), "{got:?}");
     // A long batch; the broker closes the publishing connection while the
     // worker reads it.

@@ -139,14 +139,7 @@ async fn every_hostile_file_fails_in_the_worker_which_stays_alive_and_bounded() 
         // What a station's own AMQP client would send, unchecked by sohoa.
         let batch_id = format!("hostile-{n:02}");
         let key = format!("inbox/{batch_id}/{name}");
-        client
-            .put_object()
-            .bucket(&names.bucket)
-            .key(&key)
-            .body(bytes.clone().into())
-            .send()
-            .await
-            .unwrap();
+        put(&s3, &names, &key, bytes.clone()).await;
         let body = json!({"batch_id": batch_id, "case_code": "000.00.13.H04-210628-0001",
             "files": [{"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}]});
         reset_peak_rss(pid);

@@ -78,14 +78,7 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
     for name in ["scan_001.tif", "scan_002.jpg", "scan_003.tif"] {
         let bytes = std::fs::read(example_batch().join(name)).unwrap();
         let key = format!("inbox/plain-1/{name}");
-        client
-            .put_object()
-            .bucket(&names.bucket)
-            .key(&key)
-            .body(bytes.clone().into())
-            .send()
-            .await
-            .unwrap();
+        put(&s3, &names, &key, bytes.clone()).await;
         files
             .push(json!({"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}));
     }

@@ -251,11 +251,16 @@ impl Worker {
 
     /// Wait (up to a minute) until the worker has taken a batch.
     pub fn wait_for_a_batch_in_hand(&self) {
+        self.wait_for_metric("sohoa_batches_in_flight", 1.0);
+    }
+
+    /// Wait (up to a minute) until a metric reads `value`.
+    pub fn wait_for_metric(&self, name: &str, value: f64) {
         let t = Instant::now();
-        while self.metric("sohoa_batches_in_flight") != Some(1.0) {
+        while self.metric(name) != Some(value) {
             assert!(
                 t.elapsed() < Duration::from_secs(60),
-                "the worker never took the batch: {}",
+                "{name} never reached {value}: {}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(100));
@@ -462,14 +467,20 @@ impl Events {
 
     /// Collect events until `n` have arrived or `timeout` passes.
     pub async fn collect(&mut self, n: usize, timeout: Duration) -> Vec<(String, Value)> {
+        let all = self.collect_with_ids(n, timeout).await;
+        all.into_iter().map(|(k, v, _)| (k, v)).collect()
+    }
+
+    /// [`Events::collect`], with each event's AMQP message id.
+    pub async fn collect_with_ids(
+        &mut self,
+        n: usize,
+        timeout: Duration,
+    ) -> Vec<(String, Value, Option<String>)> {
         let t = Instant::now();
         let mut out = Vec::new();
         while out.len() < n {
-            let left = timeout.saturating_sub(t.elapsed());
-            if left.is_zero() {
-                break;
-            }
-            match self.next(left).await {
+            match self.next_with_id(timeout.saturating_sub(t.elapsed())).await {
                 Some(e) => out.push(e),
                 None => break,
             }
@@ -507,6 +518,18 @@ pub fn station_case(batch: &Path) -> Option<String> {
     let t: Value = serde_json::from_slice(&std::fs::read(batch.join("truth.json")).ok()?).ok()?;
     (t["receipt_position"] == "none")
         .then(|| t["case_code"].as_str().unwrap_or_default().to_string())
+}
+
+/// Put an object straight into the test's bucket (no sohoa code).
+pub async fn put(s3: &S3Server, names: &Names, key: &str, bytes: Vec<u8>) {
+    s3_client(s3)
+        .put_object()
+        .bucket(&names.bucket)
+        .key(key)
+        .body(bytes.into())
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A plain AWS SDK client for the test's server (no sohoa code).
