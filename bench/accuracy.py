@@ -78,6 +78,10 @@ def score(batch, truth, record, error, c):
         c["case code right (%s)" % record["case_code_source"]] += 1
     else:
         c["case code wrong"] += 1
+        print(
+            f"{batch.name}: case code {record['case_code']} (from {record['case_code_source']}), truth {truth['case_code']}",
+            file=sys.stderr,
+        )
     # Pages.
     docs = []
     placed = {}

@@ -9,7 +9,8 @@
 //! | `text/<sha256>.txt` | a document's OCR text | content-addressed |
 //! | `cases/<case_code>/<batch_id>.json` | the batch record, written last | once, by the catalog |
 //! | `batches/<batch_id>.json` | index: which record a batch produced | once, after the record |
-//! | `inbox/<batch_id>/<name>` | a station file waiting for a worker | once; a rerun must bring the same bytes |
+//! | `inbox/<batch_id>/<name>` | a station file waiting for a worker | once; a rerun must bring the same bytes; removed once the batch's record holds it |
+//! | `claims/<batch_id>/<n>.json` | what a batch id names: its files and case code | once per n; n+1 only after the batch failed |
 //! | `submissions/<batch_id>/<time>.json` | each time a batch was queued, by whom | once per time |
 //! | `failures/<batch_id>/<time>.json` | each time a worker refused a batch, and why | once per time |
 //! | `announced/<batch_id>.json` | the broker confirmed the batch's `batch.digitised` event | once, after the confirm |
@@ -88,6 +89,17 @@ pub fn inbox(batch_id: &str, name: &str) -> String {
 }
 pub fn inbox_prefix(batch_id: &str) -> String {
     format!("inbox/{batch_id}/")
+}
+pub fn claim(batch_id: &str, n: u32) -> String {
+    format!("{}{n:06}.json", claims_prefix(batch_id))
+}
+pub fn claims_prefix(batch_id: &str) -> String {
+    format!("claims/{batch_id}/")
+}
+/// Is this key a station file waiting in the inbox (the only kind of key
+/// that is ever removed)?
+pub fn is_inbox(key: &str) -> bool {
+    key.starts_with("inbox/") && key.matches('/').count() == 2
 }
 pub fn submission(batch_id: &str, time: &str) -> String {
     format!("{}{time}.json", submissions_prefix(batch_id))

@@ -6,7 +6,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::args::{BatchArgs, OcrArgs, StoreArg};
+use cli::args::{BatchArgs, OcrArgs, QueueArgs, StoreArg};
 use cli::{Failure, exit};
 use sohoa::queue::Topology;
 use std::path::PathBuf;
@@ -42,14 +42,19 @@ enum Command {
     Submit {
         #[command(flatten)]
         batch: BatchArgs,
-        /// RabbitMQ URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2f
-        #[arg(long, env = "SOHOA_AMQP_URL")]
-        amqp: String,
         #[command(flatten)]
-        topology: Topology,
-        /// Where the files go: s3://BUCKET[/PREFIX] (or a directory shared with the workers).
-        #[arg(long, env = "SOHOA_STORE")]
-        store: String,
+        queue: QueueArgs,
+    },
+    /// Queue a failed (or dead-lettered) batch again from its inbox files,
+    /// optionally with the case code it lacked.
+    Retry {
+        batch_id: String,
+        /// The case code to digitise the batch under (e.g. when its receipt
+        /// had none that could be read).
+        #[arg(long = "case")]
+        case_code: Option<String>,
+        #[command(flatten)]
+        queue: QueueArgs,
     },
     /// List a case's documents across all its batches.
     Case {
@@ -167,12 +172,12 @@ async fn run(command: Command) -> Result<u8, Failure> {
             json,
             ocr,
         } => process::process(batch, ocr, &store.store, json).await,
-        Command::Submit {
-            batch,
-            amqp,
-            topology,
-            store,
-        } => process::submit(batch, &topology, &amqp, &store).await,
+        Command::Submit { batch, queue } => process::submit(batch, &queue).await,
+        Command::Retry {
+            batch_id,
+            case_code,
+            queue,
+        } => process::retry(&batch_id, case_code.as_deref(), &queue).await,
         Command::Case {
             case_code,
             store,

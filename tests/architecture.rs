@@ -94,6 +94,8 @@ fn only_the_catalog_writes_records_failures_audits_and_the_access_log() {
     for key in [
         "keys::record(",
         "keys::batch_index(",
+        "keys::claim(",
+        "keys::claims_prefix(",
         "keys::submission(",
         "keys::failure(",
         "keys::announced(",

@@ -153,6 +153,28 @@ fn same_input_bytes_give_the_same_batch_id_and_outputs() {
     // A second run into the same store reports the existing record.
     let again = process_json(&[&example_batch()], &a, &[]);
     assert_eq!(again, ra);
+    // The batch id names those files and that case: other files, or
+    // another case code, under it are refused with exit code 6.
+    let id = ra["batch_id"].as_str().unwrap();
+    let store = a.to_str().unwrap();
+    let one_file = example_batch().join("scan_003.tif");
+    let other_files =
+        run(sohoa()
+            .arg("process")
+            .arg(&one_file)
+            .args(["--batch-id", id, "--store", store]));
+    assert_eq!(other_files.status.code(), Some(6), "{other_files:?}");
+    assert!(stderr(&other_files).contains("already used for other files"));
+    let other_case = run(sohoa().arg("process").arg(example_batch()).args([
+        "--batch-id",
+        id,
+        "--case",
+        "000.00.00.H56-221006-0099",
+        "--store",
+        store,
+    ]));
+    assert_eq!(other_case.status.code(), Some(6), "{other_case:?}");
+    assert!(stderr(&other_case).contains("000.00.00.H56-221006-0012"));
 }
 
 /// A scanner-style PDF whose pages are the given encoded images (made with

@@ -152,14 +152,14 @@ The whole upload is read and every file checked (PDF, TIFF, PNG or JPEG, sniffed
 
 A role other than `station`/`admin` is refused (403) before the body is read. A unit-scoped token must name a `case_code` of its unit if it names one at all (403 otherwise, after the body is read).
 
-Without `batch_id`, the id is `b` + 20 hex digits of the SHA-256 of the files' digests in order, so sending the same files again is idempotent; a file name already stored under the batch with other bytes gives 409. Without `station`, the token's name is recorded as the station."#,
+Without `batch_id`, the id is `b` + 20 hex digits of the SHA-256 of the files' digests in order. A batch id names one set of files and one case code: the first upload claims it write-once, before anything is queued. The same files and case code again (a station that lost its answer) get the same 202 and nothing is queued again; other files or another case code under a claimed id get 409 and nothing is stored, even when the two uploads arrive at once. After the batch failed (`GET /v1/batches/{batch_id}` says `failed`), the id may be uploaded again, with a `case_code`, say. Without `station`, the token's name is recorded as the station."#,
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Stored and queued. `Location` is the status URL.", body = UploadAccepted,
             headers(("Location" = String, description = "/v1/batches/<batch_id>"))),
         (status = 400, description = "`bad_request`: not multipart/form-data; an unreadable multipart body; no file parts; a file part not named `file`; an unknown text field; a text field over 200 bytes; a malformed `case_code` or `batch_id`.", body = ErrorBody),
         (status = 403, description = "`forbidden`: the role may not upload, or the token's unit does not cover `case_code`. The refusal is logged in the access log.", body = ErrorBody),
-        (status = 409, description = "`conflict`: a file of this name is already stored under this batch id with other bytes; submit under another batch id.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the batch id is already claimed for other files or another case code (and the batch has not failed), or a file of this name is already stored under it with other bytes; submit under another batch id. Nothing was stored.", body = ErrorBody),
         (status = 413, description = "`too_large`: the upload exceeds the configured limit (default 256 MiB); `too_many_files`: more files than allowed (default 500). Nothing was stored.", body = ErrorBody),
         (status = 422, description = "`unprocessable`: a file is empty, of an unsupported format or corrupt; a file name cannot be stored; two files have the same name. Nothing was stored (or only files that were already there).", body = ErrorBody),
         (status = 500, description = "`internal`: checking the files failed. The message carries a reference to the server log, no details.", body = ErrorBody),
@@ -224,9 +224,10 @@ pub async fn upload(
     };
     let conn = state.amqp().await?;
     let store = state.store.as_ref();
-    let msg = match submit::submit(store, &conn, &state.config.topology, &originals, &request).await
-    {
-        Ok(msg) => msg,
+    let submitted = submit::submit(store, &conn, &state.config.topology, &originals, &request);
+    let msg = match submitted.await {
+        Ok(s) if s.repeat => return Ok(accepted(&s.message.batch_id, &originals)),
+        Ok(s) => s.message,
         Err(e) => {
             if matches!(e, SubmitError::Queue(_)) {
                 state.amqp_failed().await;
@@ -297,7 +298,11 @@ fn submit_error(e: SubmitError) -> ApiError {
             ApiError::unprocessable(e.to_string())
         }
         SubmitError::InvalidId(e) => e.into(),
-        SubmitError::Conflict { .. } | SubmitError::Reused(_) => ApiError::conflict(e.to_string()),
+        SubmitError::Conflict { .. }
+        | SubmitError::Reused(_)
+        | SubmitError::Taken(_)
+        | SubmitError::NotFailed { .. }
+        | SubmitError::InboxMissing { .. } => ApiError::conflict(e.to_string()),
         SubmitError::Store(e) => e.into(),
         SubmitError::Catalog(e) => e.into(),
         SubmitError::Queue(e) => {

@@ -9,12 +9,13 @@
 //! [`crate::record`].
 //!
 //! Invariant: only the catalog writes under `cases/`, `batches/`,
-//! `submissions/`, `failures/`, `announced/`, `audits/` and `access-log/`
+//! `claims/`, `submissions/`, `failures/`, `announced/`, `audits/` and `access-log/`
 //! (checked by `tests/architecture.rs`).
 
 pub mod access_log;
 pub mod audits;
 pub mod batches;
+pub mod claims;
 pub mod records;
 
 pub use batches::{BatchStatus, Failure, Submission};

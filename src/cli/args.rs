@@ -12,6 +12,21 @@ pub struct StoreArg {
     pub store: String,
 }
 
+/// Where a station's batches go: the broker, and the store the workers
+/// read (`submit` and `retry`).
+#[derive(Args, Clone)]
+pub struct QueueArgs {
+    /// RabbitMQ URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2f
+    #[arg(long, env = "SOHOA_AMQP_URL")]
+    pub amqp: String,
+    #[command(flatten)]
+    pub topology: sohoa::queue::Topology,
+    /// Where the batch's files go: s3://BUCKET[/PREFIX] (or a directory
+    /// shared with the workers).
+    #[arg(long, env = "SOHOA_STORE")]
+    pub store: String,
+}
+
 /// One batch as a station hands it in (`process` and `submit`).
 #[derive(Args, Clone)]
 pub struct BatchArgs {

@@ -22,6 +22,8 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 4;
     /// The environment failed: store, Tesseract, I/O.
     pub const ENVIRONMENT: u8 = 5;
+    /// The batch id is already used for other files or another case code.
+    pub const ID_TAKEN: u8 = 6;
 }
 
 /// An exit code and the message printed with it.

@@ -1,17 +1,18 @@
 //! `sohoa process` (digitise a batch here) and `sohoa submit` (hand it to
 //! the workers).
 
-use super::args::{BatchArgs, OcrArgs};
+use super::args::{BatchArgs, OcrArgs, QueueArgs};
 use super::{Failure, env_err, exit, open_store, parse_case, print_json, rejected};
 use sohoa::classify::Taxonomy;
 use sohoa::pipeline::{self, BatchInfo, Options, PagePool, PipelineError};
-use sohoa::queue::Topology;
 use sohoa::store::Store;
 use sohoa::submit::{self, SubmitError};
 use std::sync::Arc;
 
 fn pipeline_err(e: PipelineError) -> Failure {
-    let code = if e.is_permanent() {
+    let code = if matches!(e, PipelineError::Reused { .. }) {
+        exit::ID_TAKEN
+    } else if e.is_permanent() {
         exit::REJECTED
     } else {
         exit::ENVIRONMENT
@@ -81,12 +82,8 @@ pub async fn process(
 
 /// Check the files, stage them in the store's inbox, queue the batch and
 /// record the submission ([`submit::submit`]); print the batch id.
-pub async fn submit(
-    batch: BatchArgs,
-    topology: &Topology,
-    amqp: &str,
-    store: &str,
-) -> Result<u8, Failure> {
+pub async fn submit(batch: BatchArgs, queue: &QueueArgs) -> Result<u8, Failure> {
+    let (topology, amqp, store) = (&queue.topology, queue.amqp.as_str(), queue.store.as_str());
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     // Check the files here, at the station, where they can still be rescanned.
     let originals = sohoa::ingest::open_all(&batch.paths, &batch.limits).map_err(rejected)?;
@@ -103,16 +100,59 @@ pub async fn submit(
     };
     let submitted = submit::submit(store.as_ref(), &conn, topology, &originals, &request).await;
     let _ = conn.close(200, "bye".into()).await;
-    let msg = submitted.map_err(|e: SubmitError| {
-        if e.is_permanent() {
-            rejected(e)
-        } else {
-            env_err(e)
-        }
-    })?;
-    eprintln!("queued {} files on {}", msg.files.len(), topology.queue);
+    let submitted = submitted.map_err(submit_failure)?;
+    let msg = &submitted.message;
+    if submitted.repeat {
+        eprintln!(
+            "batch {} was already submitted with these files: not queued again",
+            msg.batch_id
+        );
+    } else {
+        eprintln!("queued {} files on {}", msg.files.len(), topology.queue);
+    }
     println!("{}", msg.batch_id);
     Ok(exit::OK)
+}
+
+/// Queue a failed batch again ([`submit::retry`]); print the batch id.
+pub async fn retry(
+    batch_id: &str,
+    case_code: Option<&str>,
+    queue: &QueueArgs,
+) -> Result<u8, Failure> {
+    let (topology, amqp, store) = (&queue.topology, queue.amqp.as_str(), queue.store.as_str());
+    let case_code = case_code.map(parse_case).transpose()?;
+    let store = open_store(store).await?;
+    let conn = sohoa::queue::connect(amqp).await.map_err(env_err)?;
+    let retried = submit::retry(
+        store.as_ref(),
+        &conn,
+        topology,
+        batch_id,
+        case_code.as_ref(),
+        "cli",
+    )
+    .await;
+    let _ = conn.close(200, "bye".into()).await;
+    let msg = retried.map_err(submit_failure)?;
+    eprintln!(
+        "queued {} files on {} again",
+        msg.files.len(),
+        topology.queue
+    );
+    println!("{}", msg.batch_id);
+    Ok(exit::OK)
+}
+
+/// The exit code of a failed submission.
+pub fn submit_failure(e: SubmitError) -> Failure {
+    if e.is_reuse() {
+        (exit::ID_TAKEN, e.to_string())
+    } else if e.is_permanent() {
+        rejected(e)
+    } else {
+        env_err(e)
+    }
 }
 
 fn print_summary(o: &pipeline::Outcome, store: &dyn Store) {

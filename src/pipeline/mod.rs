@@ -31,7 +31,7 @@ use crate::codes::{CaseCode, CaseCodeError};
 use crate::ids::InvalidId;
 use crate::ingest::{IngestError, Original};
 use crate::ocr::OcrError;
-use crate::record::BatchRecord;
+use crate::record::{BatchRecord, Difference};
 use crate::render::RenderError;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
@@ -61,6 +61,9 @@ pub enum PipelineError {
     BadRecord { key: String, reason: String },
     #[error("the page workers stopped unexpectedly")]
     PoolGone,
+    /// The batch id's record holds other files or another case code.
+    #[error("{message}")]
+    Reused { batch_id: String, message: String },
     #[error(
         "none of the batch's {pages} page(s) holds content: {blank} measured blank, {separators} separator(s) ({first}); \
          check the scans (exposure, the side scanned, the lid) and scan the dossier again"
@@ -144,24 +147,48 @@ impl From<CatalogError> for PipelineError {
     }
 }
 
-/// The batch's record if it was already digitised.
-pub async fn find_existing(
+/// The batch's record if it was already digitised as these files (names
+/// in scan order, hashes where given) and, where one is given, this case
+/// code; a record of the id for anything else is [`PipelineError::Reused`].
+pub async fn find_existing<'a>(
     store: &dyn Store,
     batch_id: &str,
+    files: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    case_code: Option<&str>,
 ) -> Result<Option<Outcome>, PipelineError> {
-    Ok(catalog::records::find_batch(store, batch_id)
-        .await?
-        .map(|found| Outcome {
-            record: found.record,
-            record_key: found.key,
-            already_done: true,
-            pages: 0,
-            ocr_seconds: 0.0,
-        }))
+    let Some(found) = catalog::records::find_batch(store, batch_id).await? else {
+        return Ok(None);
+    };
+    let message = match found.record.differs_from(files, case_code) {
+        None => {
+            return Ok(Some(Outcome {
+                record: found.record,
+                record_key: found.key,
+                already_done: true,
+                pages: 0,
+                ocr_seconds: 0.0,
+            }));
+        }
+        Some(Difference::Files) => format!(
+            "batch id {batch_id} was already used for other files (recorded in {}); submit the new files under a new batch id",
+            found.key
+        ),
+        Some(Difference::Case(recorded)) => format!(
+            "batch id {batch_id} was recorded for case {recorded} (in {}), not {}; submit under a new batch id",
+            found.key,
+            case_code.unwrap_or_default()
+        ),
+    };
+    Err(PipelineError::Reused {
+        batch_id: batch_id.to_string(),
+        message,
+    })
 }
 
 /// Digitise one batch and store it. Idempotent: a batch whose record
-/// exists is returned as it is, and nothing is written.
+/// exists, as these files and case code, is returned as it is, and
+/// nothing is written; a record of the id for other files or another case
+/// code is an error.
 pub async fn process(
     pool: Arc<PagePool>,
     originals: Vec<Original>,
@@ -177,7 +204,11 @@ pub async fn process(
         None => crate::ids::batch_from_digests(originals.iter().map(|o| o.sha256.as_str())),
     };
     crate::ids::check_batch(&batch_id)?;
-    if let Some(done) = find_existing(store, &batch_id).await? {
+    let files = originals
+        .iter()
+        .map(|o| (o.name.as_str(), Some(o.sha256.as_str())));
+    let case = info.case_code.as_ref().map(|c| c.to_string());
+    if let Some(done) = find_existing(store, &batch_id, files, case.as_deref()).await? {
         return Ok(done);
     }
     let (cpu_originals, info) = (originals.clone(), info.clone());

@@ -53,6 +53,13 @@ pub struct FileRef {
 }
 
 impl BatchMessage {
+    /// The files as (name, hash if given), in scan order.
+    pub fn names_and_hashes(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.files
+            .iter()
+            .map(|f| (f.name.as_str(), f.sha256.as_deref()))
+    }
+
     /// Check what the schema cannot: ids, keys and codes are well formed and
     /// every key is inside the batch's inbox.
     pub fn validate(&self) -> Result<Option<CaseCode>, String> {

@@ -196,7 +196,39 @@ pub struct SkippedPage {
     pub prepare: Option<Preparation>,
 }
 
+/// How a batch named again differs from its record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Difference {
+    /// Other file names, another order, or another file's hash.
+    Files,
+    /// Another case code; the recorded one.
+    Case(String),
+}
+
 impl BatchRecord {
+    /// Does the record hold these files (names in scan order, hashes
+    /// where given) and, where one is given, this case code? `None` if it
+    /// does: the one rule for "this batch was already digitised".
+    pub fn differs_from<'a>(
+        &self,
+        files: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+        case_code: Option<&str>,
+    ) -> Option<Difference> {
+        let files: Vec<_> = files.into_iter().collect();
+        let same_files = files.len() == self.originals.len()
+            && files.iter().zip(&self.originals).all(|((name, hash), o)| {
+                *name == o.name && hash.is_none_or(|h| h.eq_ignore_ascii_case(&o.sha256))
+            });
+        let recorded = self.case_code.as_str();
+        if !same_files {
+            Some(Difference::Files)
+        } else if case_code.is_some_and(|c| c != recorded) {
+            Some(Difference::Case(recorded.to_string()))
+        } else {
+            None
+        }
+    }
+
     /// Every stored object the record names, with its expected SHA-256.
     pub fn objects(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = self

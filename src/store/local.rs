@@ -110,6 +110,15 @@ impl Store for LocalStore {
         }
     }
 
+    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {
+        super::check_removable(key)?;
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(key)(e)),
+        }
+    }
+
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         Ok(tokio::fs::try_exists(self.path(key)?)
             .await

@@ -4,7 +4,9 @@
 //! object with key K is the file DIR/K) and [`S3Store`] (aws-sdk-s3).
 //!
 //! Every write is `put_if_absent`: a key, once written, is never
-//! overwritten through this trait. How strongly each backend holds that
+//! overwritten through this trait. The one removal is of a station file in
+//! the inbox (`inbox/<batch_id>/<name>`, [`Store::remove_inbox_file`]) once
+//! its batch's record holds it under `originals/`. How strongly each backend holds that
 //! under concurrent writers is said on each implementation and in
 //! ARCHITECTURE.md.
 
@@ -79,8 +81,24 @@ pub trait Store: Send + Sync {
         }
         Ok(Some((hex::encode(h.finalize()), n)))
     }
+    /// Remove a station file from the inbox; refused for any other key
+    /// (nothing else is ever removed). Removing an absent file is not an
+    /// error.
+    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError>;
     /// For messages: where this store is.
     fn describe(&self) -> String;
+}
+
+/// The one check before a removal: only inbox files may go.
+pub fn check_removable(key: &str) -> Result<(), StoreError> {
+    validate_key(key)?;
+    if crate::keys::is_inbox(key) {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidKey(format!(
+            "{key} (only inbox files are ever removed)"
+        )))
+    }
 }
 
 /// Check a key before any backend uses it (see [`crate::keys::validate`]).

@@ -204,6 +204,55 @@ impl S3Store {
         }
     }
 
+    /// Complete a multipart upload, on the condition that the key is still
+    /// absent (`If-None-Match: *`) where the server supports it; a server
+    /// that does not is asked again without it (the HEAD before the upload
+    /// and the read-back after it stand in).
+    async fn complete_multipart(
+        &self,
+        full: &str,
+        upload_id: &str,
+        done: CompletedMultipartUpload,
+    ) -> Result<Put, StoreError> {
+        let mut conditional = self.conditional_puts.load(Ordering::Relaxed);
+        loop {
+            let mut req = self
+                .client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(full)
+                .upload_id(upload_id)
+                .multipart_upload(done.clone());
+            if conditional {
+                req = req.if_none_match("*");
+            }
+            let Err(e) = req.send().await else {
+                return Ok(Put::Created);
+            };
+            match e.raw_response().map(|r| r.status().as_u16()) {
+                Some(412) => return Ok(Put::Existed),
+                Some(501) if conditional => {
+                    self.conditional_puts.store(false, Ordering::Relaxed);
+                    conditional = false;
+                }
+                _ => return Err(backend(&format!("complete multipart {full}"), chain(&e))),
+            }
+        }
+    }
+
+    /// After a write made without a condition (the server ignores
+    /// `If-None-Match`), read the object back: if another writer's bytes
+    /// are there, the key existed as far as this writer is concerned.
+    async fn read_back(&self, key: &str, put: Put, sha_hex: &str) -> Result<Put, StoreError> {
+        if put == Put::Existed || self.conditional_puts.load(Ordering::Relaxed) {
+            return Ok(put);
+        }
+        match self.sha256(key).await? {
+            Some((got, _)) if got == sha_hex => Ok(Put::Created),
+            _ => Ok(Put::Existed),
+        }
+    }
+
     async fn put_multipart(
         &self,
         full: &str,
@@ -247,23 +296,13 @@ impl S3Store {
                         .build(),
                 );
             }
-            self.client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(full)
-                .upload_id(&upload_id)
-                .multipart_upload(
-                    CompletedMultipartUpload::builder()
-                        .set_parts(Some(parts))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| backend(&format!("complete multipart {full}"), chain(&e)))?;
-            Ok(Put::Created)
+            let done = CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build();
+            self.complete_multipart(full, &upload_id, done).await
         }
         .await;
-        if result.is_err() {
+        if !matches!(result, Ok(Put::Created)) {
             let _ = self
                 .client
                 .abort_multipart_upload()
@@ -285,24 +324,26 @@ impl Store for S3Store {
             return Ok(Put::Existed);
         }
         let digest = Sha256::digest(&bytes);
+        let sha_hex = hex::encode(digest);
         if bytes.len() > self.multipart_threshold {
-            return self
-                .put_multipart(&full, &bytes, &hex::encode(digest))
-                .await;
+            let put = self.put_multipart(&full, &bytes, &sha_hex).await?;
+            return self.read_back(key, put, &sha_hex).await;
         }
         let sha_b64 = aws_smithy_types::base64::encode(digest);
         let conditional = self.conditional_puts.load(Ordering::Relaxed);
-        match self
+        let put = match self
             .put_single(&full, bytes.clone(), sha_b64.clone(), conditional)
             .await
         {
             Err(StoreError::Backend(m)) if m == "conditional-put-unsupported" => {
-                // This server does not implement If-None-Match on PUT: rely on the HEAD above.
+                // This server does not implement If-None-Match on PUT: rely on
+                // the HEAD above and the read-back below.
                 self.conditional_puts.store(false, Ordering::Relaxed);
                 self.put_single(&full, bytes, sha_b64, false).await
             }
             other => other,
-        }
+        }?;
+        self.read_back(key, put, &sha_hex).await
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -316,6 +357,19 @@ impl Store for S3Store {
             .await
             .map_err(|e| backend(&format!("read {full}"), e))?;
         Ok(Some(data.into_bytes().to_vec()))
+    }
+
+    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {
+        super::check_removable(key)?;
+        let full = self.full(key)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+            .map_err(|e| backend(&format!("delete {full}"), chain(&e)))?;
+        Ok(())
     }
 
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {

@@ -67,6 +67,10 @@ pub struct Config {
     /// 15 after it is used and logged.
     #[arg(long, env = "SOHOA_METRICS_LISTEN", default_value = "127.0.0.1:9187")]
     pub metrics_listen: String,
+    /// Keep a batch's files in the inbox after its record holds them under
+    /// `originals/` (by default they are removed then).
+    #[arg(long, env = "SOHOA_KEEP_INBOX")]
+    pub keep_inbox: bool,
     /// On SIGTERM/SIGINT, how long the batches in hand may take to finish
     /// (seconds); what is not done by then goes back to the queue.
     #[arg(long, env = "SOHOA_DRAIN_TIMEOUT", default_value_t = 300)]

@@ -12,7 +12,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection};
 use sha2::{Digest, Sha256};
-use sohoa::catalog::{self, Failure};
+use sohoa::catalog::{self, Failure, claims};
 use sohoa::pipeline::{self, BatchInfo, Options, Outcome, PagePool};
 use sohoa::queue::{self, BatchMessage, DigitisedEvent, FailedEvent, Topology};
 use sohoa::store::{self, Store};
@@ -678,40 +678,6 @@ async fn process(ctx: &Ctx, d: &Delivery) -> Done {
     }
 }
 
-/// Is the recorded batch the one this message names (the same files in
-/// the same order, the same hashes where the message gives them, the same
-/// case code where it gives one)? A reused id is a permanent fault.
-fn same_batch(
-    msg: &BatchMessage,
-    case: Option<&sohoa::codes::CaseCode>,
-    done: &Outcome,
-) -> Result<(), Fault> {
-    let originals = &done.record.originals;
-    let recorded: Vec<&str> = originals.iter().map(|o| o.name.as_str()).collect();
-    let sent: Vec<&str> = msg.files.iter().map(|f| f.name.as_str()).collect();
-    let hashes_agree = msg.files.iter().all(|f| {
-        f.sha256.as_ref().is_none_or(|h| {
-            originals
-                .iter()
-                .any(|o| o.name == f.name && o.sha256.eq_ignore_ascii_case(h))
-        })
-    });
-    if recorded != sent || !hashes_agree {
-        return Err(Fault::Permanent(format!(
-            "batch id {} was already used for other files (recorded in {}); submit the new files under a new batch id",
-            msg.batch_id, done.record_key
-        )));
-    }
-    let recorded_case = done.record.case_code.to_string();
-    if let Some(case) = case.map(|c| c.to_string()).filter(|c| *c != recorded_case) {
-        return Err(Fault::Permanent(format!(
-            "batch id {} was recorded for case {recorded_case} (in {}), and this message names case {case}; submit under a new batch id",
-            msg.batch_id, done.record_key
-        )));
-    }
-    Ok(())
-}
-
 /// One try at the batch: its existing record (and whether its event was
 /// confirmed), or a new one.
 async fn attempt(
@@ -720,15 +686,29 @@ async fn attempt(
     case: Option<sohoa::codes::CaseCode>,
 ) -> Result<(Outcome, bool), Fault> {
     let transient = |e: &dyn std::fmt::Display| Fault::Transient(e.to_string());
-    if let Some(done) = pipeline::find_existing(ctx.store.as_ref(), &msg.batch_id)
+    let store = ctx.store.as_ref();
+    let case_text = case.as_ref().map(|c| c.to_string());
+    let files = msg.names_and_hashes();
+    if let Some(done) = pipeline::find_existing(store, &msg.batch_id, files, case_text.as_deref())
         .await
-        .map_err(|e| transient(&e))?
+        .map_err(pipeline_fault)?
     {
-        same_batch(msg, case.as_ref(), &done)?;
-        let announced = catalog::batches::was_announced(ctx.store.as_ref(), &msg.batch_id)
+        let announced = catalog::batches::was_announced(store, &msg.batch_id)
             .await
             .map_err(|e| transient(&e))?;
+        if !ctx.config.keep_inbox {
+            clear_inbox(store, msg, &done).await;
+        }
         return Ok((done, announced));
+    }
+    // A message that a plain AMQP client published has no claim yet: make
+    // it; one that names other files than the id's claim is refused.
+    match claims::claim(store, &claims::Claim::now(msg, "worker")).await {
+        Ok(_) => {}
+        Err(e @ claims::ClaimError::Conflict { .. }) => {
+            return Err(Fault::Permanent(e.to_string()));
+        }
+        Err(e) => return Err(transient(&e)),
     }
     let mut originals = Vec::new();
     for f in &msg.files {
@@ -762,7 +742,7 @@ async fn attempt(
         case_code: case,
         station: msg.station.clone(),
     };
-    pipeline::process(
+    let outcome = pipeline::process(
         ctx.pool.clone(),
         originals,
         &info,
@@ -770,14 +750,38 @@ async fn attempt(
         Arc::new(|_, _| {}),
     )
     .await
-    .map(|o| (o, false))
-    .map_err(|e| {
-        if e.is_permanent() {
-            Fault::Permanent(e.to_string())
-        } else {
-            Fault::Transient(e.to_string())
+    .map_err(pipeline_fault)?;
+    if !ctx.config.keep_inbox {
+        clear_inbox(store, msg, &outcome).await;
+    }
+    Ok((outcome, false))
+}
+
+fn pipeline_fault(e: pipeline::PipelineError) -> Fault {
+    if e.is_permanent() {
+        Fault::Permanent(e.to_string())
+    } else {
+        Fault::Transient(e.to_string())
+    }
+}
+
+/// Remove the batch's inbox files now that its record holds them under
+/// `originals/` (checked file by file); a failure only leaves them.
+async fn clear_inbox(store: &dyn Store, msg: &BatchMessage, outcome: &Outcome) {
+    for f in &msg.files {
+        let kept = outcome.record.originals.iter().any(|o| {
+            o.name == f.name
+                && f.sha256
+                    .as_ref()
+                    .is_none_or(|h| h.eq_ignore_ascii_case(&o.sha256))
+        });
+        if !kept {
+            continue;
         }
-    })
+        if let Err(e) = store.remove_inbox_file(&f.key).await {
+            tracing::warn!(batch = %msg.batch_id, "could not remove {} from the inbox: {e}", f.key);
+        }
+    }
 }
 
 #[cfg(test)]

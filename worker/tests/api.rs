@@ -244,21 +244,6 @@ fn scan_named(file_name: &str) -> reqwest::multipart::Form {
     )
 }
 
-/// Keys under `prefix` in the test's bucket.
-async fn keys(s3: &S3Server, names: &Names, prefix: &str) -> Vec<String> {
-    let out = s3_client(s3)
-        .list_objects_v2()
-        .bucket(&names.bucket)
-        .prefix(prefix)
-        .send()
-        .await
-        .unwrap();
-    out.contents()
-        .iter()
-        .filter_map(|o| o.key().map(str::to_string))
-        .collect()
-}
-
 fn access_log(s3: &S3Server, names: &Names, case: Option<&str>) -> Vec<Value> {
     let store = names.store();
     let mut args = vec!["access-log", "--json", "--store", &store];
@@ -989,6 +974,84 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert_eq!(err["error"]["code"], "conflict");
     assert_eq!(keys(&s3, &names, "inbox/").await.len(), 4);
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_uploads_of_one_batch_id_get_one_202_one_409_and_one_record() {
+    let s3 = S3Server::start("api-race");
+    let names = Names::new("api_race");
+    let station = token(&s3, &names, "desk-r", "station", None);
+    let api = Api::start(&s3, &names, &[]);
+    let mut events = Events::listen(&names).await;
+    let _worker = Worker::start(&s3, &names, &[]);
+    let ids = ["race-1", "race-2", "race-3"];
+    let mut files_of = std::collections::BTreeMap::new();
+    for id in ids {
+        // The whole example batch, and its receipt alone, at once.
+        let whole = upload(
+            &api,
+            &station,
+            example_form(&EXAMPLE_FILES, &[("batch_id", id)]),
+        );
+        let receipt = upload(
+            &api,
+            &station,
+            example_form(&EXAMPLE_FILES[..1], &[("batch_id", id)]),
+        );
+        let ((whole, w), (receipt, r)) = tokio::join!(whole, receipt);
+        let winner = match (whole, receipt) {
+            (StatusCode::ACCEPTED, StatusCode::CONFLICT) => EXAMPLE_FILES.len(),
+            (StatusCode::CONFLICT, StatusCode::ACCEPTED) => 1,
+            other => panic!("{id}: want one 202 and one 409, got {other:?}: {w} {r}"),
+        };
+        let loser = if winner == 1 { &w } else { &r };
+        assert_eq!(loser["error"]["code"], "conflict", "{loser}");
+        files_of.insert(id.to_string(), winner);
+        assert_eq!(keys(&s3, &names, &format!("claims/{id}/")).await.len(), 1);
+        let inbox = keys(&s3, &names, &format!("inbox/{id}/")).await;
+        assert!(
+            inbox.len() <= winner,
+            "the refused upload stored files: {inbox:?}"
+        );
+    }
+    let got = events.collect(ids.len(), Duration::from_secs(300)).await;
+    let mut done: Vec<&str> = got
+        .iter()
+        .filter(|(k, _)| k == "batch.digitised")
+        .map(|(_, e)| e["batch_id"].as_str().unwrap())
+        .collect();
+    done.sort();
+    assert_eq!(done, ids, "{got:?}");
+    // One record per id, holding the files of the upload that won.
+    let records = record_files(&s3, &names);
+    assert_eq!(records.len(), ids.len());
+    for path in records {
+        let r: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let id = r["batch_id"].as_str().unwrap();
+        assert_eq!(
+            r["originals"].as_array().unwrap().len(),
+            files_of[id],
+            "{id}"
+        );
+    }
+    // The winning upload sent again is answered as the first: 202, and
+    // nothing queued again.
+    let (id, n) = files_of.iter().next().unwrap();
+    let submissions = keys(&s3, &names, &format!("submissions/{id}/")).await;
+    let (status, again) = upload(
+        &api,
+        &station,
+        example_form(&EXAMPLE_FILES[..*n], &[("batch_id", id)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(
+        keys(&s3, &names, &format!("submissions/{id}/")).await,
+        submissions
+    );
+    assert!(events.next(Duration::from_secs(5)).await.is_none());
+    events.close().await;
     cleanup(&names).await;
 }
 

@@ -178,8 +178,19 @@ async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it
         "announced once: {first:?}"
     );
 
-    // The same batch again (a station retrying, or the broker redelivering).
-    submit(&s3, &names, &[&batch], &["--batch-id", "redo-1"]);
+    // The same batch again, as the broker redelivers it.
+    let message = |case: Option<&str>| {
+        let files: Vec<Value> = ["scan_001.tif", "scan_002.jpg", "scan_003.tif"]
+            .iter()
+            .map(|n| serde_json::json!({"key": format!("inbox/redo-1/{n}"), "name": n}))
+            .collect();
+        let mut m = serde_json::json!({"batch_id": "redo-1", "files": files});
+        if let Some(c) = case {
+            m["case_code"] = c.into();
+        }
+        m
+    };
+    publish_raw(&names, &message(None)).await;
     worker.wait_for_metric("sohoa_batches_already_done_total", 2.0);
     let again = events
         .collect_with_ids(usize::MAX, Duration::from_secs(3))
@@ -195,15 +206,24 @@ async fn a_batch_recorded_but_never_announced_is_announced_once_however_often_it
         "the delivery was settled"
     );
 
-    // The same files under the same id, but for another case: refused,
-    // and the record stays as it was.
+    // A station sending it again is answered as before: nothing is queued.
+    let again = submit_output(&s3, &names, &[&batch], &["--batch-id", "redo-1"], &[]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not queued again"));
+
+    // The same files under the same id, but for another case: the station
+    // is refused at once (exit 6); a message that skips that check is
+    // refused by the worker; the record stays as it was.
     let other_case = "000.00.13.H04-210628-0001";
-    submit(
+    let taken = submit_output(
         &s3,
         &names,
         &[&batch],
         &["--batch-id", "redo-1", "--case", other_case],
+        &[],
     );
+    assert_eq!(taken.status.code(), Some(6), "{taken:?}");
+    publish_raw(&names, &message(Some(other_case))).await;
     let refused = events.collect_with_ids(1, Duration::from_secs(60)).await;
     let (digitised, failed) = tally(&refused);
     assert!(digitised.is_empty(), "{refused:?}");

@@ -83,36 +83,7 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
             .push(json!({"key": key, "name": name, "sha256": hex::encode(Sha256::digest(&bytes))}));
     }
     let body = json!({"batch_id": "plain-1", "station": "python-desk", "files": files});
-    let conn = Connection::connect(AMQP, ConnectionProperties::default())
-        .await
-        .unwrap();
-    let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(lapin::options::ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    let confirm = ch
-        .basic_publish(
-            "".into(),
-            names.queue.as_str().into(),
-            BasicPublishOptions {
-                mandatory: true,
-                ..Default::default()
-            },
-            body.to_string().as_bytes(),
-            BasicProperties::default()
-                .with_content_type("application/json".into())
-                .with_delivery_mode(2),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    assert!(confirm.is_ack(), "the broker refused the message");
-    assert!(
-        confirm.take_message().is_none(),
-        "the message was not routed to {}",
-        names.queue
-    );
+    publish_raw(&names, &body).await;
     let got = events.collect(1, Duration::from_secs(180)).await;
     assert_eq!(digitised_ids(&got), vec!["plain-1".to_string()], "{got:?}");
     assert_eq!(got[0].1["case_code"], "000.00.00.H56-221006-0012");
@@ -123,7 +94,96 @@ async fn a_message_from_a_plain_amqp_client_is_processed() {
         .map(|t| t.as_str().unwrap())
         .collect();
     assert_eq!(types, ["receipt", "id_card", "marital_status"]);
-    let _ = conn.close(200, "bye".into()).await;
+    // The worker claimed the id for the message's files, and emptied the
+    // inbox once the record held them.
+    let claims = keys(&s3, &names, "claims/plain-1/").await;
+    assert_eq!(claims.len(), 1, "{claims:?}");
+    let claim = get_json(&s3, &names, &claims[0]).await;
+    assert_eq!(claim["by"], "worker");
+    assert_eq!(
+        keys(&s3, &names, "inbox/plain-1/").await,
+        Vec::<String>::new()
+    );
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_id_is_claimed_once_and_a_failed_batch_is_retried_with_a_case_code() {
+    let s3 = S3Server::start("claims");
+    let names = Names::new("claims");
+    let mut events = Events::listen(&names).await;
+    let _worker = Worker::start(&s3, &names, &[]);
+    let store = names.store();
+    let scan = example_batch().join("scan_003.tif");
+    // No receipt and no case code: the worker refuses the batch.
+    let id = submit(&s3, &names, &[&scan], &["--batch-id", "claim-1"]);
+    let got = events.collect(1, Duration::from_secs(180)).await;
+    assert_eq!(got[0].0, "batch.failed", "{got:?}");
+    assert!(
+        got[0].1["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no case code")
+    );
+    // Re-queued from its inbox files with the case code it lacked.
+    let case = "000.00.00.H56-221006-0012";
+    let retry = |extra: &[&str]| {
+        let mut args = vec!["retry", "claim-1", "--amqp", AMQP, "--queue", &names.queue];
+        args.extend(["--store", &store]);
+        args.extend(extra);
+        sohoa(&s3, &args)
+    };
+    let retried = retry(&["--case", case]);
+    assert!(retried.status.success(), "{retried:?}");
+    let got = events.collect(1, Duration::from_secs(180)).await;
+    assert_eq!(digitised_ids(&got), vec![id.clone()], "{got:?}");
+    assert_eq!(got[0].1["case_code"], case);
+    assert_eq!(keys(&s3, &names, "claims/claim-1/").await.len(), 2);
+    // Its record holds the file: the inbox copy is gone, the original stays.
+    assert_eq!(
+        keys(&s3, &names, "inbox/claim-1/").await,
+        Vec::<String>::new()
+    );
+    let sha = hex::encode(Sha256::digest(std::fs::read(&scan).unwrap()));
+    assert_eq!(
+        keys(&s3, &names, &format!("originals/{sha}")).await.len(),
+        1
+    );
+    // The same files and case again: answered as before, nothing queued.
+    let submissions = keys(&s3, &names, "submissions/claim-1/").await;
+    let again = submit_output(
+        &s3,
+        &names,
+        &[&scan],
+        &["--batch-id", &id, "--case", case],
+        &[],
+    );
+    assert!(again.status.success(), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not queued again"));
+    assert_eq!(keys(&s3, &names, "submissions/claim-1/").await, submissions);
+    // Other files, or another case code, under the id: exit code 6, and
+    // nothing stored.
+    let other = example_batch().join("scan_002.jpg");
+    let taken = submit_output(&s3, &names, &[&other], &["--batch-id", &id], &[]);
+    assert_eq!(taken.status.code(), Some(6), "{taken:?}");
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already used"));
+    let other_case = ["--batch-id", &id, "--case", "000.00.00.H56-221006-0013"];
+    let taken = submit_output(&s3, &names, &[&scan], &other_case, &[]);
+    assert_eq!(taken.status.code(), Some(6), "{taken:?}");
+    assert_eq!(
+        keys(&s3, &names, "inbox/claim-1/").await,
+        Vec::<String>::new()
+    );
+    // Only a failed batch is retried.
+    let not_failed = retry(&[]);
+    assert_eq!(not_failed.status.code(), Some(3), "{not_failed:?}");
+    assert!(String::from_utf8_lossy(&not_failed.stderr).contains("is digitised"));
+    assert!(
+        events.next(Duration::from_secs(5)).await.is_none(),
+        "nothing more was queued"
+    );
+    assert_eq!(record_files(&s3, &names).len(), 1);
     events.close().await;
     cleanup(&names).await;
 }
@@ -303,7 +363,7 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
         &["--batch-id", "good-1"],
         &[],
     );
-    assert_eq!(reused.status.code(), Some(3), "{reused:?}");
+    assert_eq!(reused.status.code(), Some(6), "{reused:?}");
     assert!(String::from_utf8_lossy(&reused.stderr).contains("already used"));
     // And a good batch after them: the worker must still be consuming.
     let after = submit(&s3, &names, &[&example_batch()], &["--batch-id", "good-2"]);

@@ -520,6 +520,55 @@ pub fn station_case(batch: &Path) -> Option<String> {
         .then(|| t["case_code"].as_str().unwrap_or_default().to_string())
 }
 
+/// Publish a batch message on the test's queue as a plain AMQP client (or
+/// the broker redelivering) would: JSON, persistent, mandatory; the broker
+/// must confirm it and route it to the queue.
+pub async fn publish_raw(names: &Names, body: &Value) {
+    let conn = Connection::connect(AMQP, ConnectionProperties::default())
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let confirm = ch
+        .basic_publish(
+            "".into(),
+            names.queue.as_str().into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body.to_string().as_bytes(),
+            lapin::BasicProperties::default()
+                .with_content_type("application/json".into())
+                .with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(confirm.is_ack(), "the broker refused the message");
+    assert!(
+        confirm.take_message().is_none(),
+        "the message was not routed to {}",
+        names.queue
+    );
+    let _ = conn.close(200, "bye".into()).await;
+}
+
+/// An object of the test's bucket, as JSON.
+pub async fn get_json(s3: &S3Server, names: &Names, key: &str) -> Value {
+    let out = s3_client(s3)
+        .get_object()
+        .bucket(&names.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_slice(&out.body.collect().await.unwrap().into_bytes()).unwrap()
+}
+
 /// Put an object straight into the test's bucket (no sohoa code).
 pub async fn put(s3: &S3Server, names: &Names, key: &str, bytes: Vec<u8>) {
     s3_client(s3)
@@ -530,6 +579,21 @@ pub async fn put(s3: &S3Server, names: &Names, key: &str, bytes: Vec<u8>) {
         .send()
         .await
         .unwrap();
+}
+
+/// Keys under `prefix` in the test's bucket.
+pub async fn keys(s3: &S3Server, names: &Names, prefix: &str) -> Vec<String> {
+    let out = s3_client(s3)
+        .list_objects_v2()
+        .bucket(&names.bucket)
+        .prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    out.contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect()
 }
 
 /// A plain AWS SDK client for the test's server (no sohoa code).
