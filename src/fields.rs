@@ -148,8 +148,8 @@ fn name_label(folded: &str) -> Option<NameLabel> {
         body = rest.trim_start();
     }
     // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label
-    // (OCR often misreads the "T" of "tiếp" that starts a line).
-    if body.ends_with("IEP NHAN HO SO CUA") {
+    // (OCR often misreads or loses "tiếp" where it starts a line).
+    if body.ends_with("NHAN HO SO CUA") {
         return Some(NameLabel::Plain("TIEP NHAN HO SO CUA"));
     }
     let label = NAME_LABELS
@@ -175,7 +175,7 @@ fn name_label(folded: &str) -> Option<NameLabel> {
 /// qualifier `p`: exactly; cut short by OCR at a word's end, when at
 /// least a word of four letters is left ("Họ và tên / Full"); or with one
 /// letter misread in a qualifier of eight letters or more ("tên khai
-/// sinl/Full name")?
+/// sinl/Full name"), two in one of nine or more ("Họ và tên Fuii name")?
 fn plain_qualifier(rest: &str, p: &str) -> bool {
     if rest.starts_with(p) {
         return true;
@@ -183,10 +183,12 @@ fn plain_qualifier(rest: &str, p: &str) -> bool {
     if rest.len() >= 4 && p.starts_with(rest) && p[rest.len()..].starts_with(' ') {
         return true;
     }
+    // Two letters misread in one of nine or more ("Fuii name").
+    let misread = if p.len() >= 9 { 2 } else { 1 };
     p.len() >= 8
         && rest
             .get(..p.len())
-            .is_some_and(|head| strsim::hamming(head, p) == Ok(1))
+            .is_some_and(|head| strsim::hamming(head, p).is_ok_and(|d| (1..=misread).contains(&d)))
         && rest[p.len()..].chars().next().is_none_or(|c| c == ' ')
 }
 
@@ -200,13 +202,15 @@ struct DocLine {
 impl DocLine {
     /// Does the line hold a label: words before a colon, or a name label
     /// standing alone (its colon lost or misread: "Họ và tên.", the name
-    /// on the next line)?
+    /// on the next line), or a card's bilingual one (its slash and colon
+    /// lost: "Họ và tên Full name")?
     fn has_label(&self) -> bool {
         self.raw.contains(':')
             || NAME_LABELS[..NAME_LABELS.len() - 2].contains(&self.folded_label.as_str())
             // A card's bilingual label, its colon lost ("Họ, chữ đệm và
             // tên khai sinh/Full name").
-            || (self.raw.contains('/') && name_label(&self.folded_label).is_some())
+            || ((self.raw.contains('/') || self.folded_label.ends_with(" NAME"))
+                && name_label(&self.folded_label).is_some())
     }
 }
 
@@ -220,18 +224,22 @@ fn label_part(raw: &str) -> String {
 /// `applicant` (the batch's, from its receipt) picks a column of a form
 /// that prints two people side by side.
 pub fn extract(pages: &[&PageText], today: time::Date, applicant: Option<&str>) -> Fields {
-    let lines: Vec<DocLine> = pages
+    let mut raw_lines: Vec<(u32, String)> = pages
         .iter()
         .enumerate()
         .flat_map(|(p, t)| {
-            t.lines.iter().map(move |l: &Line| {
-                let raw = l.text_with_columns();
-                DocLine {
-                    page: p as u32 + 1,
-                    folded_label: label_part(&raw),
-                    raw,
-                }
-            })
+            t.lines
+                .iter()
+                .map(move |l: &Line| (p as u32 + 1, l.text_with_columns()))
+        })
+        .collect();
+    mend_receipt_label(&mut raw_lines);
+    let lines: Vec<DocLine> = raw_lines
+        .into_iter()
+        .map(|(page, raw)| DocLine {
+            page,
+            folded_label: label_part(&raw),
+            raw,
         })
         .collect();
     let mut fields = match side_by_side(&lines, today, applicant) {
@@ -240,6 +248,35 @@ pub fn extract(pages: &[&PageText], today: time::Date, applicant: Option<&str>) 
     };
     add_card_zone(&mut fields, &lines);
     fields
+}
+
+/// The receipt's "<office> tiếp nhận hồ sơ của: <name>" as OCR breaks it:
+/// "của" carried to the next line ("… tiếp nhận hồ sơ" / "của: Ông …"), or
+/// its colon read as a full stop or a comma ("… hồ sơ của. Ba Dương
+/// Khánh An"). Mended so that the label ends at its colon.
+fn mend_receipt_label(lines: &mut Vec<(u32, String)>) {
+    let mut i = 0;
+    while i < lines.len() {
+        let carried = lines.get(i + 1).is_some_and(|(page, next)| {
+            *page == lines[i].0
+                && fold(&lines[i].1).ends_with("NHAN HO SO")
+                && fold(next).split(' ').next() == Some("CUA")
+        });
+        if carried {
+            let (_, next) = lines.remove(i + 1);
+            lines[i].1 = format!("{} {next}", lines[i].1);
+        }
+        let words: Vec<&str> = lines[i].1.split_whitespace().collect();
+        let label_end = (3..words.len())
+            .find(|&k| fold(&words[k - 3..=k].join(" ")) == "NHAN HO SO CUA")
+            .filter(|&k| !words[k].ends_with(':'));
+        if let Some(k) = label_end {
+            let head = words[..=k].join(" ");
+            let head = head.trim_end_matches(|c: char| !c.is_alphabetic());
+            lines[i].1 = format!("{head}: {}", words[k + 1..].join(" "));
+        }
+        i += 1;
+    }
 }
 
 /// The fields of a form that prints two people side by side: `None` when
@@ -270,16 +307,33 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicant: Option<&str>) -
     let dob = dates[column].clone();
     let year = dob[6..].to_string();
     fields.put("date_of_birth", dob, source(&lines[row], label));
-    let ids = lines.iter().find_map(|l| {
-        let n = citizen_numbers(&l.raw);
-        (n.len() == 2).then_some((l, n))
-    });
+    let ids = lines
+        .iter()
+        .find_map(|l| {
+            let n = citizen_numbers(&l.raw);
+            (n.len() == 2).then_some((l, n))
+        })
+        .or_else(|| stacked_numbers(lines));
     if let Some((line, ids)) = ids
         && is_citizen_number(&ids[column], Some(&year))
     {
         fields.put("id_number", ids[column].clone(), source(line, label));
     }
     Some(fields)
+}
+
+/// The two people's numbers where OCR read the row's two cells as two
+/// lines, one number each ("CCCD số 0361…" / "CCCD số 0790…"): the first
+/// two lines that hold a number, if they follow each other.
+fn stacked_numbers(lines: &[DocLine]) -> Option<(&DocLine, Vec<String>)> {
+    let i = lines
+        .iter()
+        .position(|l| citizen_numbers(&l.raw).len() == 1)?;
+    let (a, b) = (
+        citizen_numbers(&lines[i].raw),
+        citizen_numbers(&lines.get(i + 1)?.raw),
+    );
+    (b.len() == 1 && a[0] != b[0]).then(|| (&lines[i], vec![a[0].clone(), b[0].clone()]))
 }
 
 /// Two different real dates side by side on a line (nothing but spaces or
@@ -784,6 +838,18 @@ mod tests {
         for applicant in [None, Some("Trần Văn Khác")] {
             assert!(extract(&[&p], today(), applicant).values.is_empty());
         }
+        // The numbers' row read as two lines, one number each.
+        let p = page(&[
+            "Họ, chữ đệm, tên VŨ HOÀI HÀ NÔNG ĐỨC ĐẠT",
+            "Ngày, tháng, năm sinh |08/05/1988 08/08/1988",
+            "Giấy tờ tùy thân",
+            "CCCD số 036188702018",
+            "CCCD số 079088177574",
+        ]);
+        let wife = extract(&[&p], today(), Some("Vũ Hoài Hà")).values;
+        assert_eq!(wife["id_number"], "036188702018");
+        let husband = extract(&[&p], today(), Some("Nông Đức Đạt")).values;
+        assert_eq!(husband["id_number"], "079088177574");
     }
 
     #[test]
@@ -986,6 +1052,47 @@ mod tests {
         let f = extract(&[&p], today(), None);
         assert_eq!(f.values["full_name"], "Trịnh Thị Sinh");
         assert_eq!(f.values["id_number"], "038190110785");
+    }
+
+    #[test]
+    fn a_card_s_bilingual_label_without_slash_or_colon_names_the_holder() {
+        let p = page(&[
+            "Số / No.: 046187857082",
+            "Họ và tên Fuii name",
+            "VÕ KIM NGỌC NỌt ro. CC 1cm trên trước",
+        ]);
+        assert_eq!(values(&p)["full_name"], "Võ Kim Ngọc");
+        // Another person's label stays another person's.
+        let p = page(&["Họ và tên cha Father's name", "VÕ KIM NGỌC"]);
+        assert_eq!(values(&p).get("full_name"), None);
+    }
+
+    #[test]
+    fn a_receipt_label_broken_by_ocr_still_names_the_person() {
+        for (lines, want) in [
+            (
+                &[
+                    "Bộ phận Một cửa UBND huyện Trảng Bom tiếp nhận hồ sơ",
+                    "của: Ông Khúc Hữu Quang",
+                ][..],
+                "Khúc Hữu Quang",
+            ),
+            (
+                &["Chi nhánh Văn phòng tiếp nhân hỗ sơ của. Ba Dương Khánh An"][..],
+                "Dương Khánh An",
+            ),
+            (&["nhận hồ sơ của: Bà Hồ Ánh Thơm"][..], "Hồ Ánh Thơm"),
+        ] {
+            let p = page(lines);
+            assert_eq!(
+                values(&p).get("full_name").map(String::as_str),
+                Some(want),
+                "{lines:?}"
+            );
+        }
+        // "của" that does not follow the label is left alone.
+        let p = page(&["Hồ sơ", "của: Ông Khúc Hữu Quang"]);
+        assert_eq!(values(&p).get("full_name"), None);
     }
 
     #[test]

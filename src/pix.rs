@@ -164,6 +164,12 @@ impl Pix {
         Some(pix)
     }
 
+    /// A mirror image (left and right swapped): how print on a sheet's other
+    /// side is seen through the paper.
+    pub fn flip_lr(&self) -> Option<Pix> {
+        Pix::from_raw(unsafe { lept::pixFlipLR(ptr::null_mut(), self.as_ptr()) })
+    }
+
     /// A copy with black and white swapped.
     pub fn invert(&self) -> Option<Pix> {
         Pix::from_raw(unsafe { lept::pixInvert(ptr::null_mut(), self.as_ptr()) })

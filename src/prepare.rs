@@ -334,6 +334,19 @@ pub fn text_words(text: &PageText) -> usize {
         .count()
 }
 
+/// How much surer (mean word confidence) a page's mirrored reading must be
+/// than its reading as scanned for the page to be show-through: a page
+/// printed on its own side reads mirrored as noise, far below its own
+/// reading; print seen through the paper reads mirrored as text.
+pub const SHOW_THROUGH_MARGIN: f32 = 15.0;
+
+/// Is a page show-through, given its words and mean confidence as scanned
+/// and mirrored? Mirrored, it must give more words and read surer by
+/// [`SHOW_THROUGH_MARGIN`].
+pub fn is_show_through(words: (usize, usize), conf: (f32, f32)) -> bool {
+    words.1 > words.0 && conf.1 >= conf.0 + SHOW_THROUGH_MARGIN
+}
+
 /// Below this mean OCR word confidence, a page is checked with OSD: an
 /// upright page of print reads at 75-95 here, while upside-down or sideways
 /// text comes out as low-confidence noise. Running OSD only then saves

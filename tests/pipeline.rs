@@ -331,6 +331,37 @@ fn a_faded_grey_page_is_read_and_kept_not_dropped_as_blank() {
 }
 
 #[test]
+fn show_through_of_a_printed_back_is_left_out_and_says_why() {
+    // A blank back through which the marital status certificate on the
+    // sheet's other side shows: mirrored, faint, on grey paper.
+    let front = tiff_page(&example_batch().join("scan_003.tif"), 0);
+    let page = faded(&front.flip_lr().unwrap(), 200, 240);
+    let dir = temp_dir("show-through");
+    std::fs::copy(
+        example_batch().join("scan_001.tif"),
+        dir.join("scan_001.tif"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("scan_002.png"), page.to_png().unwrap()).unwrap();
+    let r = process_json(&[&dir], &dir.join("store"), &[]);
+    let skipped = r["skipped_pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["source"] == "scan_002.png")
+        .unwrap_or_else(|| panic!("scan_002.png was not left out: {r}"));
+    assert_eq!(skipped["reason"], "blank");
+    let detail = skipped["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("show-through") && detail.contains("mirrored"),
+        "{detail}"
+    );
+    // The same print on this side, as faint, is read and kept.
+    let doc = receipt_and("faint-front", faded(&front, 200, 240).to_png().unwrap());
+    assert_eq!(doc["type"], "marital_status");
+}
+
+#[test]
 fn a_batch_whose_pages_all_come_out_blank_fails_and_says_why() {
     let dir = temp_dir("all-blank");
     // Grey paper with noise, and the same with faint marks from the back.
