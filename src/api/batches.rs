@@ -171,9 +171,15 @@ pub async fn upload(
     State(state): State<Arc<AppState>>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    caller
+    if let Err(refused) = caller
         .refuse_role(&state, Permission::Upload, "batch.upload")
-        .await?;
+        .await
+    {
+        if let Ok(mp) = mp {
+            discard(mp).await;
+        }
+        return Err(refused);
+    }
     let mp = mp.map_err(|e| {
         ApiError::bad_request(format!(
             "send the files as multipart/form-data: {}",
@@ -239,6 +245,18 @@ pub async fn upload(
     state.metrics.uploads.inc();
     state.metrics.upload_bytes.inc_by(bytes);
     Ok(accepted(&msg.batch_id, &originals))
+}
+
+/// Read and drop what a refused client is sending (for a few seconds at
+/// most), so that it gets its answer rather than a connection reset in
+/// the middle of its upload.
+async fn discard(mut mp: Multipart) {
+    let all = async {
+        while let Ok(Some(mut field)) = mp.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), all).await;
 }
 
 /// Check every file now, while the station can still rescan it (422 names

@@ -215,6 +215,7 @@ impl Worker {
                 break;
             }
             ctx.metrics.connected.set(0);
+            cancel_lost(&mut tasks).await;
             let _ = link.conn.close(200, "reconnecting".into()).await;
             if !backoff.wait(&ctx.shutdown).await {
                 break;
@@ -229,6 +230,23 @@ impl Worker {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The batches taken on a connection that was lost can no longer be
+/// acked: the broker hands them out again. Stop their work (what a page
+/// thread is reading finishes unheard), so that a batch is never worked
+/// on twice at once in this worker and their slots serve the new
+/// connection.
+async fn cancel_lost(tasks: &mut JoinSet<()>) {
+    if tasks.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        batches = tasks.len(),
+        "cancelling the batches taken on the lost connection: the broker hands them out again"
+    );
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
 }
 
 /// Wait for the batches in hand; past the drain timeout, hand them back.
@@ -350,7 +368,8 @@ impl Link {
 }
 
 async fn open(ctx: &Ctx) -> Result<Link, queue::QueueError> {
-    let conn = queue::connect(&ctx.config.amqp).await?;
+    let name = format!("sohoa-worker {} consumer", std::process::id());
+    let conn = queue::connect_named(&ctx.config.amqp, &name).await?;
     let declare = conn.create_channel().await?;
     ctx.topology.declare(&declare).await?;
     let _ = declare.close(200, "declared".into()).await;
@@ -364,7 +383,8 @@ async fn open(ctx: &Ctx) -> Result<Link, queue::QueueError> {
 /// Process one delivery to its end: acked after its outcome is published,
 /// or handed back on shutdown.
 async fn handle(ctx: &Ctx, d: Delivery) {
-    ctx.metrics.in_flight.inc();
+    // Counted out however the work ends, cancelled included.
+    let _in_flight = InFlight::start(&ctx.metrics.in_flight);
     if let Some(ts) = d.properties.timestamp() {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -410,7 +430,22 @@ async fn handle(ctx: &Ctx, d: Delivery) {
             .await;
         tracing::debug!("delivery handed back to the queue");
     }
-    ctx.metrics.in_flight.dec();
+}
+
+/// One batch in hand, on the in-flight gauge while it lives.
+struct InFlight(sohoa::metrics::IntGauge);
+
+impl InFlight {
+    fn start(gauge: &sohoa::metrics::IntGauge) -> InFlight {
+        gauge.inc();
+        InFlight(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// The outcome of a batch whose work panicked: failed, with the panic's

@@ -278,10 +278,10 @@ async fn a_batch_not_finished_by_the_drain_timeout_is_handed_back_and_completes_
     cleanup(&names).await;
 }
 
-/// Close the worker's publishing connection from the broker's side
-/// (`rabbitmqctl close_connection`); panics if there is none.
-fn close_publisher_connection(worker_pid: u32) {
-    let name = format!("sohoa-worker {worker_pid} publisher");
+/// Close the worker's `publisher` or `consumer` connection from the
+/// broker's side (`rabbitmqctl close_connection`); panics if there is none.
+fn close_connection(worker_pid: u32, which: &str) {
+    let name = format!("sohoa-worker {worker_pid} {which}");
     let out = std::process::Command::new("rabbitmqctl")
         .args(["-s", "list_connections", "pid", "client_properties"])
         .output()
@@ -315,13 +315,40 @@ async fn a_publishing_connection_closed_by_the_broker_mid_batch_costs_no_deliver
     let batch = samples_dir().join("batch_004");
     let id = submit(&s3, &names, &[&batch], &[]);
     worker.wait_for_a_batch_in_hand();
-    close_publisher_connection(worker.child.id());
+    close_connection(worker.child.id(), "publisher");
     digitised_once(&mut events, &id, &worker.log()).await;
     // Delivered once: processed once, never handed back or redelivered.
     assert_eq!(worker.metric("sohoa_batches_digitised_total"), Some(2.0));
     assert_eq!(worker.metric("sohoa_batches_already_done_total"), Some(0.0));
     assert!(!worker.log().contains("handed back"), "{}", worker.log());
     assert_eq!(record_files(&s3, &names).len(), 2);
+    events.close().await;
+    cleanup(&names).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consuming_connection_lost_mid_batch_cancels_its_work_and_the_batch_completes_once() {
+    let s3 = S3Server::start("conclose");
+    let names = Names::new("conclose");
+    let mut events = Events::listen(&names).await;
+    let worker = Worker::start(&s3, &names, &[]);
+    let batch = samples_dir().join("batch_004"); // 20 pages
+    let id = submit(&s3, &names, &[&batch], &[]);
+    worker.wait_for_a_batch_in_hand();
+    close_connection(worker.child.id(), "consumer");
+    // The batch taken on the lost connection is cancelled, not worked on
+    // beside its redelivery; the redelivery digitises it, once.
+    digitised_once(&mut events, &id, &worker.log()).await;
+    assert!(
+        worker
+            .log()
+            .contains("cancelling the batches taken on the lost connection"),
+        "{}",
+        worker.log()
+    );
+    assert_eq!(worker.metric("sohoa_batches_digitised_total"), Some(1.0));
+    assert_eq!(worker.metric("sohoa_batches_in_flight"), Some(0.0));
+    assert_eq!(record_files(&s3, &names).len(), 1);
     events.close().await;
     cleanup(&names).await;
 }
