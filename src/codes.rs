@@ -228,36 +228,56 @@ pub fn unread_code(text: &PageText, today: time::Date) -> Vec<UnreadCode> {
     if !is_receipt_text(&all) || !case_codes_in_text(&all, today).is_empty() {
         return Vec::new();
     }
-    let digits = |w: &crate::ocr::Word| w.text.chars().any(|c| c.is_ascii_digit());
     text.lines
         .iter()
         .enumerate()
         .filter(|(_, l)| looks_like_code_line(&l.text()))
-        .filter_map(|(i, l)| {
-            let first = l.words.iter().position(digits)?;
-            let last = l.words.iter().rposition(digits)?;
-            let (y0, y1) = (l.bbox[1], l.bbox[3]);
-            let x0 = match first.checked_sub(1).map(|p| &l.words[p]) {
-                Some(label) => label.bbox[2] + 1,
-                None => l.words[first].bbox[0],
-            };
-            // Words of other lines that stand beside this one (their
-            // middle within its height) and to the right of its start.
-            let beside = text.lines.iter().flat_map(|o| &o.words).filter(|w| {
-                let mid = (w.bbox[1] + w.bbox[3]) / 2;
-                mid >= y0 && mid <= y1 && w.bbox[0] >= x0
-            });
-            let x1 = beside
-                .map(|w| w.bbox[2])
-                .fold(l.words[last].bbox[2], u32::max);
-            Some(UnreadCode {
-                line: i,
-                words: first..last + 1,
-                region: [x0, y0, x1, y1],
-            })
-        })
+        .filter_map(|(i, _)| code_region(text, i))
         .take(MAX_UNREAD_LINES)
         .collect()
+}
+
+/// On a receipt page whose text holds one valid, plausible case code: the
+/// line it stands on, to be read again ([`code_region`]).
+pub fn printed_code_line(text: &PageText, today: time::Date) -> Option<UnreadCode> {
+    let all = text.text();
+    if !is_receipt_text(&all) || case_codes_in_text(&all, today).len() != 1 {
+        return None;
+    }
+    let i = text
+        .lines
+        .iter()
+        .position(|l| !case_codes_in_text(&l.text(), today).is_empty())?;
+    code_region(text, i)
+}
+
+/// The region of line `i` that holds a case code's digits: from the end of
+/// the label (a digit OCR lost may stand before the first one it read) to
+/// the last word of any line beside it.
+fn code_region(text: &PageText, i: usize) -> Option<UnreadCode> {
+    let digits = |w: &crate::ocr::Word| w.text.chars().any(|c| c.is_ascii_digit());
+    let l = &text.lines[i];
+    let first = l.words.iter().position(digits)?;
+    let last = l.words.iter().rposition(digits)?;
+    let (y0, y1) = (l.bbox[1], l.bbox[3]);
+    let x0 = match first.checked_sub(1).map(|p| &l.words[p]) {
+        Some(label) => label.bbox[2] + 1,
+        None => l.words[first].bbox[0],
+    };
+    // Words of other lines that stand beside this one (their middle
+    // within its height) and to the right of its start.
+    let beside = text.lines.iter().flat_map(|o| &o.words).filter(|w| {
+        let mid = (w.bbox[1] + w.bbox[3]) / 2;
+        mid >= y0 && mid <= y1 && w.bbox[0] >= x0
+    });
+    let x1 = beside
+        .map(|w| w.bbox[2])
+        .fold(l.words[last].bbox[2], u32::max);
+    Some(UnreadCode {
+        line: i,
+        words: first..last + 1,
+        region: [x0, y0, x1, y1],
+    })
 }
 
 /// Decode every QR code on a page. The search runs on the page at half

@@ -144,7 +144,7 @@ fn case_code(
         .iter()
         .zip(is_receipt)
         .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
-        .map(|(p, _)| p.text.text());
+        .flat_map(|(p, _)| std::iter::once(p.text.text()).chain(p.code_reread.clone()));
     Ok(codes::resolve_case_code(
         station,
         qr,
@@ -544,6 +544,7 @@ mod tests {
             ocr_seconds: 0.0,
             blank_detail: String::new(),
             kept_unread: None,
+            code_reread: None,
         }
     }
 

@@ -35,6 +35,10 @@ pub struct PageOut {
     pub blank_detail: String,
     /// Why a page OCR read no text on was kept all the same.
     pub kept_unread: Option<String>,
+    /// On a receipt whose case code is printed but not in a QR code: the
+    /// code as its line reads again alone ([`confirm_printed_code`]), so
+    /// that a digit misread by the page's reading shows as a second code.
+    pub code_reread: Option<String>,
 }
 
 /// A page thread's OCR engines: the text engine, started with the thread;
@@ -96,7 +100,7 @@ pub fn read(
         out.prep.clone(),
     )
     .map_err(ocr_error)?;
-    receipt_second_looks(&mut engines.codes, &mut reading, &mut out.qr, out.dpi)
+    out.code_reread = receipt_second_looks(&mut engines.codes, &mut reading, &mut out.qr, out.dpi)
         .map_err(ocr_error)?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
@@ -172,24 +176,77 @@ fn show_through(
 
 /// On a page without a QR case code: a receipt's QR code searched again,
 /// thinned ([`find_qr_thinned`]); then, still without one, its printed
-/// code read again ([`reread_case_code`]). Where the QR code gives the case
-/// code, a print the first reading could not read is not read again: a
-/// second read of a spoiled print is a guess, and could only contradict
-/// the QR.
+/// code read again ([`reread_case_code`]), and a code read from print
+/// read again alone ([`confirm_printed_code`], returned). Where the QR
+/// code gives the case code, the print is not read again: a second read
+/// of a spoiled print is a guess, and could only contradict the QR.
 fn receipt_second_looks(
     engine: &mut LazyEngine,
     reading: &mut Reading,
     qr: &mut Vec<String>,
     dpi: u32,
-) -> Result<(), OcrError> {
+) -> Result<Option<String>, OcrError> {
     let case_qr = |qr: &[String]| qr.iter().any(|q| q.parse::<codes::CaseCode>().is_ok());
     if !case_qr(qr) && codes::is_receipt_text(&reading.text.text()) {
         *qr = codes::merged(std::mem::take(qr), find_qr_thinned(&reading.pix, dpi));
     }
     if case_qr(qr) {
-        return Ok(());
+        return Ok(None);
     }
-    reread_case_code(engine, reading, dpi)
+    reread_case_code(engine, reading, dpi)?;
+    confirm_printed_code(engine, reading, dpi)
+}
+
+/// A case code read from print alone is read again: its line cut out and
+/// read with the Latin engine at the sizes of [`CODE_LINE_HEIGHTS`]. The
+/// code that second reading gives, if any (`None` also when a third,
+/// enlarged reading agrees with the page's); where it differs from the
+/// page's, the batch names both and is not attached to either (a digit
+/// misread files a dossier under another's case).
+fn confirm_printed_code(
+    engine: &mut LazyEngine,
+    reading: &Reading,
+    dpi: u32,
+) -> Result<Option<String>, OcrError> {
+    let today = crate::clock::today();
+    let Some(spot) = codes::printed_code_line(&reading.text, today) else {
+        return Ok(None);
+    };
+    let Some(crop) = code_crop(&reading.pix, &spot) else {
+        return Ok(None);
+    };
+    let [_, y0, _, y1] = spot.region;
+    let again = read_code_line(engine, &crop, dpi, y1 - y0, today)?;
+    tracing::debug!(first = %reading.text.lines[spot.line].text(), again = ?again, "printed case code read again");
+    let page_code = codes::case_codes_in_text(&reading.text.text(), today)
+        .first()
+        .map(|c| c.to_string());
+    if again.is_some() && again != page_code {
+        // The two readings disagree: a third, enlarged, that agrees with the
+        // page's reading settles it; else both codes stand.
+        let third = read_code_at(engine, &crop, dpi, ARBITER_FACTOR, today)?;
+        if third.is_some() && third == page_code {
+            return Ok(None);
+        }
+    }
+    Ok(again)
+}
+
+/// How much a printed case code's line is enlarged for the reading that
+/// settles a disagreement between the page's reading and the line's.
+const ARBITER_FACTOR: f32 = 1.6;
+
+/// A case code's line cut out with a narrow margin: the lines above and
+/// below, or the label's last letters, in the crop spoil a single-line read.
+fn code_crop(pix: &Pix, spot: &codes::UnreadCode) -> Option<Pix> {
+    let [x0, y0, x1, y1] = spot.region;
+    let (pad_x, pad_y) = ((y1 - y0) / 4 + 1, (y1 - y0) / 6 + 1);
+    pix.crop(
+        x0,
+        y0.saturating_sub(pad_y),
+        x1.saturating_sub(x0) + pad_x,
+        y1 - y0 + 2 * pad_y,
+    )
 }
 
 /// The page as decoded, with its marks measured: blank until shown otherwise.
@@ -214,6 +271,7 @@ fn measure(decoded: &DecodedPage, ink: &prepare::Ink) -> PageOut {
         ocr_seconds: 0.0,
         blank_detail: String::new(),
         kept_unread: None,
+        code_reread: None,
     }
 }
 
@@ -481,15 +539,7 @@ fn reread_case_code(
     let today = crate::clock::today();
     for spot in codes::unread_code(&reading.text, today) {
         let [x0, y0, x1, y1] = spot.region;
-        // A narrow margin: the lines above and below, or the label's last
-        // letters, in the crop spoil a single-line read.
-        let (pad_x, pad_y) = ((y1 - y0) / 4 + 1, (y1 - y0) / 6 + 1);
-        let Some(crop) = reading.pix.crop(
-            x0,
-            y0.saturating_sub(pad_y),
-            x1.saturating_sub(x0) + pad_x,
-            y1 - y0 + 2 * pad_y,
-        ) else {
+        let Some(crop) = code_crop(&reading.pix, &spot) else {
             continue;
         };
         let Some(code) = read_code_line(engine, &crop, dpi, y1 - y0, today)? else {
@@ -541,15 +591,7 @@ fn read_code_line(
             continue;
         }
         factors_read.push(factor);
-        let big = crop.upscale(factor).filter(|_| factor > 1.1);
-        let (image, at_dpi) = match &big {
-            Some(big) => (big, (dpi as f32 * factor) as u32),
-            None => (crop, dpi),
-        };
-        let read = engine.get()?.read_line(image, at_dpi, codes::CODE_CHARS)?;
-        tracing::debug!(factor, again = %read.trim(), "case code line read again");
-        if let [code] = &codes::case_codes_in_text(&read, today)[..] {
-            let code = code.to_string();
+        if let Some(code) = read_code_at(engine, crop, dpi, factor, today)? {
             if codes_read.contains(&code) {
                 return Ok(Some(code));
             }
@@ -558,6 +600,28 @@ fn read_code_line(
     }
     Ok(match &codes_read[..] {
         [one] => Some(one.clone()),
+        _ => None,
+    })
+}
+
+/// The one valid, plausible case code a crop of its line reads as,
+/// enlarged by `factor` (not below 1.1: as it is).
+fn read_code_at(
+    engine: &mut LazyEngine,
+    crop: &Pix,
+    dpi: u32,
+    factor: f32,
+    today: time::Date,
+) -> Result<Option<String>, OcrError> {
+    let big = crop.upscale(factor).filter(|_| factor > 1.1);
+    let (image, at_dpi) = match &big {
+        Some(big) => (big, (dpi as f32 * factor) as u32),
+        None => (crop, dpi),
+    };
+    let read = engine.get()?.read_line(image, at_dpi, codes::CODE_CHARS)?;
+    tracing::debug!(factor, again = %read.trim(), "case code line read again");
+    Ok(match &codes::case_codes_in_text(&read, today)[..] {
+        [code] => Some(code.to_string()),
         _ => None,
     })
 }
@@ -620,6 +684,19 @@ mod tests {
         Pix::read_tiff_page(&data, 0).expect("decodes")
     }
 
+    /// Spoil a reading as OCR would: `what` read as `as_what` in the first
+    /// word that holds it.
+    fn misread(reading: &mut Reading, what: &str, as_what: &str) {
+        let word = reading
+            .text
+            .lines
+            .iter_mut()
+            .flat_map(|l| l.words.iter_mut())
+            .find(|w| w.text.contains(what))
+            .expect("the word");
+        word.text = word.text.replace(what, as_what);
+    }
+
     /// The example batch's receipt, read by real Tesseract; then one digit
     /// of its printed code spoiled in the reading, as a stamp or a blur
     /// spoils it: the code's line, read again, gives the code back whole.
@@ -643,20 +720,46 @@ mod tests {
             text,
             prep: Preparation::default(),
         };
-        let word = reading
-            .text
-            .lines
-            .iter_mut()
-            .flat_map(|l| l.words.iter_mut())
-            .find(|w| w.text.contains("221006"))
-            .expect("the code's word");
-        word.text = word.text.replace("221006", "22%006");
+        misread(&mut reading, "221006", "22%006");
         assert!(codes::case_codes_in_text(&reading.text.text(), today).is_empty());
         reread_case_code(&mut engines.codes, &mut reading, dpi).expect("reads again");
         assert!(
             reading.text.text().contains(code),
             "{}",
             reading.text.text()
+        );
+    }
+
+    /// A printed code misread into another valid code (one digit off) is
+    /// read again from its line, and the second reading names the code
+    /// as printed: the batch then carries both and is attached to neither.
+    #[test]
+    fn a_printed_case_code_misread_into_another_is_caught_by_a_second_reading() {
+        let pix = example_receipt();
+        let dpi = pix.xres().max(300);
+        let mut engines = Engines::new("vie").expect("Tesseract with vie");
+        let text = engines.text.recognize(&pix, dpi).expect("reads");
+        let mut reading = Reading {
+            pix,
+            text,
+            prep: Preparation::default(),
+        };
+        let printed = "000.00.00.H56-221006-0012";
+        let again = confirm_printed_code(&mut engines.codes, &reading, dpi).expect("reads again");
+        assert_eq!(again.as_deref(), Some(printed), "read right, confirmed");
+        misread(&mut reading, "0012", "0017");
+        let again = confirm_printed_code(&mut engines.codes, &reading, dpi).expect("reads again");
+        assert_eq!(again.as_deref(), Some(printed));
+        let pages = [reading.text.text(), again.unwrap_or_default()];
+        let resolved = codes::resolve_case_code(
+            None,
+            std::iter::empty(),
+            pages.into_iter(),
+            crate::clock::today(),
+        );
+        assert!(
+            matches!(&resolved, Err(codes::CaseCodeError::Several(both)) if both.contains("0012") && both.contains("0017")),
+            "{resolved:?}"
         );
     }
 
