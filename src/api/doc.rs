@@ -44,7 +44,7 @@ pub struct Head;
 /// Routes that need no token.
 pub const PUBLIC: [&str; 3] = ["/healthz", "/metrics", "/v1/openapi.json"];
 
-pub const UNAUTHORIZED: &str = "`unauthorized`: no `Authorization: Bearer <token>` header, or the token is malformed, unknown or revoked. Not logged in the access log (there is no caller to name).";
+pub const UNAUTHORIZED: &str = "`unauthorized`: no `Authorization: Bearer <token>` header, or the token is malformed, unknown or revoked. Logged in the access log as `unauthenticated` (the token is never written), at most once a minute per client address; every 401 is counted in `sohoa_api_unauthenticated_total`.";
 pub const HEADERS_TOO_LARGE: &str = "`headers_too_large`: the request line and headers exceed 16 KiB. (More than 100 header fields, or a head over hyper's buffer, gets a 431 from the HTTP layer with an empty body.)";
 pub const STORE_UNAVAILABLE: &str = "`store_unavailable`: the store could not be reached (the token could not be checked, or the data could not be read); `unavailable`: the access log cannot be written, so no data is served. Try again later.";
 pub const BODY_TOO_LARGE: &str = "The body exceeds 64 KiB.";

@@ -87,7 +87,14 @@ pub struct AppState {
     uploads: tokio::sync::Semaphore,
     audits: audits::Running,
     metrics: Metrics,
+    /// When each client address last had a 401 written to the access log.
+    unauthenticated: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
+
+/// A client address gets at most one access-log entry for its 401s in this
+/// long (the rest are counted in `sohoa_api_unauthenticated_total`), so
+/// that requests without a valid token cannot fill the store.
+const UNAUTHENTICATED_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Arc<AppState> {
@@ -98,7 +105,28 @@ impl AppState {
             amqp: tokio::sync::Mutex::new(None),
             audits: audits::Running::default(),
             metrics: Metrics::default(),
+            unauthenticated: Default::default(),
         })
+    }
+
+    /// Should this address's 401 go into the access log now (none for it
+    /// in the last [`UNAUTHENTICATED_LOG_EVERY`])?
+    fn log_unauthenticated_now(&self, from: &str) -> bool {
+        let now = std::time::Instant::now();
+        let mut last = self
+            .unauthenticated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if last.len() > 10_000 {
+            last.retain(|_, at| now.duration_since(*at) < UNAUTHENTICATED_LOG_EVERY);
+        }
+        match last.get(from) {
+            Some(at) if now.duration_since(*at) < UNAUTHENTICATED_LOG_EVERY => false,
+            _ => {
+                last.insert(from.to_string(), now);
+                true
+            }
+        }
     }
 
     /// The broker connection, opened on first use and reopened after a
@@ -145,6 +173,7 @@ struct Metrics {
     status_4xx: IntCounter,
     status_5xx: IntCounter,
     refused: IntCounter,
+    unauthenticated: IntCounter,
     downloads: IntCounter,
     download_bytes: IntCounter,
     integrity_failures: IntCounter,
@@ -174,6 +203,10 @@ impl Default for Metrics {
             refused: r.count(
                 "sohoa_api_refused_total",
                 "Requests refused for role or unit (403).",
+            ),
+            unauthenticated: r.count(
+                "sohoa_api_unauthenticated_total",
+                "Requests refused for want of a valid token (401).",
             ),
             downloads: r.count("sohoa_api_downloads_total", "Documents streamed."),
             download_bytes: r.count(
@@ -220,6 +253,64 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Caller, ApiError> {
+        let caller = Caller::resolve(parts, state).await;
+        if let Err(e) = &caller
+            && e.status == StatusCode::UNAUTHORIZED
+        {
+            log_unauthenticated(parts, state, &e.message).await;
+        }
+        caller
+    }
+}
+
+/// A 401 into the access log (at most one per client address a minute;
+/// every one counted). The token itself is never written.
+async fn log_unauthenticated(parts: &Parts, state: &AppState, reason: &str) {
+    state.metrics.unauthenticated.inc();
+    let (from, forwarded_for) = client(parts);
+    if !state.log_unauthenticated_now(&from) {
+        return;
+    }
+    let entry = access_log::Entry {
+        at: crate::clock::now_rfc3339(),
+        who: "(no valid token)".into(),
+        role: String::new(),
+        unit: None,
+        action: "authenticate".into(),
+        outcome: "unauthenticated".into(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().chars().take(500).collect(),
+        case_code: None,
+        target: None,
+        from,
+        forwarded_for,
+        detail: Some(format!(
+            "{reason} (further 401s from this address within {} s are counted, not logged)",
+            UNAUTHENTICATED_LOG_EVERY.as_secs()
+        )),
+    };
+    if let Err(e) = access_log::append(state.store.as_ref(), &entry).await {
+        tracing::warn!("could not log a 401 in the access log: {e}");
+    }
+}
+
+/// The client's address as the server saw it, and `X-Forwarded-For` as sent.
+fn client(parts: &Parts) -> (String, Option<String>) {
+    let from = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let forwarded_for = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(200).collect());
+    (from, forwarded_for)
+}
+
+impl Caller {
+    async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
             ApiError::unauthorized("send the token as 'Authorization: Bearer <token>'")
         })?;
@@ -234,16 +325,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         let token = auth::lookup(state.store.as_ref(), secret)
             .await?
             .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
-        let from = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        let forwarded_for = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(200).collect());
+        let (from, forwarded_for) = client(parts);
         Ok(Caller {
             token,
             from,

@@ -308,6 +308,7 @@ async fn every_route_admits_only_its_roles_and_units() {
 
     let api = Api::start(&s3, &names, &[]);
     let http = reqwest::Client::new();
+    let mut unauthenticated = 0;
     // (method, path, body, roles allowed)
     let case_path = format!("/v1/cases/{CASE}");
     let doc_path = format!("{case_path}/documents/{doc}");
@@ -406,8 +407,27 @@ async fn every_route_admits_only_its_roles_and_units() {
                 "{method} {path} with {secret:?}"
             );
             assert_eq!(err["error"]["code"], "unauthorized");
+            unauthenticated += 1;
         }
     }
+    // The 401s: one access-log entry for this address in a minute, which
+    // names the path and why but never the token; all of them counted.
+    let logged: Vec<Value> = access_log(&s3, &names, None)
+        .into_iter()
+        .filter(|e| e["outcome"] == "unauthenticated")
+        .collect();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["from"], "127.0.0.1");
+    assert!(logged[0]["path"].as_str().unwrap().starts_with("/v1/"));
+    assert!(!logged[0].to_string().contains(&revoked[8..]), "{logged:?}");
+    let metrics = http.get(api.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "sohoa_api_unauthenticated_total {unauthenticated}"
+        )),
+        "{unauthenticated} 401s: {metrics}"
+    );
     // Uploads: stations and admins only.
     for (role, secret) in &tokens {
         let req = http
