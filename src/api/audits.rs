@@ -198,6 +198,21 @@ pub async fn start(
         .into_response())
 }
 
+/// An object check as the report shows it: the store's own error for an
+/// object it could not return goes to the server log, under a reference
+/// the report gives (an archivist's report never carries the store's
+/// internals or a server's error body).
+fn without_internals(mut c: fixity::ObjectCheck) -> fixity::ObjectCheck {
+    if let Some(e) = c.error.take() {
+        let reference = super::random_hex(6);
+        tracing::error!(reference = %reference, key = %c.key, "audit: the store could not return an object: {e}");
+        c.error = Some(format!(
+            "the store could not return it (reference {reference} in the server log)"
+        ));
+    }
+    c
+}
+
 /// Run the audit, then store its report (retrying while the store is down).
 async fn run(state: Arc<AppState>, p: Arc<Progress>) {
     let on_progress = {
@@ -228,7 +243,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
             missing: r.missing,
             unreadable: r.unreadable,
             unreadable_records: r.unreadable_records,
-            checked,
+            checked: checked.into_iter().map(without_internals).collect(),
         },
         Err(e) => {
             tracing::error!(audit = %p.start.id, "audit stopped: {e}");

@@ -72,13 +72,9 @@ pub enum Claimed {
 #[derive(Debug, thiserror::Error)]
 pub enum ClaimError {
     #[error(
-        "batch id '{batch_id}' is already used for other files or another case code (claimed by {by} at {time}); send these files under another batch id, or none (one is derived from the files)"
+        "batch id '{batch_id}' is already used for other files or another case code (claimed at {time}); send these files under another batch id, or none (one is derived from the files)"
     )]
-    Conflict {
-        batch_id: String,
-        by: String,
-        time: String,
-    },
+    Conflict { batch_id: String, time: String },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -105,7 +101,6 @@ pub async fn claim(store: &dyn Store, claim: &Claim) -> Result<Claimed, ClaimErr
                 }
                 return Err(ClaimError::Conflict {
                     batch_id: batch_id.to_string(),
-                    by: earlier.by,
                     time: earlier.time,
                 });
             }
@@ -123,7 +118,6 @@ pub async fn claim(store: &dyn Store, claim: &Claim) -> Result<Claimed, ClaimErr
         .ok_or_else(|| StoreError::Backend(format!("claims of batch {batch_id} keep changing")))?;
     Err(ClaimError::Conflict {
         batch_id: batch_id.to_string(),
-        by: earlier.by,
         time: earlier.time,
     })
 }

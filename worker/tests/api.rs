@@ -716,6 +716,15 @@ async fn a_tampered_object_is_named_by_the_audit_and_its_download_aborts() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
+    // And make another object one the server cannot return: a directory
+    // where its file was.
+    let lost = record["documents"][0]["text"]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lost_path = s3.dir.join(&names.bucket).join(&lost);
+    std::fs::remove_file(&lost_path).unwrap();
+    std::fs::create_dir(&lost_path).unwrap();
 
     let (report, _) = run_audit(&api, &archivist, json!({ "case_code": CASE })).await;
     let id = report["id"].as_str().unwrap().to_string();
@@ -725,11 +734,29 @@ async fn a_tampered_object_is_named_by_the_audit_and_its_download_aborts() {
     assert_eq!(report["started_by"]["name"], "archivist-1");
     let checked = report["checked"].as_array().unwrap();
     assert_eq!(checked.len(), report["objects"].as_u64().unwrap() as usize);
-    let bad: Vec<&Value> = checked.iter().filter(|c| c["status"] != "ok").collect();
+    let bad: Vec<&Value> = checked
+        .iter()
+        .filter(|c| c["status"] == "mismatched")
+        .collect();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0]["key"], key.as_str());
-    assert_eq!(bad[0]["status"], "mismatched");
-    assert_eq!(report["ok"].as_u64().unwrap() as usize, checked.len() - 1);
+    // The unreadable object is named, its error kept in the server log:
+    // the report carries a reference, not the store's words.
+    assert_eq!(report["unreadable"], 1, "{report}");
+    let unreadable = checked.iter().find(|c| c["key"] == lost.as_str()).unwrap();
+    assert_eq!(unreadable["status"], "unreadable");
+    let error = unreadable["error"].as_str().unwrap();
+    let reference = error
+        .split("reference ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("no reference: {error}"));
+    assert_eq!(
+        error,
+        format!("the store could not return it (reference {reference} in the server log)")
+    );
+    assert!(api.log().contains(reference), "{}", api.log());
+    assert_eq!(report["ok"].as_u64().unwrap() as usize, checked.len() - 2);
     // The report is evidence: stored, identical, and write-once.
     let stored = keys(&s3, &names, &format!("audits/{id}.json")).await;
     assert_eq!(stored.len(), 1);
