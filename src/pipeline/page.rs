@@ -193,7 +193,10 @@ fn receipt_second_looks(
     if case_qr(qr) {
         return Ok(None);
     }
-    reread_case_code(engine, reading, dpi)?;
+    // A code just read from its line alone needs no second reading.
+    if reread_case_code(engine, reading, dpi)? {
+        return Ok(None);
+    }
     confirm_printed_code(engine, reading, dpi)
 }
 
@@ -530,12 +533,12 @@ fn second_opinion(
 /// On a receipt whose printed case code OCR did not read whole, read the
 /// code's region again alone ([`codes::unread_code`]); when that reads a
 /// valid, plausible code, it takes the place of the first reading's words
-/// on the code's line.
+/// on the code's line. Returns whether it did.
 fn reread_case_code(
     engine: &mut LazyEngine,
     reading: &mut Reading,
     dpi: u32,
-) -> Result<(), OcrError> {
+) -> Result<bool, OcrError> {
     let today = crate::clock::today();
     for spot in codes::unread_code(&reading.text, today) {
         let [x0, y0, x1, y1] = spot.region;
@@ -558,9 +561,9 @@ fn reread_case_code(
                 conf,
             }],
         );
-        break;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The letter heights (in pixels) a case code's line is read again at, in
