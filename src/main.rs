@@ -96,9 +96,17 @@ enum Command {
         /// Most files in one upload.
         #[arg(long, env = "SOHOA_MAX_UPLOAD_FILES", default_value_t = 500)]
         max_files: usize,
-        /// Uploads held in memory at once; more wait their turn.
+        /// Uploads checked and stored at once (each held in memory while it
+        /// is); more wait their turn, already received on disk.
         #[arg(long, env = "SOHOA_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
         max_concurrent_uploads: usize,
+        /// Seconds an upload's whole body may take to arrive (408 after).
+        #[arg(long, env = "SOHOA_UPLOAD_TIMEOUT", default_value_t = 600)]
+        upload_timeout: u64,
+        /// Directory upload bodies are written to while they arrive
+        /// (default: the system's temporary directory).
+        #[arg(long, env = "SOHOA_UPLOAD_SPOOL")]
+        upload_spool: Option<PathBuf>,
         /// What an upload's files may cost to read (checked on upload).
         #[command(flatten)]
         limits: sohoa::ingest::Limits,
@@ -198,12 +206,16 @@ async fn run(command: Command) -> Result<u8, Failure> {
             max_upload_bytes,
             max_files,
             max_concurrent_uploads,
+            upload_timeout,
+            upload_spool,
             limits,
         } => {
             let config = sohoa::api::Config {
                 max_upload_bytes,
                 max_files,
                 max_concurrent_uploads,
+                upload_timeout: std::time::Duration::from_secs(upload_timeout.max(1)),
+                upload_spool,
                 amqp,
                 topology,
                 limits,

@@ -20,33 +20,70 @@ use std::sync::Arc;
 /// Text fields longer than this are refused.
 const MAX_FIELD: usize = 200;
 
-/// What the multipart body held.
-#[derive(Default)]
+/// A file part does not arrive for this long: the upload is given up.
+const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What the multipart body held. The files are on disk, in a directory
+/// of their own that is removed when the form is dropped.
 struct Form {
-    files: Vec<(String, axum::body::Bytes)>,
+    spool: tempfile::TempDir,
+    files: Vec<(String, std::path::PathBuf)>,
     case_code: Option<String>,
     station: Option<String>,
     batch_id: Option<String>,
 }
 
-async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError> {
-    let limit = state.config.max_upload_bytes;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the upload exceeds the limit of {limit} bytes; nothing was stored"),
-        )
-    };
-    let multipart_err = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            ApiError::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+impl Form {
+    /// Refuse a form without files or with a malformed case code or batch
+    /// id; the case code, parsed.
+    fn check(&self) -> Result<Option<crate::record::CaseCode>, ApiError> {
+        if self.files.is_empty() {
+            return Err(ApiError::bad_request(
+                "the upload holds no files (parts named 'file' with a file name)",
+            ));
         }
+        let case = self.case_code.as_deref();
+        let case = case.map(super::cases::parse_case).transpose()?;
+        if let Some(b) = &self.batch_id {
+            crate::ids::check_batch(b)?;
+        }
+        Ok(case)
+    }
+}
+
+/// Receive the whole body, within the upload time limit: files are written
+/// to disk as they arrive, never held in one buffer, and no upload slot is
+/// held meanwhile, so a client that trickles its bytes keeps no one else
+/// waiting.
+async fn receive(mp: Multipart, state: &AppState) -> Result<Form, ApiError> {
+    let limit = state.config.upload_timeout;
+    match tokio::time::timeout(limit, read_form(mp, state)).await {
+        Ok(form) => form,
+        Err(_) => Err(too_slow(format!(
+            "the upload did not arrive within {} s; nothing was stored",
+            limit.as_secs()
+        ))),
+    }
+}
+
+fn too_slow(message: String) -> ApiError {
+    ApiError::new(StatusCode::REQUEST_TIMEOUT, "too_slow", message)
+}
+
+async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError> {
+    let spool = match &state.config.upload_spool {
+        Some(dir) => tempfile::TempDir::with_prefix_in("sohoa-upload-", dir),
+        None => tempfile::TempDir::with_prefix("sohoa-upload-"),
+    }
+    .map_err(|e| ApiError::internal("making the upload spool directory", e))?;
+    let mut form = Form {
+        spool,
+        files: Vec::new(),
+        case_code: None,
+        station: None,
+        batch_id: None,
     };
-    let mut form = Form::default();
-    while let Some(field) = mp.next_field().await.map_err(multipart_err)? {
+    while let Some(field) = mp.next_field().await.map_err(|e| multipart_err(e, state))? {
         let name = field.name().unwrap_or_default().to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
             if name != "file" && name != "files" {
@@ -64,11 +101,12 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
                     ),
                 ));
             }
-            let bytes = field.bytes().await.map_err(multipart_err)?;
-            form.files.push((file_name, bytes));
+            let path = form.spool.path().join(form.files.len().to_string());
+            spool_field(field, &path, state).await?;
+            form.files.push((file_name, path));
             continue;
         }
-        let value = field.text().await.map_err(multipart_err)?;
+        let value = field.text().await.map_err(|e| multipart_err(e, state))?;
         if value.len() > MAX_FIELD {
             return Err(ApiError::bad_request(format!(
                 "field '{name}' is longer than {MAX_FIELD} bytes"
@@ -88,6 +126,46 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
         }
     }
     Ok(form)
+}
+
+/// Write one file part to `path` chunk by chunk as it arrives.
+async fn spool_field(
+    mut field: axum::extract::multipart::Field<'_>,
+    path: &std::path::Path,
+    state: &AppState,
+) -> Result<(), ApiError> {
+    use tokio::io::AsyncWriteExt;
+    let disk = |e: std::io::Error| ApiError::internal("writing an upload to the spool", e);
+    let mut file = tokio::fs::File::create(path).await.map_err(disk)?;
+    loop {
+        let chunk = tokio::time::timeout(UPLOAD_IDLE, field.chunk())
+            .await
+            .map_err(|_| {
+                too_slow(format!(
+                    "no bytes of the upload arrived for {} s; nothing was stored",
+                    UPLOAD_IDLE.as_secs()
+                ))
+            })?
+            .map_err(|e| multipart_err(e, state))?;
+        match chunk {
+            Some(bytes) => file.write_all(&bytes).await.map_err(disk)?,
+            None => break,
+        }
+    }
+    file.flush().await.map_err(disk)
+}
+
+fn multipart_err(e: axum::extract::multipart::MultipartError, state: &AppState) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let limit = state.config.max_upload_bytes;
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the upload exceeds the limit of {limit} bytes; nothing was stored"),
+        )
+    } else {
+        ApiError::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+    }
 }
 
 /// The multipart body of an upload.
@@ -148,7 +226,7 @@ pub struct AcceptedFile {
 
 The scans of one batch, in scan order, as `multipart/form-data` parts named `file` (repeated; `files` is accepted too), each with a file name; optionally `case_code`, `station` and `batch_id` text parts. The same as `sohoa submit`: the files are stored write-once under `inbox/<batch_id>/` and a batch message is queued for the workers.
 
-The whole upload is read and every file checked (PDF, TIFF, PNG or JPEG, sniffed from the bytes) before anything is stored: an upload over the limit (default 256 MiB, `--max-upload-bytes`) or with too many files (default 500) gets 413 and nothing is stored.
+The whole upload is received (written to disk as it arrives) and every file checked (PDF, TIFF, PNG or JPEG, sniffed from the bytes) before anything is stored: an upload over the limit (default 256 MiB, `--max-upload-bytes`) or with too many files (default 500) gets 413, one whose body takes longer than `--upload-timeout` (default 600 s) to arrive, or sends nothing for 60 s, gets 408, and nothing is stored.
 
 A role other than `station`/`admin` is refused (403) before the body is read. A unit-scoped token must name a `case_code` of its unit if it names one at all (403 otherwise, after the body is read).
 
@@ -159,6 +237,7 @@ Without `batch_id`, the id is `b` + 20 hex digits of the SHA-256 of the files' d
             headers(("Location" = String, description = "/v1/batches/<batch_id>"))),
         (status = 400, description = "`bad_request`: not multipart/form-data; an unreadable multipart body; no file parts; a file part not named `file`; an unknown text field; a text field over 200 bytes; a malformed `case_code` or `batch_id`.", body = ErrorBody),
         (status = 403, description = "`forbidden`: the role may not upload, or the token's unit does not cover `case_code`. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 408, description = "`too_slow`: the body did not arrive within the upload time limit (default 600 s), or no byte of it came for 60 s. Nothing was stored.", body = ErrorBody),
         (status = 409, description = "`conflict`: the batch id is already claimed for other files or another case code (and the batch has not failed), or a file of this name is already stored under it with other bytes; submit under another batch id. Nothing was stored.", body = ErrorBody),
         (status = 413, description = "`too_large`: the upload exceeds the configured limit (default 256 MiB); `too_many_files`: more files than allowed (default 500). Nothing was stored.", body = ErrorBody),
         (status = 422, description = "`unprocessable`: a file is empty, of an unsupported format or corrupt; a file name cannot be stored; two files have the same name. Nothing was stored (or only files that were already there).", body = ErrorBody),
@@ -186,28 +265,10 @@ pub async fn upload(
             e.body_text()
         ))
     })?;
-    // Each upload is held in memory until it is checked: only so many at once.
-    let _permit = state
-        .uploads
-        .acquire()
-        .await
-        .map_err(|_| ApiError::unavailable("the server is stopping"))?;
-    // Read the whole upload before storing anything: an upload cut short
-    // or over the limit leaves nothing behind.
-    let form = read_form(mp, &state).await?;
-    if form.files.is_empty() {
-        return Err(ApiError::bad_request(
-            "the upload holds no files (parts named 'file' with a file name)",
-        ));
-    }
-    let case = form
-        .case_code
-        .as_deref()
-        .map(super::cases::parse_case)
-        .transpose()?;
-    if let Some(b) = &form.batch_id {
-        crate::ids::check_batch(b)?;
-    }
+    // Receive the whole upload (on disk) before storing anything: an upload
+    // cut short, too slow or over the limit leaves nothing behind.
+    let form = receive(mp, &state).await?;
+    let case = form.check()?;
     let target = Target {
         case_code: case.as_ref().map(|c| c.as_str()),
         target: form.batch_id.as_deref(),
@@ -219,7 +280,14 @@ pub async fn upload(
         .await?;
     // Refuse now, before storing anything, if batches cannot be queued.
     state.amqp().await?;
+    // Checking and storing hold the files in memory: only so many at once.
+    let _permit = state
+        .uploads
+        .acquire()
+        .await
+        .map_err(|_| ApiError::unavailable("the server is stopping"))?;
     let originals = check_files(form.files, state.config.limits).await?;
+    drop(form.spool);
     let request = submit::Request {
         batch_id: form.batch_id,
         case_code: case,
@@ -262,28 +330,34 @@ async fn discard(mut mp: Multipart) {
 /// Check every file now, while the station can still rescan it (422 names
 /// the file that cannot be read).
 async fn check_files(
-    files: Vec<(String, axum::body::Bytes)>,
+    files: Vec<(String, std::path::PathBuf)>,
     limits: ingest::Limits,
 ) -> Result<Vec<Original>, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let originals = files
-            .into_iter()
-            .map(|(name, bytes)| {
-                let plain = name
-                    .rsplit(['/', '\\'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                ingest::open_bytes(plain.clone(), plain.into(), Vec::from(bytes), &limits)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        ingest::check_batch(&originals, &limits)?;
-        Ok::<_, ingest::IngestError>(originals)
+    let checked = tokio::task::spawn_blocking(move || {
+        let mut originals = Vec::with_capacity(files.len());
+        for (name, path) in files {
+            let plain = name.rsplit(['/', '\\']).next().unwrap_or_default();
+            let bytes = std::fs::read(&path).map_err(Spool)?;
+            let original = ingest::open_bytes(plain.to_string(), plain.into(), bytes, &limits);
+            originals.push(original.map_err(Unreadable)?);
+        }
+        ingest::check_batch(&originals, &limits).map_err(Unreadable)?;
+        Ok(originals)
     })
     .await
-    .map_err(|e| ApiError::internal("checking the files", e))?
-    .map_err(|e| ApiError::unprocessable(e.to_string()))
+    .map_err(|e| ApiError::internal("checking the files", e))?;
+    checked.map_err(|e| match e {
+        Spool(e) => ApiError::internal("reading an upload back from the spool", e),
+        Unreadable(e) => ApiError::unprocessable(e.to_string()),
+    })
 }
+
+/// Why an upload's files could not be checked: the server's disk, or the files.
+enum CheckError {
+    Spool(std::io::Error),
+    Unreadable(ingest::IngestError),
+}
+use CheckError::{Spool, Unreadable};
 
 /// 202, with where to ask for the batch's status.
 fn accepted(batch_id: &str, originals: &[Original]) -> Response {

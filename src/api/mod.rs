@@ -55,8 +55,15 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Most files in one upload.
     pub max_files: usize,
-    /// Uploads held in memory at once; more wait their turn.
+    /// Uploads checked and stored at once (each is held in memory while
+    /// it is); more wait their turn, already received on disk.
     pub max_concurrent_uploads: usize,
+    /// The longest an upload's body may take to arrive, all of it.
+    pub upload_timeout: std::time::Duration,
+    /// Where upload bodies are written while they arrive (default: the
+    /// system's temporary directory); each upload's files are removed
+    /// once it is answered.
+    pub upload_spool: Option<std::path::PathBuf>,
     /// RabbitMQ URL; without it uploads are refused with 503.
     pub amqp: Option<String>,
     /// The queue uploads go to, declared as the workers declare it.
@@ -71,6 +78,8 @@ impl Default for Config {
             max_upload_bytes: 256 << 20,
             max_files: 500,
             max_concurrent_uploads: 4,
+            upload_timeout: std::time::Duration::from_secs(600),
+            upload_spool: None,
             amqp: None,
             topology: Topology::default(),
             limits: crate::ingest::Limits::default(),
@@ -83,7 +92,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
     amqp: tokio::sync::Mutex<Option<Arc<lapin::Connection>>>,
-    /// Uploads being read or stored at once (each is held in memory).
+    /// Uploads being checked or stored at once (each is held in memory
+    /// then); an upload still arriving holds no slot.
     uploads: tokio::sync::Semaphore,
     audits: audits::Running,
     metrics: Metrics,

@@ -1024,6 +1024,91 @@ async fn an_over_limit_or_corrupt_upload_is_refused_and_nothing_is_stored() {
     cleanup(&names).await;
 }
 
+/// What `sohoa serve` has spooled to disk under `spool`: each upload's
+/// directory with the sizes of its files.
+fn spooled(spool: &std::path::Path) -> Vec<(String, Vec<u64>)> {
+    let mut found = Vec::new();
+    for dir in std::fs::read_dir(spool).unwrap().flatten() {
+        let sizes = std::fs::read_dir(dir.path())
+            .map(|files| {
+                files
+                    .flatten()
+                    .filter_map(|f| f.metadata().ok().map(|m| m.len()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.push((dir.file_name().to_string_lossy().into_owned(), sizes));
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trickling_upload_is_spooled_to_disk_holds_no_slot_and_times_out_leaving_nothing() {
+    use std::io::{Read, Write};
+    let s3 = S3Server::start("api-slow");
+    let names = Names::new("api_slow");
+    let station = token(&s3, &names, "desk-5", "station", None);
+    let spool = temp_dir("api-slow-spool");
+    let api = Api::start(
+        &s3,
+        &names,
+        &[
+            "--max-concurrent-uploads",
+            "1",
+            "--upload-timeout",
+            "6",
+            "--upload-spool",
+            spool.to_str().unwrap(),
+        ],
+    );
+    // A client that announces 100 KB and sends its first file a few bytes
+    // at a time, then goes quiet with the connection open.
+    let addr = api.base.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    let head = format!(
+        "POST /v1/batches HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {station}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 100000\r\n\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.tif\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\nII*\0"
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        slow.write_all(&[b'a'; 64]).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        seen = spooled(&spool);
+    }
+    // What arrived so far is on disk, in the upload's own directory.
+    assert_eq!(seen.len(), 1, "one upload spooled: {seen:?}");
+    assert!(
+        seen[0].1.first().is_some_and(|&n| n > 0),
+        "the trickled file is written as it arrives: {seen:?}"
+    );
+    // With one upload slot, another station's upload still goes through
+    // while the slow one is open and unanswered.
+    let (status, body) = upload(&api, &station, example_form(&["scan_003.tif"], &[])).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    slow.set_nonblocking(true).unwrap();
+    let mut probe = [0u8; 1];
+    assert!(
+        matches!(slow.read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the slow upload is still open when the other one is answered"
+    );
+    // The slow one gets 408 once its time is up, and nothing of it stays.
+    slow.set_nonblocking(false).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 6 s"), "{answer}");
+    assert_eq!(spooled(&spool), vec![], "the spool is emptied");
+    let inbox = keys(&s3, &names, "inbox/").await;
+    assert_eq!(inbox.len(), 1, "only the other upload is stored: {inbox:?}");
+    assert!(inbox[0].ends_with("/scan_003.tif"), "{inbox:?}");
+    cleanup(&names).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_concurrent_uploads_of_one_batch_id_get_one_202_one_409_and_one_record() {
     let s3 = S3Server::start("api-race");
