@@ -288,15 +288,15 @@ fn code_region(text: &PageText, i: usize) -> Option<UnreadCode> {
 /// A page scanned under [`FULL_SIZE_QR_DPI`] is searched at full size only:
 /// halved, a receipt's code (25 modules in some 16 mm) would have modules
 /// under two pixels, too small to be seen at all.
-pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
+pub fn decode_qr(gray: &Pix, dpi: u32) -> QrSearch {
     let Some(half) = half_size(gray, dpi) else {
-        return decode_qr_once(gray).0;
+        return decode_qr_once(gray).into();
     };
-    let (found, unread) = decode_qr_once(&half);
-    if unread == 0 {
-        return found;
+    let first = decode_qr_once(&half);
+    if first.unread == 0 {
+        return first.into();
     }
-    merged(found, decode_qr_once(gray).0)
+    first.then(decode_qr_once(gray))
 }
 
 /// A last search on a receipt whose codes gave no case code: a
@@ -304,16 +304,54 @@ pub fn decode_qr(gray: &Pix, dpi: u32) -> Vec<String> {
 /// ones until not even its corners are found. Thinned by a pixel a side
 /// (at the size [`decode_qr`] searches first, then at full size), such
 /// codes often read.
-pub fn decode_qr_thinned(gray: &Pix, dpi: u32) -> Vec<String> {
+pub fn decode_qr_thinned(gray: &Pix, dpi: u32) -> QrSearch {
     let half = half_size(gray, dpi);
     let thinned = |p: &Pix| {
         p.morph_gray(QR_THINNING, true)
-            .map(|t| decode_qr_once(&t).0)
+            .map(|t| decode_qr_once(&t))
             .unwrap_or_default()
     };
     match half.as_ref().map(thinned) {
-        Some(found) if !found.is_empty() => found,
-        _ => thinned(gray),
+        Some(first) if !first.found.is_empty() => first.into(),
+        Some(first) => first.then(thinned(gray)),
+        None => thinned(gray).into(),
+    }
+}
+
+/// What a page's QR search found: the codes read, and why the search
+/// itself failed, if it did (the QR decoder's own assertion on a pattern
+/// it cannot handle); a failed search leaves the page to be read without it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct QrSearch {
+    pub found: Vec<String>,
+    pub failed: Option<String>,
+}
+
+/// One pass of the QR decoder over one image.
+#[derive(Default)]
+struct QrPass {
+    found: Vec<String>,
+    /// Codes detected that could not be read.
+    unread: usize,
+    failed: Option<String>,
+}
+
+impl QrPass {
+    /// This pass, then what a second one adds to it.
+    fn then(self, second: QrPass) -> QrSearch {
+        QrSearch {
+            found: merged(self.found, second.found),
+            failed: self.failed.or(second.failed),
+        }
+    }
+}
+
+impl From<QrPass> for QrSearch {
+    fn from(pass: QrPass) -> QrSearch {
+        QrSearch {
+            found: pass.found,
+            failed: pass.failed,
+        }
     }
 }
 
@@ -343,25 +381,36 @@ pub fn merged(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
 /// searched at full size only ([`decode_qr`]).
 pub const FULL_SIZE_QR_DPI: u32 = 250;
 
-/// The codes read, and how many detected codes could not be read.
-fn decode_qr_once(gray: &Pix) -> (Vec<String>, usize) {
+/// The codes read, how many detected codes could not be read, and the
+/// decoder's panic, if it panicked: rqrr 0.11 asserts on some groups of
+/// finder-like squares (a stamp, a fold, a pattern on a form) whose
+/// perspective it cannot map, and one such page must not fail its batch.
+fn decode_qr_once(gray: &Pix) -> QrPass {
     let Some(bytes) = gray.gray_bytes() else {
-        return (Vec::new(), 0);
+        return QrPass::default();
     };
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let Some(bits) = qr_thresholded(&bytes, w, h) else {
-        return (Vec::new(), 0);
+        return QrPass::default();
     };
-    let mut img = rqrr::PreparedImage::without_preparation(bits);
-    let mut out = Vec::new();
-    let mut unread = 0;
-    for grid in img.detect_grids() {
-        match grid.decode() {
-            Ok((_, content)) => out.push(content),
-            Err(_) => unread += 1,
+    let search = std::panic::AssertUnwindSafe(|| {
+        let mut img = rqrr::PreparedImage::without_preparation(bits);
+        let mut pass = QrPass::default();
+        for grid in img.detect_grids() {
+            match grid.decode() {
+                Ok((_, content)) => pass.found.push(content),
+                Err(_) => pass.unread += 1,
+            }
         }
-    }
-    (out, unread)
+        pass
+    });
+    std::panic::catch_unwind(search).unwrap_or_else(|panic| QrPass {
+        failed: Some(format!(
+            "the QR decoder failed: {}",
+            crate::panic_message(panic.as_ref())
+        )),
+        ..QrPass::default()
+    })
 }
 
 /// rqrr's adaptive threshold (`PreparedImage::prepare`: a running mean
@@ -698,6 +747,6 @@ mod tests {
     #[test]
     fn blank_page_has_no_qr_codes() {
         let blank = Pix::from_samples(64, 64, 1, &vec![255u8; 64 * 64]).unwrap();
-        assert!(decode_qr(&blank, 300).is_empty());
+        assert_eq!(decode_qr(&blank, 300), QrSearch::default());
     }
 }

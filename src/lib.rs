@@ -15,7 +15,8 @@
 //!   submission) over [`queue`] (messages, topology, publishing);
 //! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
 //! - small shared rules: [`ids`], [`clock`], [`fold`] (text folding for
-//!   matching), [`names`] (how names are spelled), [`metrics`].
+//!   matching), [`names`] (how names are spelled), [`metrics`],
+//!   [`panic_message`].
 
 pub mod api;
 pub mod auth;
@@ -42,3 +43,13 @@ pub mod render;
 pub mod split;
 pub mod store;
 pub mod submit;
+
+/// The text a caught panic carries (`panic!` with a literal or a formatted
+/// message), for the reason a failure names.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}

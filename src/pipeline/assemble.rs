@@ -59,6 +59,7 @@ pub fn assemble(
     let (case_code, case_code_source) = case_code(&pages, &is_receipt, info.case_code.clone())?;
     let mut warnings = resolution_warnings(&pages, &sources);
     warnings.extend(unread_warnings(&pages, &sources));
+    warnings.extend(qr_failure_warnings(&pages, &sources));
     warnings.extend(stray_code_warnings(&pages, &sources, &is_receipt));
     let applicant = applicant(&pages, &is_receipt);
     let mut objects = Vec::new();
@@ -263,6 +264,19 @@ fn unread_warnings<'a>(
     pages.iter().zip(sources).filter_map(|(p, (file, page))| {
         let why = p.kept_unread.as_ref()?;
         Some(format!("{file} page {page}: {why} (unread_page)"))
+    })
+}
+
+/// One warning per page whose QR search failed (it was read without it).
+fn qr_failure_warnings<'a>(
+    pages: &'a [PageOut],
+    sources: &'a Sources,
+) -> impl Iterator<Item = String> + 'a {
+    pages.iter().zip(sources).filter_map(|(p, (file, page))| {
+        let why = p.qr_failed.as_ref()?;
+        Some(format!(
+            "{file} page {page}: {why}; the page was read without its QR codes (qr_search_failed)"
+        ))
     })
 }
 
@@ -539,6 +553,7 @@ mod tests {
             dpi_source: "file",
             prep: Preparation::default(),
             qr: qr.iter().map(|q| q.to_string()).collect(),
+            qr_failed: None,
             text: PageText::of_lines(lines),
             image: None,
             ocr_seconds: 0.0,

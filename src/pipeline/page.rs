@@ -27,6 +27,9 @@ pub struct PageOut {
     pub dpi_source: &'static str,
     pub prep: Preparation,
     pub qr: Vec<String>,
+    /// Why the page's QR search failed, if it did; the page was read
+    /// without it (a warning in the record).
+    pub qr_failed: Option<String>,
     pub text: PageText,
     pub image: Option<Encoded>,
     /// Seconds spent in Tesseract (OSD and recognition) on this page.
@@ -79,7 +82,8 @@ pub fn read(
         out.blank_detail = ink.no_marks_detail();
         return Ok(out);
     }
-    out.qr = find_qr(&decoded.pix, decoded.dpi);
+    let qr = find_qr(&decoded.pix, decoded.dpi);
+    (out.qr, out.qr_failed) = (qr.found, qr.failed);
     if codes::is_separator_qr(&out.qr) {
         out.kind = PageKind::Separator;
         return Ok(out);
@@ -100,8 +104,8 @@ pub fn read(
         out.prep.clone(),
     )
     .map_err(ocr_error)?;
-    out.code_reread = receipt_second_looks(&mut engines.codes, &mut reading, &mut out.qr, out.dpi)
-        .map_err(ocr_error)?;
+    out.code_reread =
+        receipt_second_looks(&mut engines.codes, &mut reading, &mut out).map_err(ocr_error)?;
     out.ocr_seconds = started.elapsed().as_secs_f64();
     if verdict == prepare::Verdict::Unsure && out.qr.is_empty() {
         let words = prepare::text_words(&reading.text);
@@ -183,14 +187,16 @@ fn show_through(
 fn receipt_second_looks(
     engine: &mut LazyEngine,
     reading: &mut Reading,
-    qr: &mut Vec<String>,
-    dpi: u32,
+    out: &mut PageOut,
 ) -> Result<Option<String>, OcrError> {
+    let dpi = out.dpi;
     let case_qr = |qr: &[String]| qr.iter().any(|q| q.parse::<codes::CaseCode>().is_ok());
-    if !case_qr(qr) && codes::is_receipt_text(&reading.text.text()) {
-        *qr = codes::merged(std::mem::take(qr), find_qr_thinned(&reading.pix, dpi));
+    if !case_qr(&out.qr) && codes::is_receipt_text(&reading.text.text()) {
+        let thinned = find_qr_thinned(&reading.pix, dpi);
+        out.qr = codes::merged(std::mem::take(&mut out.qr), thinned.found);
+        out.qr_failed = out.qr_failed.take().or(thinned.failed);
     }
-    if case_qr(qr) {
+    if case_qr(&out.qr) {
         return Ok(None);
     }
     // A code just read from its line alone needs no second reading.
@@ -269,6 +275,7 @@ fn measure(decoded: &DecodedPage, ink: &prepare::Ink) -> PageOut {
             ..Default::default()
         },
         qr: Vec::new(),
+        qr_failed: None,
         text: PageText::default(),
         image: None,
         ocr_seconds: 0.0,
@@ -279,17 +286,17 @@ fn measure(decoded: &DecodedPage, ink: &prepare::Ink) -> PageOut {
 }
 
 /// Every QR code on the page (searched in gray).
-fn find_qr(pix: &Pix, dpi: u32) -> Vec<String> {
+fn find_qr(pix: &Pix, dpi: u32) -> codes::QrSearch {
     in_gray(pix, |g| codes::decode_qr(g, dpi))
 }
 
 /// The QR codes a receipt's swollen print still gives when thinned
 /// ([`codes::decode_qr_thinned`]).
-fn find_qr_thinned(pix: &Pix, dpi: u32) -> Vec<String> {
+fn find_qr_thinned(pix: &Pix, dpi: u32) -> codes::QrSearch {
     in_gray(pix, |g| codes::decode_qr_thinned(g, dpi))
 }
 
-fn in_gray(pix: &Pix, search: impl Fn(&Pix) -> Vec<String>) -> Vec<String> {
+fn in_gray(pix: &Pix, search: impl Fn(&Pix) -> codes::QrSearch) -> codes::QrSearch {
     match pix.depth() {
         8 => search(pix),
         _ => pix.to_gray().map(|g| search(&g)).unwrap_or_default(),
@@ -774,7 +781,7 @@ mod tests {
         let pix = example_receipt();
         let scale = 150.0 / pix.xres().max(300) as f32;
         let low = pix.scale_to_gray(scale).expect("scales");
-        let found = find_qr(&low, 150);
+        let found = find_qr(&low, 150).found;
         assert!(
             found
                 .iter()
@@ -782,7 +789,7 @@ mod tests {
             "{found:?}"
         );
         // Searched at half size first, as a 300-dpi page is, it is not seen.
-        assert!(find_qr(&low, 300).is_empty());
+        assert!(find_qr(&low, 300).found.is_empty());
     }
 
     /// A photocopy's ink spread swells a QR code's dark modules (here: the
@@ -796,10 +803,13 @@ mod tests {
         let gray = pix.to_gray().expect("grey");
         let code = "000.00.00.H56-221006-0012";
         let has_code = |found: &[String]| found.iter().any(|q| q.contains(code));
-        assert!(has_code(&find_qr(&gray, dpi)), "the clean code reads");
+        assert!(has_code(&find_qr(&gray, dpi).found), "the clean code reads");
         let swollen = gray.morph_gray(SWELL, false).expect("swells");
-        assert!(find_qr(&swollen, dpi).is_empty(), "swollen, it is not seen");
-        let found = find_qr_thinned(&swollen, dpi);
+        assert!(
+            find_qr(&swollen, dpi).found.is_empty(),
+            "swollen, it is not seen"
+        );
+        let found = find_qr_thinned(&swollen, dpi).found;
         assert!(has_code(&found), "{found:?}");
     }
 

@@ -151,11 +151,14 @@ fn page_thread(
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             page::read(&mut engines, &job.original, job.index, o)
         }))
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|panic| {
             Err(PipelineError::Ingest(IngestError::Corrupt {
                 file: job.original.name.clone(),
                 page: job.index as u32 + 1,
-                reason: "the page crashed the decoder (damaged or hostile data)".into(),
+                reason: format!(
+                    "the page crashed the decoder (damaged or hostile data; panic: {})",
+                    crate::panic_message(panic.as_ref())
+                ),
             }))
         });
         if let Ok(page) = &out {

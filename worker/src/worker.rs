@@ -451,11 +451,7 @@ impl Drop for InFlight {
 /// The outcome of a batch whose work panicked: failed, with the panic's
 /// message as the reason.
 fn panicked(message: &[u8], panic: &(dyn std::any::Any + Send)) -> Done {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into());
+    let what = sohoa::panic_message(panic);
     let batch_id = batch_id_of(message);
     tracing::error!(batch = ?batch_id, "the batch's work panicked: {what}");
     Done::Failed {

@@ -8,7 +8,7 @@
 mod catalogue;
 mod common;
 
-use catalogue::{Hostile, catalogue, peak_rss_mib, reset_peak_rss};
+use catalogue::{Hostile, catalogue, peak_rss_mib, qr_decoder_panic_pdf, reset_peak_rss};
 use common::*;
 use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
@@ -188,6 +188,75 @@ async fn every_hostile_file_fails_in_the_worker_which_stays_alive_and_bounded() 
     );
     println!("worker: highest peak RSS {} MiB ({})", worst.0, worst.1);
     let _ = conn.close(200, "bye".into()).await;
+    events.close().await;
+    cleanup(&names).await;
+}
+
+/// A page whose finder-like squares make the QR decoder (rqrr) panic: the
+/// CLI and the worker read it without its QR codes, with a warning that
+/// names the panic, and the worker goes on to the next batch. Without the
+/// guard around the QR search, the batch failed, and a station could
+/// never get such a page digitised however often it rescanned it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_panics_the_qr_decoder_is_read_without_it_and_the_worker_serves_on() {
+    let dir = temp_dir("qr-panic");
+    let batch = dir.join("batch");
+    std::fs::create_dir_all(&batch).unwrap();
+    std::fs::write(batch.join("stamped.pdf"), qr_decoder_panic_pdf()).unwrap();
+    let case = "000.00.13.H04-210628-0001";
+    let out = Command::new(sohoa_bin())
+        .args(["process", "--json", "--threads", "1", "--case", case])
+        .arg(&batch)
+        .arg("--store")
+        .arg(dir.join("store"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rqrr") && stderr.contains("panicked"),
+        "the QR decoder really panicked: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let qr_warning = |record: &serde_json::Value| {
+        record["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.as_str())
+            .find(|w| w.contains("(qr_search_failed)"))
+            .map(str::to_string)
+    };
+    let warning = qr_warning(&record).unwrap_or_else(|| panic!("a warning: {record}"));
+    assert!(
+        warning.starts_with("stamped.pdf page 1:") && warning.contains("assertion failed"),
+        "{warning}"
+    );
+    assert_eq!(record["documents"].as_array().map(Vec::len), Some(1));
+
+    // The worker: the same page digitised with the same warning, then the
+    // next batch.
+    let s3 = S3Server::start("qr-panic");
+    let names = Names::new("qr_panic");
+    let mut events = Events::listen(&names).await;
+    let worker = Worker::start(&s3, &names, &["--ocr-threads", "1"]);
+    submit(&s3, &names, &[&batch], &["--case", case]);
+    let (kind, event) = events
+        .next(Duration::from_secs(120))
+        .await
+        .unwrap_or_else(|| panic!("no event: {}", worker.log()));
+    assert_eq!(kind, "batch.digitised", "{event}");
+    let records = record_files(&s3, &names);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&records[0]).unwrap()).unwrap();
+    assert!(qr_warning(&stored).is_some(), "{stored}");
+    submit(&s3, &names, &[&example_batch()], &[]);
+    let (kind, event) = events
+        .next(Duration::from_secs(120))
+        .await
+        .unwrap_or_else(|| panic!("no second event: {}", worker.log()));
+    assert_eq!(kind, "batch.digitised", "the worker serves on: {event}");
     events.close().await;
     cleanup(&names).await;
 }

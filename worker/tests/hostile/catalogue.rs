@@ -359,3 +359,60 @@ pub fn peak_rss_mib(pid: u32) -> u64 {
 pub fn reset_peak_rss(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
+
+/// Five squares drawn like a QR code's finder patterns (7 modules: dark
+/// ring, light ring, dark 3x3 core), each sheared and turned its own way:
+/// found by a random search over such drawings run through rqrr (2026-12-05)
+/// to make rqrr 0.11's grid detection assert (`x <= i32::MAX as f64`,
+/// geometry.rs:55: the perspective it fits to them maps a cell out of
+/// range, as rqrr issue #54 reports for a photo). Each is (centre x,
+/// centre y, then the columns of the map from modules to pixels).
+const FINDER_LIKE: [[f64; 6]; 5] = [
+    [216.7, 197.8, 4.0, 1.1, 1.3, 8.5],
+    [67.5, 126.5, -1.6, -10.3, 5.0, 1.6],
+    [247.4, 32.3, 4.7, -0.9, -2.2, 5.2],
+    [107.6, 74.0, -1.8, 3.0, -5.6, 0.1],
+    [201.8, 64.5, -1.5, -2.4, 3.0, -1.8],
+];
+
+/// A 300x300 gray drawing of [`FINDER_LIKE`].
+fn finder_like_squares() -> Vec<u8> {
+    let n = 300usize;
+    let mut px = vec![255u8; n * n];
+    for y in 0..n {
+        for x in 0..n {
+            for c in &FINDER_LIKE {
+                let (a, b, cc, d) = (c[2], c[4], c[3], c[5]);
+                let det = a * d - b * cc;
+                let (dx, dy) = (x as f64 - c[0], y as f64 - c[1]);
+                let u = (d * dx - b * dy) / det + 3.5;
+                let v = (-cc * dx + a * dy) / det + 3.5;
+                if (0.0..7.0).contains(&u) && (0.0..7.0).contains(&v) {
+                    let (i, j) = (u.floor() as i32, v.floor() as i32);
+                    let ring = i.min(j).min(6 - i).min(6 - j);
+                    px[y * n + x] = if ring == 1 { 255 } else { 0 };
+                }
+            }
+        }
+    }
+    px
+}
+
+/// A one-page A4 PDF at 300 dpi, white but for [`FINDER_LIKE`] drawn at
+/// twice its size near the top left corner: a page that panics the QR
+/// decoder (not a hostile file: a stamp or a form's pattern can do it).
+#[allow(dead_code)] // hostile.rs uses it; api.rs, which shares the file, does not
+pub fn qr_decoder_panic_pdf() -> Vec<u8> {
+    let (w, h, n) = (2480usize, 3508usize, 300usize);
+    let squares = finder_like_squares();
+    let mut page = vec![255u8; w * h];
+    for y in 0..2 * n {
+        for x in 0..2 * n {
+            page[(100 + y) * w + 100 + x] = squares[(y / 2) * n + x / 2];
+        }
+    }
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+    z.write_all(&page).unwrap();
+    let image = gray_image(w as u32, h as u32, &z.finish().unwrap());
+    pdf_of_pages_showing_one_image(1, image)
+}
