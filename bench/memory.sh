@@ -52,3 +52,49 @@ for t in 1 2; do
 done
 echo
 echo "second OCR thread adds $((rss[2] - rss[1])) MiB"
+
+echo
+echo "## The same $pages pages through sohoa-worker (directory store, RabbitMQ on 127.0.0.1)"
+# The worker reads the batch from the inbox the submit filled, one page at a
+# time, as it does in production; peak RSS is its VmHWM when the batch is done.
+queue="sohoa.bench.memory.$$"
+amqp="amqp://guest:guest@127.0.0.1:5672/%2f"
+metrics_port=$((20000 + $$ % 20000))
+echo "| OCR threads | pages | seconds | worker peak RSS (MiB) |"
+echo "|---|---|---|---|"
+declare -A wrss
+for t in 1 2; do
+  rm -rf "$work/store"
+  target/release/sohoa-worker --store "$work/store" --queue "$queue" --amqp "$amqp" --ocr-threads "$t" \
+    --metrics-listen "127.0.0.1:$metrics_port" 2> "$work/worker.log" &
+  wpid=$!
+  until curl -sf "http://127.0.0.1:$metrics_port/healthz" > /dev/null; do sleep 0.2; done
+  start=$(date +%s.%N)
+  target/release/sohoa submit "$work/batch" --store "$work/store" --queue "$queue" --amqp "$amqp" \
+    --batch-id "bench-memory-$t-$$" > /dev/null 2> "$work/err" || {
+    cat "$work/err"
+    kill "$wpid"
+    exit 1
+  }
+  # Done when a batch is digitised or failed (bounded: 20 minutes).
+  for _ in $(seq 6000); do
+    done_count=$(curl -s "http://127.0.0.1:$metrics_port/metrics" |
+      awk '/^sohoa_batches_(digitised|failed)_total/ {s += $2} END {print s + 0}')
+    [ "$done_count" -ge 1 ] && break
+    sleep 0.2
+  done
+  end=$(date +%s.%N)
+  kib=$(awk '/VmHWM/ {print $2}' "/proc/$wpid/status")
+  kill -TERM "$wpid"
+  wait "$wpid" || true
+  grep -q "digitised" "$work/worker.log" || {
+    tail -5 "$work/worker.log"
+    exit 1
+  }
+  wrss[$t]=$((kib / 1024))
+  printf '| %s | %s | %.1f | %s |\n' "$t" "$n" "$(echo "$end - $start" | bc)" "${wrss[$t]}"
+done
+echo
+echo "second OCR thread adds $((wrss[2] - wrss[1])) MiB to the worker"
+rabbitmqctl -q delete_queue "$queue" > /dev/null 2>&1 || true
+rabbitmqctl -q delete_queue "$queue.dead" > /dev/null 2>&1 || true
