@@ -527,6 +527,8 @@ mod tests {
             "Mã hồ sơ: 000.00.13.H 04-2106 28-0001",
             // The agency's "H" read as two strokes.
             "000.00.13.1104-210628-0001",
+            // A dot or a dash with a speck beside it, read doubled.
+            "Ni họ xơ: 000.,00.13.H04-210628.-0001",
         ] {
             assert_eq!(printed(t), want, "{t}");
         }

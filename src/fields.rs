@@ -592,10 +592,14 @@ fn ends_with_name(value: &str, name: &str) -> bool {
 }
 
 /// A line that can only be the end of a name: one to three capitalised
-/// words and nothing else. (The joined name must still be one name of at
+/// words and nothing else but specks. (The joined name must still be one name of at
 /// most four words in one case: "NGUYỄN VĂN AN" / "Việt Nam" stays apart.)
 fn is_name_rest(raw: &str) -> bool {
-    let words: Vec<&str> = raw.split_whitespace().collect();
+    // Specks OCR read around the words ("Việt _") are not words.
+    let words: Vec<&str> = raw
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
     (1..=3).contains(&words.len())
         && words.iter().all(|w| {
             w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(char::is_uppercase)
@@ -1103,6 +1107,13 @@ mod tests {
             "Số định danh cá nhân: 080198180061",
         ]);
         assert_eq!(values(&p)["full_name"], "Kiều Kim Hoài Yến");
+        // Specks OCR read after the rest of the name do not stop it.
+        let p = page(&[
+            "Trung tâm Phục vụ hành chính công tiếp nhận hồ sơ của: Ông Dương Quốc",
+            "Việt _",
+            "Số định danh cá nhân: 056091017544",
+        ]);
+        assert_eq!(values(&p)["full_name"], "Dương Quốc Việt");
         // A name followed by more on its line is whole.
         let p = page(&["Họ và tên: TRẦN VĂN AN, sinh năm 1980", "Hà Nội"]);
         assert_eq!(values(&p)["full_name"], "Trần Văn An");

@@ -185,10 +185,28 @@ fn receipt_pages(groups: &[Group], pages: &[PageOut], threshold: f32) -> Vec<boo
                 let first = g.pages[0];
                 is_receipt[first] = codes::is_receipt_text(&pages[first].text.text());
             }
+            None if receipt_by_body(g) => g.pages.iter().for_each(|&i| is_receipt[i] = true),
             None => {}
         }
     }
     is_receipt
+}
+
+/// Phrases of the receipt's body (its labels: "Tiếp nhận hồ sơ của",
+/// "Thời gian trả kết quả", "Mã hồ sơ" …) that make a document whose
+/// heading was not read the receipt, when no other type has half as many:
+/// more than the classifier asks to type it for review
+/// ([`crate::classify::decide`]), as its case code will be the batch's.
+const RECEIPT_BODY_PHRASES: usize = 4;
+
+/// Whether a document without a heading reads as the receipt by its body.
+fn receipt_by_body(g: &Group) -> bool {
+    let count = |t: &str| g.phrases.get(t).map_or(0, Vec::len);
+    let n = count("receipt");
+    n >= RECEIPT_BODY_PHRASES
+        && g.phrases
+            .iter()
+            .all(|(t, p)| t == "receipt" || 2 * p.len() < n)
 }
 
 /// One warning per case code read on a page that is not the receipt's.
@@ -628,5 +646,42 @@ mod tests {
             case_code(&alone, &receipt_pages(&groups, &alone, 0.8), None),
             Err(PipelineError::CaseCode(codes::CaseCodeError::Missing))
         ));
+    }
+
+    /// A receipt whose title OCR could not read, typed by its body (for
+    /// review), still gives the case code printed on it; a body with a
+    /// phrase or two of the receipt's, or as many of another type's, does not.
+    #[test]
+    fn a_receipt_without_a_readable_title_gives_its_code_by_its_body() {
+        let code = "000.35.50.H49-250414-2593";
+        let pages = vec![page(
+            &[
+                "PHIẾU TIẾP HỖ SƠ",
+                &format!("Mã hò sø: {code}"),
+                "Tiếp nhân hồ sở của: Ông Huỳnh Tuấn Long",
+            ],
+            &[],
+        )];
+        let by_body = |receipt: &[&str], other: &[&str]| {
+            let mut g = group(vec![0], None);
+            let own = |l: &[&str]| l.iter().map(|p| p.to_string()).collect();
+            g.phrases.insert("receipt".into(), own(receipt));
+            if !other.is_empty() {
+                g.phrases.insert("application_form".into(), own(other));
+            }
+            receipt_pages(&[g], &pages, 0.8)
+        };
+        let four = [
+            "Tiếp nhận hồ sơ của",
+            "Thành phần hồ sơ",
+            "Mã hồ sơ",
+            "Thời gian trả kết quả",
+        ];
+        assert_eq!(by_body(&four, &[]), vec![true]);
+        let is_receipt = by_body(&four, &["Kính gửi"]);
+        let (found, _) = case_code(&pages, &is_receipt, None).expect("a case code");
+        assert_eq!(found.as_str(), code);
+        assert_eq!(by_body(&four[..2], &[]), vec![false]);
+        assert_eq!(by_body(&four, &["Kính gửi", "Tôi cam đoan"]), vec![false]);
     }
 }

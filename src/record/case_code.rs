@@ -89,8 +89,9 @@ const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     // `n` digits, OCR may have put one space between any two of them.
     let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
-    let dot = r"\s*[.,·]\s*";
-    let dash = r"\s*[-–—~.]\s*";
+    // A dot or dash with a speck beside it reads doubled (".,", "-.").
+    let dot = r"\s*[.,·]{1,2}\s*";
+    let dash = r"\s*[-–—~.]{1,2}\s*";
     Regex::new(&format!(
         r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([A-Za-z]|[1lI|]{{2}}) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
         d(3), d(2), d(2), d(2), d(6), d(4)
