@@ -234,6 +234,11 @@ pub fn extract(pages: &[&PageText], today: time::Date, applicant: Option<&str>) 
         })
         .collect();
     mend_receipt_label(&mut raw_lines);
+    for (_, raw) in raw_lines.iter_mut() {
+        if let Some(mended) = mend_lost_colon(raw) {
+            *raw = mended;
+        }
+    }
     let lines: Vec<DocLine> = raw_lines
         .into_iter()
         .map(|(page, raw)| DocLine {
@@ -277,6 +282,38 @@ fn mend_receipt_label(lines: &mut Vec<(u32, String)>) {
         }
         i += 1;
     }
+}
+
+/// A name label of two words or more, the main person's (alone or with a
+/// plain qualifier: "Họ tên người nộp"), whose colon OCR lost, followed by
+/// nothing but a name of two to five capitalised words ("Hồ tén người nộp
+/// Bùi Bích Lụa"): the line with its colon put back after the label.
+fn mend_lost_colon(raw: &str) -> Option<String> {
+    // Two columns side by side ("NGƯỜI NỘP HỒ SƠ | NGƯỜI TIẾP NHẬN HỒ SƠ",
+    // a signature block's headings) are no label and its value.
+    if raw.contains(':') || raw.contains(COLUMN_BREAK.trim()) {
+        return None;
+    }
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let is_label = |folded: &str| {
+        NAME_LABELS.iter().filter(|l| l.contains(' ')).any(|l| {
+            folded == *l
+                || folded
+                    .strip_prefix(&format!("{l} "))
+                    .is_some_and(|rest| PLAIN.contains(&rest))
+        })
+    };
+    let k = (2..words.len().min(8))
+        .rev()
+        .find(|&k| is_label(&fold(&words[..k].join(" "))))?;
+    let rest = &words[k..];
+    // A role ("Người tiếp nhận hồ sơ") is no name.
+    if fold(rest[0]) == "NGUOI" {
+        return None;
+    }
+    let name = clean_name(&rest.join(" "))?;
+    (name.split(' ').count() == rest.len())
+        .then(|| format!("{}: {}", words[..k].join(" "), rest.join(" ")))
 }
 
 /// The fields of a form that prints two people side by side: `None` when
@@ -1097,6 +1134,26 @@ mod tests {
         // "của" that does not follow the label is left alone.
         let p = page(&["Hồ sơ", "của: Ông Khúc Hữu Quang"]);
         assert_eq!(values(&p).get("full_name"), None);
+    }
+
+    #[test]
+    fn a_name_label_whose_colon_ocr_lost_still_names_the_person() {
+        let p = page(&[
+            "BIẾN NHÂN HỖ SỞ",
+            "Hồ tén người nộp Bùi Bích Lụa",
+            "Đăa chị: NÓ 4TN, đường Nguyên Thị Minh Khai",
+        ]);
+        assert_eq!(values(&p)["full_name"], "Bùi Bích Lụa");
+        // Not when more than a name follows, nor after another person's label.
+        for line in [
+            "Họ tên người nộp Bùi Bích Lụa sinh năm 1980",
+            "NGƯỜI NỘP HỒ SƠ | NGƯỜI TIẾP NHẬN HỒ SƠ",
+            "NGƯỜI NỘP HỒ SƠ NGƯỜI TIẾP NHẬN HỒ SƠ",
+            "Họ và tên người mẹ Bùi Bích Lụa",
+        ] {
+            let p = page(&[line]);
+            assert_eq!(values(&p).get("full_name"), None, "{line}");
+        }
     }
 
     #[test]
