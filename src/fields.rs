@@ -770,7 +770,9 @@ fn clean_name(v: &str) -> Option<String> {
         && words.len() == 2
         && !surname(words[0])
     {
-        words.insert(0, t.trim_end_matches(':'));
+        // The surname is "Ông" however OCR marked it ("Ong", "ÒNG").
+        let upper = t.chars().skip(1).any(char::is_uppercase);
+        words.insert(0, if upper { "ÔNG" } else { "Ông" });
     }
     (2..=5)
         .contains(&words.len())
@@ -917,6 +919,9 @@ mod tests {
             ("Người nộp: Ông Nguyễn Văn An", "Nguyễn Văn An"),
             ("Người nộp: Ông Lê An", "Lê An"),
             ("Bà: ÔNG THU ÁNH | Sinh ngày: 04/01/1955", "Ông Thu Ánh"),
+            // Its circumflex lost: the surname is still "Ông".
+            ("Họ và tên: ONG ANH HƯNG", "Ông Anh Hưng"),
+            ("Họ và tên: Ong Anh Hưng", "Ông Anh Hưng"),
             ("Tên (viết chữ in hoa): Ông Ông Trọng Lực", "Ông Trọng Lực"),
             ("tiếp nhận hồ sơ của: Ông La Mạnh Bình", "La Mạnh Bình"),
         ] {
