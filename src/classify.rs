@@ -426,11 +426,7 @@ impl Evidence<'_> {
     /// The type whose phrases the body carries most, other than `except`,
     /// with their count.
     fn body_leader(&self, except: Option<&str>) -> Option<(&str, usize)> {
-        self.phrases
-            .iter()
-            .filter(|(t, _)| Some(t.as_str()) != except)
-            .map(|(t, p)| (t.as_str(), p.len()))
-            .max_by_key(|(_, n)| *n)
+        leader(&self.phrases, except)
     }
 
     fn named(&self, type_id: &str) -> String {
@@ -443,6 +439,28 @@ impl Evidence<'_> {
             None => "none of its body's phrases".into(),
         }
     }
+}
+
+/// The type whose phrases (by type, as [`body_phrases`] gives them) a body
+/// carries most, other than `except`, with their count.
+fn leader<'a>(
+    phrases: &'a BTreeMap<String, Vec<String>>,
+    except: Option<&str>,
+) -> Option<(&'a str, usize)> {
+    phrases
+        .iter()
+        .filter(|(t, _)| Some(t.as_str()) != except)
+        .map(|(t, p)| (t.as_str(), p.len()))
+        .max_by_key(|(_, n)| *n)
+}
+
+/// The type a body clearly carries: the one with most phrases, at least
+/// `min` of them, when no other type has half as many. The one rule by
+/// which a document whose heading was not read is typed ([`decide`]) or
+/// taken for the receipt (the pipeline's case-code search).
+pub fn body_leads(phrases: &BTreeMap<String, Vec<String>>, min: usize) -> Option<(&str, usize)> {
+    let (top, n) = leader(phrases, None)?;
+    (n >= min && leader(phrases, Some(top)).is_none_or(|(_, m)| 2 * m < n)).then_some((top, n))
 }
 
 /// Decide a document's type from all its evidence: the heading on its
@@ -470,10 +488,7 @@ pub fn decide(tax: &Taxonomy, ev: &Evidence) -> Decision {
             needs_review: false,
         };
     }
-    if let Some((leader, n)) = ev.body_leader(None)
-        && n >= BODY_ONLY_PHRASES
-        && ev.body_leader(Some(leader)).is_none_or(|(_, m)| 2 * m < n)
-    {
+    if let Some((leader, n)) = body_leads(&ev.phrases, BODY_ONLY_PHRASES) {
         return Decision {
             type_id: leader.to_string(),
             title: ev.heading.map(|h| h.found.clone()),

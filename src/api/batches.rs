@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// Text fields longer than this are refused.
 const MAX_FIELD: usize = 200;
 
-/// A file part does not arrive for this long: the upload is given up.
+/// No byte of an upload arrives for this long: the upload is given up.
 const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the multipart body held. The files are on disk, in a directory
@@ -83,7 +83,7 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
         station: None,
         batch_id: None,
     };
-    while let Some(field) = mp.next_field().await.map_err(|e| multipart_err(e, state))? {
+    while let Some(field) = idle(mp.next_field(), state).await? {
         let name = field.name().unwrap_or_default().to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
             if name != "file" && name != "files" {
@@ -106,7 +106,7 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
             form.files.push((file_name, path));
             continue;
         }
-        let value = field.text().await.map_err(|e| multipart_err(e, state))?;
+        let value = idle(field.text(), state).await?;
         if value.len() > MAX_FIELD {
             return Err(ApiError::bad_request(format!(
                 "field '{name}' is longer than {MAX_FIELD} bytes"
@@ -128,6 +128,23 @@ async fn read_form(mut mp: Multipart, state: &AppState) -> Result<Form, ApiError
     Ok(form)
 }
 
+/// One step of reading the body (the next part, a text field, a chunk of a
+/// file), which may wait no longer than [`UPLOAD_IDLE`] for its bytes.
+async fn idle<T>(
+    step: impl std::future::Future<Output = Result<T, axum::extract::multipart::MultipartError>>,
+    state: &AppState,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(UPLOAD_IDLE, step)
+        .await
+        .map_err(|_| {
+            too_slow(format!(
+                "no bytes of the upload arrived for {} s; nothing was stored",
+                UPLOAD_IDLE.as_secs()
+            ))
+        })?
+        .map_err(|e| multipart_err(e, state))
+}
+
 /// Write one file part to `path` chunk by chunk as it arrives.
 async fn spool_field(
     mut field: axum::extract::multipart::Field<'_>,
@@ -137,20 +154,8 @@ async fn spool_field(
     use tokio::io::AsyncWriteExt;
     let disk = |e: std::io::Error| ApiError::internal("writing an upload to the spool", e);
     let mut file = tokio::fs::File::create(path).await.map_err(disk)?;
-    loop {
-        let chunk = tokio::time::timeout(UPLOAD_IDLE, field.chunk())
-            .await
-            .map_err(|_| {
-                too_slow(format!(
-                    "no bytes of the upload arrived for {} s; nothing was stored",
-                    UPLOAD_IDLE.as_secs()
-                ))
-            })?
-            .map_err(|e| multipart_err(e, state))?;
-        match chunk {
-            Some(bytes) => file.write_all(&bytes).await.map_err(disk)?,
-            None => break,
-        }
+    while let Some(bytes) = idle(field.chunk(), state).await? {
+        file.write_all(&bytes).await.map_err(disk)?;
     }
     file.flush().await.map_err(disk)
 }

@@ -57,9 +57,7 @@ pub fn assemble(
     let threshold = opts.taxonomy.threshold;
     let is_receipt = receipt_pages(&groups, &pages, threshold);
     let (case_code, case_code_source) = case_code(&pages, &is_receipt, info.case_code.clone())?;
-    let mut warnings = resolution_warnings(&pages, &sources);
-    warnings.extend(unread_warnings(&pages, &sources));
-    warnings.extend(qr_failure_warnings(&pages, &sources));
+    let mut warnings = page_warnings(&pages, &sources);
     warnings.extend(stray_code_warnings(&pages, &sources, &is_receipt));
     let applicant = applicant(&pages, &is_receipt);
     let mut objects = Vec::new();
@@ -201,12 +199,8 @@ const RECEIPT_BODY_PHRASES: usize = 4;
 
 /// Whether a document without a heading reads as the receipt by its body.
 fn receipt_by_body(g: &Group) -> bool {
-    let count = |t: &str| g.phrases.get(t).map_or(0, Vec::len);
-    let n = count("receipt");
-    n >= RECEIPT_BODY_PHRASES
-        && g.phrases
-            .iter()
-            .all(|(t, p)| t == "receipt" || 2 * p.len() < n)
+    crate::classify::body_leads(&g.phrases, RECEIPT_BODY_PHRASES)
+        .is_some_and(|(t, _)| t == "receipt")
 }
 
 /// One warning per case code read on a page that is not the receipt's.
@@ -222,22 +216,6 @@ fn stray_code_warnings(pages: &[PageOut], sources: &Sources, is_receipt: &[bool]
                 .map(move |code| {
                     format!("{file} page {page}: a QR code carries the case code {code}, but the page is not the intake receipt; it was not taken as the batch's case code (stray_case_code)")
                 })
-        })
-        .collect()
-}
-
-/// One warning per page under the minimum resolution for digitised copies.
-fn resolution_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
-    pages
-        .iter()
-        .zip(sources)
-        .filter(|(p, _)| p.dpi < ingest::MIN_DPI)
-        .map(|(p, (file, page))| {
-            format!(
-                "{file} page {page}: {} dpi is under the {} dpi minimum for digitised copies (low_resolution)",
-                p.dpi,
-                ingest::MIN_DPI
-            )
         })
         .collect()
 }
@@ -274,28 +252,45 @@ fn unsure_membership(g: &Group, pages: &[PageOut], sources: &Sources) -> Option<
     })
 }
 
-/// One warning per page kept although OCR read no text on it.
-fn unread_warnings<'a>(
-    pages: &'a [PageOut],
-    sources: &'a Sources,
-) -> impl Iterator<Item = String> + 'a {
-    pages.iter().zip(sources).filter_map(|(p, (file, page))| {
-        let why = p.kept_unread.as_ref()?;
-        Some(format!("{file} page {page}: {why} (unread_page)"))
-    })
-}
-
-/// One warning per page whose QR search failed (it was read without it).
-fn qr_failure_warnings<'a>(
-    pages: &'a [PageOut],
-    sources: &'a Sources,
-) -> impl Iterator<Item = String> + 'a {
-    pages.iter().zip(sources).filter_map(|(p, (file, page))| {
-        let why = p.qr_failed.as_ref()?;
-        Some(format!(
-            "{file} page {page}: {why}; the page was read without its QR codes (qr_search_failed)"
-        ))
-    })
+/// The warnings about single pages, "FILE page N: WHAT (CODE)", by kind:
+/// pages under the minimum resolution for digitised copies
+/// (`low_resolution`), pages kept although OCR read no text on them
+/// (`unread_page`), pages whose QR search failed (`qr_search_failed`).
+fn page_warnings(pages: &[PageOut], sources: &Sources) -> Vec<String> {
+    type Rule = (fn(&PageOut) -> Option<String>, &'static str);
+    let rules: [Rule; 3] = [
+        (
+            |p| {
+                (p.dpi < ingest::MIN_DPI).then(|| {
+                    format!(
+                        "{} dpi is under the {} dpi minimum for digitised copies",
+                        p.dpi,
+                        ingest::MIN_DPI
+                    )
+                })
+            },
+            "low_resolution",
+        ),
+        (|p| p.kept_unread.clone(), "unread_page"),
+        (
+            |p| {
+                let why = p.qr_failed.as_ref()?;
+                Some(format!("{why}; the page was read without its QR codes"))
+            },
+            "qr_search_failed",
+        ),
+    ];
+    rules
+        .iter()
+        .flat_map(|(what, code)| {
+            pages
+                .iter()
+                .zip(sources)
+                .filter_map(move |(p, (file, page))| {
+                    Some(format!("{file} page {page}: {} ({code})", what(p)?))
+                })
+        })
+        .collect()
 }
 
 /// Every page that is in no document, and why.
