@@ -395,11 +395,7 @@ fn applicant_column(raw: &str, applicant: &str) -> Option<(usize, String)> {
     if want.split(' ').count() < 2 || !row.contains(&want) {
         return None;
     }
-    let words: Vec<&str> = raw
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = letter_words(raw);
     let n = want.split(' ').count();
     let at =
         (0..=words.len().saturating_sub(n)).find(|&i| fold(&words[i..i + n].join(" ")) == want)?;
@@ -537,7 +533,55 @@ fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
     {
         fields.put("id_number", id, source(line, None));
     }
+    if let Some((k, name)) = card_name(lines, i, &year) {
+        let mut source = source(&lines[k], None);
+        source.method = "card_layout".into();
+        fields.put("full_name", name, source);
+    }
     fields
+}
+
+/// A line's words with what is not a letter trimmed from their ends
+/// (words of no letter left out).
+fn letter_words(raw: &str) -> Vec<&str> {
+    raw.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Lines a card prints between its number and its birth date: the name's
+/// label and the name (a label OCR mangled past knowing, "Hạ, chữ đậm và
+/// tần khai dhiyful name:", may stand between).
+const CARD_NAME_SPAN: usize = 4;
+
+/// On a card whose name label OCR did not read: the holder's name as the
+/// card prints it, in capitals, on the one line between the line of the
+/// citizen number (whose year agrees with the birth date's, `year`) and
+/// that of the birth date (`dob_line`), within
+/// [`CARD_NAME_SPAN`] lines, that holds nothing but a name (no colon, no
+/// digit). `None` when no such line or more than one stands there.
+fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, String)> {
+    let from = dob_line.saturating_sub(CARD_NAME_SPAN + 1);
+    let number = (from..dob_line)
+        .rev()
+        .find(|&k| citizen_number(&lines[k].raw, Some(year)).is_some())?;
+    let names: Vec<(usize, String)> = (number + 1..dob_line)
+        .filter(|&k| lines[k].page == lines[dob_line].page)
+        .filter_map(|k| {
+            let raw = lines[k].raw.as_str();
+            if raw.contains(':') || raw.chars().any(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let words = letter_words(raw);
+            let capitals = words.len() >= 2 && words.iter().all(|w| all_capitals(w));
+            capitals.then(|| clean_name(raw)).flatten().map(|n| (k, n))
+        })
+        .collect();
+    match &names[..] {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 fn source(line: &DocLine, label: Option<&str>) -> FieldSource {
@@ -737,8 +781,9 @@ fn clean_name(v: &str) -> Option<String> {
         |w: &&str| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str());
     let mut rest = v
         .split_whitespace()
-        // Specks OCR read before the name ("` TĂNG QUỐC PHONG").
-        .skip_while(|w| !w.chars().any(char::is_alphanumeric))
+        // Specks OCR read before the name ("` TĂNG QUỐC PHONG", "6) NGÔ
+        // ANH ĐỊNH" beside an ID card's photo): no letter in them.
+        .skip_while(|w| !w.chars().any(char::is_alphabetic))
         .peekable();
     // One honorific ("Ông Ông Trọng Lực": the second is the surname).
     let title = rest.next_if(is_honorific);
@@ -942,6 +987,13 @@ mod tests {
         // A card's bilingual label without its colon.
         let p = page(&["Họ, chữ đệm và tên khai sinh/Fuf' name", "| LƯƠNG ÁNH DUNG"]);
         assert_eq!(values(&p)["full_name"], "Lương Ánh Dung");
+        // The corner of a card's photo read as a digit before the name.
+        let p = page(&[
+            "Họ và tên:",
+            "6) NGÔ ANH ĐỊNH",
+            "Ngày, tháng, năm sinh: 05/06/1953",
+        ]);
+        assert_eq!(values(&p)["full_name"], "Ngô Anh Định");
     }
 
     #[test]
@@ -1085,6 +1137,45 @@ mod tests {
         // Without a birth date nothing vouches for a number.
         let p = page(&["Số: 031173607411"]);
         assert!(values(&p).is_empty());
+    }
+
+    #[test]
+    fn a_card_whose_name_label_is_unread_names_the_holder_by_its_layout() {
+        // The one line of capitals between the vouched number and the birth date.
+        let lines = [
+            "036 định danh cá nhân/Persơnnl ldmntificstion nuniber:",
+            "046083942562",
+            "Hạ, chữ đậm và tần khai dhiyful name:",
+            "HÀ HỮU THẮNG",
+            "Ngày, thắng, năm sinh/Date of Hirtir 31/05/1983",
+        ];
+        let f = extract(&[&page(&lines)], today(), None);
+        assert_eq!(f.values["full_name"], "Hà Hữu Thắng");
+        assert_eq!(f.sources["full_name"].method, "card_layout");
+        assert_eq!(f.values["id_number"], "046083942562");
+        // Not when the number's year denies the date, not with two lines
+        // of capitals to choose from, not in small letters, not far apart.
+        let denied = ["046090942562", "HÀ HỮU THẮNG", "Ngày sinh: 31/05/1983"];
+        let two = [
+            "046083942562",
+            "BỘ CÔNG AN",
+            "HÀ HỮU THẮNG",
+            "Ngày sinh: 31/05/1983",
+        ];
+        let small = ["046083942562", "Hà Hữu Thắng", "Ngày sinh: 31/05/1983"];
+        let far = [
+            "046083942562",
+            "HÀ HỮU THẮNG",
+            "x",
+            "y",
+            "z",
+            "w",
+            "Ngày sinh: 31/05/1983",
+        ];
+        for lines in [&denied[..], &two, &small, &far] {
+            let f = extract(&[&page(lines)], today(), None);
+            assert!(!f.values.contains_key("full_name"), "{lines:?}");
+        }
     }
 
     #[test]

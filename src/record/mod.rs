@@ -107,8 +107,10 @@ pub struct PageRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldSource {
     /// How it was found: `label` (printed text after a label),
-    /// `id_card_qr` (the ID card's own QR code) or `mrz` (the
-    /// machine-readable zone on a card's back, held by its check digits).
+    /// `id_card_qr` (the ID card's own QR code), `mrz` (the
+    /// machine-readable zone on a card's back, held by its check digits)
+    /// or `card_layout` (a card's name in capitals between its number and
+    /// its birth date, whose label OCR did not read).
     pub method: String,
     /// 1-based page within the document.
     pub page: u32,
