@@ -149,7 +149,8 @@ fn name_label(folded: &str) -> Option<NameLabel> {
     }
     // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label
     // (OCR often misreads or loses "tiếp" where it starts a line).
-    if body.ends_with("NHAN HO SO CUA") {
+    let words: Vec<&str> = body.split(' ').collect();
+    if words.len() >= 4 && ends_receipt_label(&words[words.len() - 4..].join(" ")) {
         return Some(NameLabel::Plain("TIEP NHAN HO SO CUA"));
     }
     let label = NAME_LABELS
@@ -273,7 +274,7 @@ fn mend_receipt_label(lines: &mut Vec<(u32, String)>) {
         }
         let words: Vec<&str> = lines[i].1.split_whitespace().collect();
         let label_end = (3..words.len())
-            .find(|&k| fold(&words[k - 3..=k].join(" ")) == "NHAN HO SO CUA")
+            .find(|&k| ends_receipt_label(&fold(&words[k - 3..=k].join(" "))))
             .filter(|&k| !words[k].ends_with(':'));
         if let Some(k) = label_end {
             let head = words[..=k].join(" ");
@@ -282,6 +283,13 @@ fn mend_receipt_label(lines: &mut Vec<(u32, String)>) {
         }
         i += 1;
     }
+}
+
+/// Four folded words that end the receipt's "tiếp nhận hồ sơ của" label:
+/// "NHAN HO SO CUA", one letter of it misread or lost at most ("nhận bô
+/// sơ của").
+fn ends_receipt_label(four_words: &str) -> bool {
+    strsim::levenshtein(four_words, "NHAN HO SO CUA") <= 1
 }
 
 /// A name label of two words or more, the main person's (alone or with a
@@ -1219,6 +1227,15 @@ mod tests {
                 "Dương Khánh An",
             ),
             (&["nhận hồ sơ của: Bà Hồ Ánh Thơm"][..], "Hồ Ánh Thơm"),
+            // One letter of the label misread ("hồ" read "bô").
+            (
+                &["Tiếp nhận bô sơ của: Ông Đoàn Thanh Lộc"][..],
+                "Đoàn Thanh Lộc",
+            ),
+            (
+                &["UBND xã tiếp nhận hồ sơ cùa. Bà Lê Thị Hoa"][..],
+                "Lê Thị Hoa",
+            ),
         ] {
             let p = page(lines);
             assert_eq!(
@@ -1229,6 +1246,9 @@ mod tests {
         }
         // "của" that does not follow the label is left alone.
         let p = page(&["Hồ sơ", "của: Ông Khúc Hữu Quang"]);
+        assert_eq!(values(&p).get("full_name"), None);
+        // Two letters off is another text.
+        let p = page(&["Tiếp nhận bô sơ cũ: Ông Đoàn Thanh Lộc"]);
         assert_eq!(values(&p).get("full_name"), None);
     }
 
