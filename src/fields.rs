@@ -122,8 +122,10 @@ const ZONE_NAME_MATCH: f64 = 0.85;
 /// ("0381901 10785"), standing apart from other digits.
 static ID_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d ])\s*(\d(?: ?\d){11})(?:[^\d]|$)").expect("regex"));
+/// A date as day, month and year, a slash OCR may read as a dot, a dash or
+/// a colon ("30/11:1983").
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})").expect("regex")
+    Regex::new(r"(\d{1,2})\s*[/.:-]\s*(\d{1,2})\s*[/.:-]\s*(\d{4})").expect("regex")
 });
 
 /// What a line's start says: a name label, qualified or not.
@@ -1312,6 +1314,15 @@ mod tests {
         let f = extract(&[&p], today(), None);
         assert!(!f.values.contains_key("date_of_birth"), "{f:?}");
         assert!(!f.values.contains_key("id_number"), "{f:?}");
+    }
+
+    #[test]
+    fn a_date_whose_slash_ocr_read_as_a_colon_is_read() {
+        let p = page(&["Ông: CHÂU HOÀNG DUY HẢI | Sinh ngày: 30/11:1983"]);
+        assert_eq!(values(&p)["date_of_birth"], "30/11/1983");
+        // A time of day is not a date.
+        let p = page(&["Họ và tên: LÊ AN", "Ngày sinh: lúc 10:30, 1983"]);
+        assert!(!values(&p).contains_key("date_of_birth"));
     }
 
     #[test]
