@@ -225,7 +225,7 @@ fn confirm_printed_code(
         return Ok(None);
     };
     let [_, y0, _, y1] = spot.region;
-    let again = read_code_line(engine, &crop, dpi, y1 - y0, today)?;
+    let again = read_code_line(engine, &crop, dpi, y1 - y0, today)?.code();
     tracing::debug!(first = %reading.text.lines[spot.line].text(), again = ?again, "printed case code read again");
     let page_code = codes::case_codes_in_text(&reading.text.text(), today)
         .first()
@@ -552,9 +552,18 @@ fn reread_case_code(
         let Some(crop) = code_crop(&reading.pix, &spot) else {
             continue;
         };
-        let Some(code) = read_code_line(engine, &crop, dpi, y1 - y0, today)? else {
-            tracing::debug!(first = %reading.text.lines[spot.line].text(), "case code line read again: no code");
-            continue;
+        // Nothing else on the page vouches for a code read here: one read
+        // alone is not enough.
+        let code = match read_code_line(engine, &crop, dpi, y1 - y0, today)? {
+            LineRead::Agreed(code) => code,
+            LineRead::Single(code) => {
+                tracing::debug!(code, "case code line: one read only, not taken");
+                continue;
+            }
+            LineRead::NoCode => {
+                tracing::debug!(first = %reading.text.lines[spot.line].text(), "case code line read again: no code");
+                continue;
+            }
         };
         let line = &mut reading.text.lines[spot.line];
         let words = &line.words[spot.words.clone()];
@@ -579,20 +588,44 @@ fn reread_case_code(
 /// print read at one size reads "062.03" as "062.403", at another right.
 const CODE_LINE_HEIGHTS: [u32; 3] = [40, 28, 0];
 
+/// What the reads of a case code's line gave.
+enum LineRead {
+    /// Two reads at different sizes gave this code (and no third read a
+    /// different one before them, or it lost two to one).
+    Agreed(String),
+    /// One read gave this code; the others, and one more, gave none.
+    Single(String),
+    /// No read gave a code, or reads gave different ones that a third
+    /// did not settle.
+    NoCode,
+}
+
+impl LineRead {
+    fn code(self) -> Option<String> {
+        match self {
+            LineRead::Agreed(code) | LineRead::Single(code) => Some(code),
+            LineRead::NoCode => None,
+        }
+    }
+}
+
 /// Read a crop of a case code's line (`height`: its line's height) at
 /// the sizes of [`CODE_LINE_HEIGHTS`] (0: as it is; print is only ever
-/// enlarged) until two reads give the same valid, plausible code; that
-/// code, or the one code read when a single read gives one; `None` when
-/// no read gives a code or two reads give two different ones and no
-/// third agrees with either (a wrong case code files a dossier under
-/// another's case: no code, and the station gives it, is better).
+/// enlarged) until two reads give the same valid, plausible code. A line
+/// already printed large is read once only (every size is "as it is").
+/// A single read's code, or two reads' two codes, are settled by one more
+/// read at a size not yet tried ([`ARBITER_FACTOR`], else twice the
+/// size) that agrees with one; else the single read's code is only
+/// [`LineRead::Single`] and two codes give none (a wrong case code files a
+/// dossier under another's case: no code, and the station gives it, is
+/// better).
 fn read_code_line(
     engine: &mut LazyEngine,
     crop: &Pix,
     dpi: u32,
     height: u32,
     today: time::Date,
-) -> Result<Option<String>, OcrError> {
+) -> Result<LineRead, OcrError> {
     let mut codes_read: Vec<String> = Vec::new();
     let mut factors_read: Vec<f32> = Vec::new();
     for target in CODE_LINE_HEIGHTS {
@@ -603,15 +636,35 @@ fn read_code_line(
         factors_read.push(factor);
         if let Some(code) = read_code_at(engine, crop, dpi, factor, today)? {
             if codes_read.contains(&code) {
-                return Ok(Some(code));
+                return Ok(LineRead::Agreed(code));
             }
             codes_read.push(code);
         }
     }
-    Ok(match &codes_read[..] {
-        [one] => Some(one.clone()),
-        _ => None,
-    })
+    if codes_read.is_empty() || codes_read.len() > 2 {
+        return Ok(LineRead::NoCode);
+    }
+    // One code from one read, or two reads, two codes: a read at a size
+    // not yet tried that agrees with one of them settles it.
+    let arbiter = [ARBITER_FACTOR, 2.0]
+        .into_iter()
+        .find(|a| factors_read.iter().all(|f| (f - a).abs() >= 0.15));
+    let third = match arbiter {
+        Some(factor) => read_code_at(engine, crop, dpi, factor, today)?,
+        None => None,
+    };
+    Ok(settle(codes_read, third))
+}
+
+/// What one or two reads' codes (`codes`, distinct) and a further read's
+/// (`third`) come to: the code the third agrees with, else a single
+/// read's code as [`LineRead::Single`], else none.
+fn settle(mut codes: Vec<String>, third: Option<String>) -> LineRead {
+    match third {
+        Some(third) if codes.contains(&third) => LineRead::Agreed(third),
+        _ if codes.len() == 1 => LineRead::Single(codes.remove(0)),
+        _ => LineRead::NoCode,
+    }
 }
 
 /// The one valid, plausible case code a crop of its line reads as,
@@ -710,6 +763,29 @@ mod tests {
     /// The example batch's receipt, read by real Tesseract; then one digit
     /// of its printed code spoiled in the reading, as a stamp or a blur
     /// spoils it: the code's line, read again, gives the code back whole.
+    #[test]
+    fn a_code_line_s_reads_are_settled_by_a_further_read_that_agrees() {
+        let (a, b) = ("000.20.60.H60-240823-2222", "000.20.60.H60-240823-2223");
+        let v = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let agreed = |r: LineRead| match r {
+            LineRead::Agreed(c) => Some(c),
+            _ => None,
+        };
+        assert_eq!(agreed(settle(v(&[a]), Some(a.into()))).as_deref(), Some(a));
+        assert_eq!(
+            agreed(settle(v(&[a, b]), Some(b.into()))).as_deref(),
+            Some(b)
+        );
+        // One read alone stays single, whatever else the further read gives.
+        for third in [None, Some(b.to_string())] {
+            assert!(matches!(settle(v(&[a]), third), LineRead::Single(c) if c == a));
+        }
+        // Two codes and no agreeing third: none.
+        for third in [None, Some("000.20.60.H60-240823-2224".to_string())] {
+            assert!(matches!(settle(v(&[a, b]), third), LineRead::NoCode));
+        }
+    }
+
     #[test]
     fn a_spoiled_printed_case_code_is_read_again_from_its_line() {
         let pix = example_receipt();
