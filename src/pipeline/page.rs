@@ -760,9 +760,6 @@ mod tests {
         word.text = word.text.replace(what, as_what);
     }
 
-    /// The example batch's receipt, read by real Tesseract; then one digit
-    /// of its printed code spoiled in the reading, as a stamp or a blur
-    /// spoils it: the code's line, read again, gives the code back whole.
     #[test]
     fn a_code_line_s_reads_are_settled_by_a_further_read_that_agrees() {
         let (a, b) = ("000.20.60.H60-240823-2222", "000.20.60.H60-240823-2223");
@@ -786,6 +783,9 @@ mod tests {
         }
     }
 
+    /// The example batch's receipt, read by real Tesseract; then one digit
+    /// of its printed code spoiled in the reading, as a stamp or a blur
+    /// spoils it: the code's line, read again, gives the code back whole.
     #[test]
     fn a_spoiled_printed_case_code_is_read_again_from_its_line() {
         let pix = example_receipt();
