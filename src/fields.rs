@@ -122,10 +122,11 @@ const ZONE_NAME_MATCH: f64 = 0.85;
 /// ("0381901 10785"), standing apart from other digits.
 static ID_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d ])\s*(\d(?: ?\d){11})(?:[^\d]|$)").expect("regex"));
-/// A date as day, month and year, a slash OCR may read as a dot, a dash or
-/// a colon ("30/11:1983").
+/// A date as day, month and year, a slash OCR may read as a dot or a
+/// dash, and the second also as a colon ("30/11:1983"; "10:11:1983" is
+/// not taken).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{1,2})\s*[/.:-]\s*(\d{1,2})\s*[/.:-]\s*(\d{4})").expect("regex")
+    Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.:-]\s*(\d{4})").expect("regex")
 });
 
 /// What a line's start says: a name label, qualified or not.
@@ -152,7 +153,9 @@ fn name_label(folded: &str) -> Option<NameLabel> {
     // The receipt's "<office> tiếp nhận hồ sơ của:" ends with its label
     // (OCR often misreads or loses "tiếp" where it starts a line).
     let words: Vec<&str> = body.split(' ').collect();
-    if words.len() >= 4 && ends_receipt_label(&words[words.len() - 4..].join(" ")) {
+    if body.ends_with("NHAN HO SO CUA")
+        || (words.len() >= 4 && ends_receipt_label(&words[words.len() - 4..].join(" ")))
+    {
         return Some(NameLabel::Plain("TIEP NHAN HO SO CUA"));
     }
     let label = NAME_LABELS
@@ -288,10 +291,16 @@ fn mend_receipt_label(lines: &mut Vec<(u32, String)>) {
 }
 
 /// Four folded words that end the receipt's "tiếp nhận hồ sơ của" label:
-/// "NHAN HO SO CUA", one letter of it misread or lost at most ("nhận bô
-/// sơ của").
+/// "NHAN HO SO CUA", one letter of "HO SO" misread or lost at most ("nhận
+/// bô sơ của"; not "nhập hồ sơ của", not "nhận hồ sơ cũ").
 fn ends_receipt_label(four_words: &str) -> bool {
-    strsim::levenshtein(four_words, "NHAN HO SO CUA") <= 1
+    let Some(middle) = four_words
+        .strip_prefix("NHAN ")
+        .and_then(|w| w.strip_suffix(" CUA"))
+    else {
+        return false;
+    };
+    strsim::levenshtein(middle, "HO SO") <= 1
 }
 
 /// A name label of two words or more, the main person's (alone or with a
@@ -570,7 +579,8 @@ const CARD_NAME_SPAN: usize = 4;
 /// citizen number (whose year agrees with the birth date's, `year`) and
 /// that of the birth date (`dob_line`), within
 /// [`CARD_NAME_SPAN`] lines, that holds nothing but a name (no colon, no
-/// digit). `None` when no such line or more than one stands there.
+/// digit, no birth label) and starts with a common surname. `None` when
+/// no such line or more than one stands there.
 fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, String)> {
     let from = dob_line.saturating_sub(CARD_NAME_SPAN + 1);
     let number = (from..dob_line)
@@ -585,7 +595,15 @@ fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, S
             }
             let words = letter_words(raw);
             let capitals = words.len() >= 2 && words.iter().all(|w| all_capitals(w));
-            capitals.then(|| clean_name(raw)).flatten().map(|n| (k, n))
+            // With no label behind it, the line must start as names do,
+            // with a common surname: a heading in capitals ("CĂN CƯỚC CÔNG
+            // DÂN") or a label without its colon ("NGÀY SINH") does not.
+            let named = words.first().is_some_and(|w| crate::names::is_surname(w));
+            let label = BIRTH_LABELS.iter().any(|b| fold(raw).contains(b));
+            (capitals && named && !label)
+                .then(|| clean_name(raw))
+                .flatten()
+                .map(|n| (k, n))
         })
         .collect();
     match &names[..] {
@@ -792,8 +810,12 @@ fn clean_name(v: &str) -> Option<String> {
     let mut rest = v
         .split_whitespace()
         // Specks OCR read before the name ("` TĂNG QUỐC PHONG", "6) NGÔ
-        // ANH ĐỊNH" beside an ID card's photo): no letter in them.
-        .skip_while(|w| !w.chars().any(char::is_alphabetic))
+        // ANH ĐỊNH" beside an ID card's photo): no letter in them. A list
+        // number ("2.") is not a speck: what follows it is an item.
+        .skip_while(|w| {
+            let list_number = w.ends_with('.') && w.chars().any(|c| c.is_ascii_digit());
+            !w.chars().any(char::is_alphabetic) && !list_number
+        })
         .peekable();
     // One honorific ("Ông Ông Trọng Lực": the second is the surname).
     let title = rest.next_if(is_honorific);
@@ -1004,6 +1026,9 @@ mod tests {
             "Ngày, tháng, năm sinh: 05/06/1953",
         ]);
         assert_eq!(values(&p)["full_name"], "Ngô Anh Định");
+        // A list number is no speck: the item after it is no name.
+        let p = page(&["Họ và tên:", "2. NỘI DUNG ĐỀ NGHỊ"]);
+        assert_eq!(values(&p).get("full_name"), None);
     }
 
     #[test]
@@ -1168,11 +1193,14 @@ mod tests {
         let denied = ["046090942562", "HÀ HỮU THẮNG", "Ngày sinh: 31/05/1983"];
         let two = [
             "046083942562",
-            "BỘ CÔNG AN",
+            "LÊ VĂN AN",
             "HÀ HỮU THẮNG",
             "Ngày sinh: 31/05/1983",
         ];
         let small = ["046083942562", "Hà Hữu Thắng", "Ngày sinh: 31/05/1983"];
+        // Capitals that are no name: a heading, a birth label without its colon.
+        let heading = ["046083942562", "CĂN CƯỚC CÔNG DÂN", "Ngày sinh: 31/05/1983"];
+        let label = ["046083942562", "NGÀY SINH", "31/05/1983"];
         let far = [
             "046083942562",
             "HÀ HỮU THẮNG",
@@ -1182,7 +1210,7 @@ mod tests {
             "w",
             "Ngày sinh: 31/05/1983",
         ];
-        for lines in [&denied[..], &two, &small, &far] {
+        for lines in [&denied[..], &two, &small, &far, &heading, &label] {
             let f = extract(&[&page(lines)], today(), None);
             assert!(!f.values.contains_key("full_name"), "{lines:?}");
         }
@@ -1249,9 +1277,18 @@ mod tests {
         // "của" that does not follow the label is left alone.
         let p = page(&["Hồ sơ", "của: Ông Khúc Hữu Quang"]);
         assert_eq!(values(&p).get("full_name"), None);
-        // Two letters off is another text.
-        let p = page(&["Tiếp nhận bô sơ cũ: Ông Đoàn Thanh Lộc"]);
-        assert_eq!(values(&p).get("full_name"), None);
+        // Other words a letter away are other texts; "hồ sơ" two letters off too.
+        for line in [
+            "Nhập hồ sơ của: Ông Đoàn Thanh Lộc",
+            "Tiếp nhận hồ sơ cũ: Ông Đoàn Thanh Lộc",
+            "Tiếp nhận ba số của: Ông Đoàn Thanh Lộc",
+        ] {
+            let p = page(&[line]);
+            assert_eq!(values(&p).get("full_name"), None, "{line}");
+        }
+        // "tiếp" and "nhận" run together by OCR.
+        let p = page(&["Bộ phận Một cửa tiếpnhận hồ sơ của: Ông Lê Văn An"]);
+        assert_eq!(values(&p)["full_name"], "Lê Văn An");
     }
 
     #[test]
@@ -1320,9 +1357,11 @@ mod tests {
     fn a_date_whose_slash_ocr_read_as_a_colon_is_read() {
         let p = page(&["Ông: CHÂU HOÀNG DUY HẢI | Sinh ngày: 30/11:1983"]);
         assert_eq!(values(&p)["date_of_birth"], "30/11/1983");
-        // A time of day is not a date.
-        let p = page(&["Họ và tên: LÊ AN", "Ngày sinh: lúc 10:30, 1983"]);
-        assert!(!values(&p).contains_key("date_of_birth"));
+        // Not a colon for the first slash ("Điều 1: 12/2020", a time).
+        for line in ["Ngày sinh: 10:11:1983", "Ngày sinh (Điều 1: 12/2020)"] {
+            let p = page(&["Họ và tên: LÊ AN", line]);
+            assert!(!values(&p).contains_key("date_of_birth"), "{line}");
+        }
     }
 
     #[test]

@@ -20,7 +20,9 @@ use std::sync::Arc;
 /// Text fields longer than this are refused.
 const MAX_FIELD: usize = 200;
 
-/// No byte of an upload arrives for this long: the upload is given up.
+/// How long one step of reading an upload's body (the next part, a text
+/// field whole, a chunk of a file) may wait: past it the upload is given
+/// up.
 const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the multipart body held. The files are on disk, in a directory

@@ -538,9 +538,10 @@ fn second_opinion(
 }
 
 /// On a receipt whose printed case code OCR did not read whole, read the
-/// code's region again alone ([`codes::unread_code`]); when that reads a
-/// valid, plausible code, it takes the place of the first reading's words
-/// on the code's line. Returns whether it did.
+/// code's region again alone ([`codes::unread_code`]); when two reads at
+/// different sizes agree on a valid, plausible code ([`LineRead::Agreed`]),
+/// it takes the place of the first reading's words on the code's line.
+/// Returns whether it did.
 fn reread_case_code(
     engine: &mut LazyEngine,
     reading: &mut Reading,
@@ -593,7 +594,8 @@ enum LineRead {
     /// Two reads at different sizes gave this code (and no third read a
     /// different one before them, or it lost two to one).
     Agreed(String),
-    /// One read gave this code; the others, and one more, gave none.
+    /// One read gave this code; no other read agreed with it (they gave
+    /// none, or the further read gave another).
     Single(String),
     /// No read gave a code, or reads gave different ones that a third
     /// did not settle.
@@ -611,14 +613,14 @@ impl LineRead {
 
 /// Read a crop of a case code's line (`height`: its line's height) at
 /// the sizes of [`CODE_LINE_HEIGHTS`] (0: as it is; print is only ever
-/// enlarged) until two reads give the same valid, plausible code. A line
-/// already printed large is read once only (every size is "as it is").
-/// A single read's code, or two reads' two codes, are settled by one more
-/// read at a size not yet tried ([`ARBITER_FACTOR`], else twice the
-/// size) that agrees with one; else the single read's code is only
-/// [`LineRead::Single`] and two codes give none (a wrong case code files a
-/// dossier under another's case: no code, and the station gives it, is
-/// better).
+/// enlarged) until two reads give the same valid, plausible code (a line
+/// already printed large gets one read of these, every size being "as it
+/// is"). A single read's code, or two reads' two codes, are then settled
+/// by one more read at a size not yet tried ([`ARBITER_FACTOR`], else
+/// twice the size; none when both were tried) that agrees with one; else
+/// the single read's code is only [`LineRead::Single`] and two codes give
+/// none (a wrong case code files a dossier under another's case: no code,
+/// and the station gives it, is better).
 fn read_code_line(
     engine: &mut LazyEngine,
     crop: &Pix,
