@@ -129,6 +129,12 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.:-]\s*(\d{4})").expect("regex")
 });
 
+/// A date of two-digit day and month whose separators OCR lost, one or
+/// both ("Sinh ngày: 1501/1975", "27102016"): eight digits standing apart.
+static SQUEEZED_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d/.:-])(\d{2})[/.-]?(\d{2})[/.:-]?(\d{4})(?:[^\d/.:-]|$)").expect("regex")
+});
+
 /// What a line's start says: a name label, qualified or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NameLabel {
@@ -340,11 +346,7 @@ fn mend_lost_colon(raw: &str) -> Option<String> {
 /// column cannot be told.
 fn side_by_side(lines: &[DocLine], today: time::Date, applicant: Option<&str>) -> Option<Fields> {
     let (row, dates) = lines.iter().enumerate().find_map(|(i, l)| {
-        let folded = fold(&l.raw);
-        let dates = BIRTH_LABELS
-            .iter()
-            .any(|b| folded.contains(b))
-            .then(|| date_pair(&l.raw, today))??;
+        let dates = birth_row(lines, i).then(|| date_pair(&l.raw, today))??;
         Some((i, dates))
     })?;
     let mut fields = Fields::default();
@@ -376,6 +378,18 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicant: Option<&str>) -
         fields.put("id_number", ids[column].clone(), source(line, label));
     }
     Some(fields)
+}
+
+/// Is line `i` a table's birth row: its label a birth label, or "Ngày,
+/// tháng, năm" with the cell's last word, "sinh", wrapped onto the next
+/// line ("Ngày, tháng, năm 05/08/1987 29/10/1988" / "sinh")?
+fn birth_row(lines: &[DocLine], i: usize) -> bool {
+    let folded = fold(&lines[i].raw);
+    BIRTH_LABELS.iter().any(|b| folded.contains(b))
+        || (folded.starts_with("NGAY THANG NAM ")
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| n.page == lines[i].page && fold(&n.raw) == "SINH"))
 }
 
 /// The two people's numbers where OCR read the row's two cells as two
@@ -459,9 +473,13 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
         0
     };
     let part = &lines[first..end];
-    if let Some((i, dob)) = birth_date(part, today) {
-        fields.put("date_of_birth", dob, source(&part[i], None));
-    }
+    let squeezed = match birth_date(part, today) {
+        Some((i, dob, squeezed)) => {
+            fields.put("date_of_birth", dob, source(&part[i], None));
+            squeezed
+        }
+        None => false,
+    };
     let year = fields
         .values
         .get("date_of_birth")
@@ -472,9 +490,19 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
     {
         let id = citizen_number(&part[i].raw, year.as_deref()).unwrap_or_default();
         fields.put("id_number", id, source(&part[i], None));
-    } else if year.is_some() && part.iter().any(|l| citizen_number(&l.raw, None).is_some()) {
+        // A name label with no name after it: the name as a card places it.
+        if let (None, Some(year)) = (fields.values.get("full_name"), &year)
+            && let Some((k, name)) = name_after_number(lines, year)
+        {
+            fields.put("full_name", name, card_layout(&lines[k]));
+        }
+    } else if squeezed
+        || (year.is_some() && part.iter().any(|l| citizen_number(&l.raw, None).is_some()))
+    {
         // The person's number and birth date disagree on the year: one of
         // them is misread, and which one cannot be told. Give neither.
+        // A date whose separators OCR lost stands only where the number
+        // vouches for it.
         fields.values.remove("date_of_birth");
         fields.sources.remove("date_of_birth");
     }
@@ -541,21 +569,24 @@ fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
 /// date vouches for it (the number's century and year digits agree).
 fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
     let mut fields = Fields::default();
-    let Some((i, dob)) = birth_date(lines, today) else {
+    let Some((i, dob, squeezed)) = birth_date(lines, today) else {
         return fields;
     };
     let year = dob[6..].to_string();
-    fields.put("date_of_birth", dob, source(&lines[i], None));
-    if let Some((line, id)) = lines
+    let Some((line, id)) = lines
         .iter()
         .find_map(|l| citizen_number(&l.raw, Some(&year)).map(|id| (l, id)))
-    {
-        fields.put("id_number", id, source(line, None));
-    }
+    else {
+        // A date whose separators OCR lost stands only where the number vouches for it.
+        if !squeezed {
+            fields.put("date_of_birth", dob, source(&lines[i], None));
+        }
+        return fields;
+    };
+    fields.put("date_of_birth", dob, source(&lines[i], None));
+    fields.put("id_number", id, source(line, None));
     if let Some((k, name)) = card_name(lines, i, &year) {
-        let mut source = source(&lines[k], None);
-        source.method = "card_layout".into();
-        fields.put("full_name", name, source);
+        fields.put("full_name", name, card_layout(&lines[k]));
     }
     fields
 }
@@ -570,17 +601,16 @@ fn letter_words(raw: &str) -> Vec<&str> {
 }
 
 /// Lines a card prints between its number and its birth date: the name's
-/// label and the name (a label OCR mangled past knowing, "Hạ, chữ đậm và
+/// label and the name (a label OCR mangled past knowing, "Hạ, chữ đệm và
 /// tần khai dhiyful name:", may stand between).
 const CARD_NAME_SPAN: usize = 4;
 
 /// On a card whose name label OCR did not read: the holder's name as the
 /// card prints it, in capitals, on the one line between the line of the
 /// citizen number (whose year agrees with the birth date's, `year`) and
-/// that of the birth date (`dob_line`), within
-/// [`CARD_NAME_SPAN`] lines, that holds nothing but a name (no colon, no
-/// digit, no birth label) and starts with a common surname. `None` when
-/// no such line or more than one stands there.
+/// that of the birth date (`dob_line`), within [`CARD_NAME_SPAN`] lines,
+/// that holds nothing but a name ([`name_line`]). `None` when no such line
+/// or more than one stands there.
 fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, String)> {
     let from = dob_line.saturating_sub(CARD_NAME_SPAN + 1);
     let number = (from..dob_line)
@@ -588,27 +618,54 @@ fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, S
         .find(|&k| citizen_number(&lines[k].raw, Some(year)).is_some())?;
     let names: Vec<(usize, String)> = (number + 1..dob_line)
         .filter(|&k| lines[k].page == lines[dob_line].page)
-        .filter_map(|k| {
-            let raw = lines[k].raw.as_str();
-            if raw.contains(':') || raw.chars().any(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let words = letter_words(raw);
-            let capitals = words.len() >= 2 && words.iter().all(|w| all_capitals(w));
-            // With no label behind it, the line must start as names do,
-            // with a common surname: a heading in capitals ("CĂN CƯỚC CÔNG
-            // DÂN") or a label without its colon ("NGÀY SINH") does not.
-            let named = words.first().is_some_and(|w| crate::names::is_surname(w));
-            let label = BIRTH_LABELS.iter().any(|b| fold(raw).contains(b));
-            (capitals && named && !label)
-                .then(|| clean_name(raw))
-                .flatten()
-                .map(|n| (k, n))
-        })
+        .filter_map(|k| name_line(&lines[k].raw).map(|n| (k, n)))
         .collect();
     match &names[..] {
         [one] => Some(one.clone()),
         _ => None,
+    }
+}
+
+/// On a card whose name label OCR read with no name after it, having read
+/// the card's values apart from their labels ("048187040699" / "TẠ BÍCH
+/// HÀ" / … / "Họ, chữ đệm và tên khai sinh/Full name:"): the name on the
+/// line just after the citizen number's, where the number (its year
+/// agreeing with the birth date's, `year`) stands alone on its line.
+fn name_after_number(lines: &[DocLine], year: &str) -> Option<(usize, String)> {
+    let alone = lines.iter().position(|l| {
+        let digits: String = l.raw.chars().filter(|c| !c.is_whitespace()).collect();
+        digits.len() == 12
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && is_citizen_number(&digits, Some(year))
+    })?;
+    let next = lines
+        .get(alone + 1)
+        .filter(|n| n.page == lines[alone].page)?;
+    name_line(&next.raw).map(|n| (alone + 1, n))
+}
+
+/// A line that holds nothing but a name in capitals, its first word a
+/// common surname: with no label behind it, a heading in capitals ("CĂN
+/// CƯỚC CÔNG DÂN") or a label without its colon ("NGÀY SINH") does not
+/// pass.
+fn name_line(raw: &str) -> Option<String> {
+    if raw.contains(':') || raw.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let words = letter_words(raw);
+    let capitals = words.len() >= 2 && words.iter().all(|w| all_capitals(w));
+    let named = words.first().is_some_and(|w| crate::names::is_surname(w));
+    let label = BIRTH_LABELS.iter().any(|b| fold(raw).contains(b));
+    (capitals && named && !label)
+        .then(|| clean_name(raw))
+        .flatten()
+}
+
+/// The source of a name placed by a card's layout ([`card_name`]).
+fn card_layout(line: &DocLine) -> FieldSource {
+    FieldSource {
+        method: "card_layout".into(),
+        ..source(line, None)
     }
 }
 
@@ -715,8 +772,11 @@ fn is_name_rest(raw: &str) -> bool {
         })
 }
 
-/// The first real birth date after a birth label in `part`.
-fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String)> {
+/// The first real birth date after a birth label in `part`, its line, and
+/// whether it was read from eight digits whose separators OCR lost
+/// ([`SQUEEZED_DATE`]: such a date stands only where a citizen number
+/// vouches for its year).
+fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String, bool)> {
     for (i, l) in part.iter().enumerate() {
         let folded = fold(&l.raw);
         if !BIRTH_LABELS.iter().any(|b| folded.contains(b)) {
@@ -729,7 +789,13 @@ fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String)> {
                 .filter(|c| !after_a_digit(&cand.raw, c))
                 .and_then(|c| real_date(&c, today));
             if let Some(d) = date {
-                return Some((j, d));
+                return Some((j, d, false));
+            }
+            let squeezed = SQUEEZED_DATE
+                .captures(&cand.raw)
+                .and_then(|c| real_date(&c, today));
+            if let Some(d) = squeezed {
+                return Some((j, d, true));
             }
         }
     }
@@ -970,6 +1036,29 @@ mod tests {
         assert_eq!(wife["id_number"], "036188702018");
         let husband = extract(&[&p], today(), Some("Nông Đức Đạt")).values;
         assert_eq!(husband["id_number"], "079088177574");
+        // The birth row's label wrapped in its cell: "sinh" on a line of its own.
+        let p = page(&[
+            "Họ, chữ đệm, tên TẠ BÍCH HÀ ĐINH ANH HẢI",
+            "Ngày, tháng, năm 05/08/1987 29/10/1988",
+            "sinh",
+            "Giấy tờ tùy thân CGCD số 048187040699 CCCD số 019088311889",
+        ]);
+        let wife = extract(&[&p], today(), Some("Tạ Bích Hà")).values;
+        assert_eq!(wife["date_of_birth"], "05/08/1987");
+        assert_eq!(wife["id_number"], "048187040699");
+        // Any other word after "Ngày, tháng, năm" is no birth row (a
+        // registration's date): nothing is given.
+        let p = page(&[
+            "Họ, chữ đệm, tên TẠ BÍCH HÀ ĐINH ANH HẢI",
+            "Ngày, tháng, năm 05/08/1987 29/10/1988",
+            "đăng ký",
+            "Giấy tờ tùy thân CGCD số 048187040699 CCCD số 019088311889",
+        ]);
+        assert!(
+            extract(&[&p], today(), Some("Tạ Bích Hà"))
+                .values
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1217,6 +1306,36 @@ mod tests {
     }
 
     #[test]
+    fn a_card_read_values_first_names_the_holder_after_the_number() {
+        // OCR read the card's values apart from its labels; the name label
+        // has no name after it.
+        let lines = [
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "048187040699",
+            "TẠ BÍCH HÀ",
+            "Nơi cư trủ/P[ace of residence:",
+            "CĂN CƯỚC",
+            "Số định danh cá nhân/Personal idortification nuebor;",
+            "Họ, chữ đệm và tên khai sinh/Full name:",
+            "Ngày, tháng, năm sinh/Date of birth: 05/08/1987",
+        ];
+        let f = extract(&[&page(&lines)], today(), None);
+        assert_eq!(f.values["full_name"], "Tạ Bích Hà");
+        assert_eq!(f.sources["full_name"].method, "card_layout");
+        assert_eq!(f.values["id_number"], "048187040699");
+        // Not when the number's year denies the birth date, nor when the
+        // number shares its line with other words.
+        let mut denied = lines;
+        denied[1] = "048190040699";
+        let mut shared = lines;
+        shared[1] = "Số: 048187040699 (bản sao)";
+        for lines in [denied, shared] {
+            let f = extract(&[&page(&lines)], today(), None);
+            assert!(!f.values.contains_key("full_name"), "{lines:?}");
+        }
+    }
+
+    #[test]
     fn a_number_ocr_split_with_a_space_is_joined() {
         let p = page(&[
             "Tôi là (ghi họ tên bằng chữ in hoa): TRỊNH THỊ SINH",
@@ -1351,6 +1470,39 @@ mod tests {
         let f = extract(&[&p], today(), None);
         assert!(!f.values.contains_key("date_of_birth"), "{f:?}");
         assert!(!f.values.contains_key("id_number"), "{f:?}");
+    }
+
+    #[test]
+    fn a_date_whose_slashes_ocr_lost_stands_only_where_the_number_vouches() {
+        for date in ["1501/1975", "15/011975", "15011975"] {
+            let p = page(&[
+                "Tôi là (ghi họ tên bằng chữ in hoa): NÔNG HỮU TRUNG",
+                &format!("Giới tính: Nam Sinh ngày: {date}"),
+                "Số định danh cá nhân: 046075448338",
+            ]);
+            let f = extract(&[&p], today(), None);
+            assert_eq!(f.values["date_of_birth"], "15/01/1975", "{date}");
+            assert_eq!(f.values["id_number"], "046075448338");
+        }
+        // No number, a number of another year, or not eight digits: no date.
+        for (date, number) in [
+            ("15011975", ""),
+            ("15011975", "Số định danh cá nhân: 046076448338"),
+            ("1501975", "Số định danh cá nhân: 046075448338"),
+            ("150111975", "Số định danh cá nhân: 046075448338"),
+        ] {
+            let p = page(&[
+                "Họ và tên: NÔNG HỮU TRUNG",
+                &format!("Sinh ngày: {date}"),
+                number,
+            ]);
+            let f = extract(&[&p], today(), None);
+            assert!(!f.values.contains_key("date_of_birth"), "{date} {number}");
+            // And no name label: the same.
+            let p = page(&[&format!("Ngày sinh: {date}"), number]);
+            let f = extract(&[&p], today(), None);
+            assert!(!f.values.contains_key("date_of_birth"), "{date} {number}");
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// Fold text for matching: strip diacritics (đ → d), upper-case, keep
-/// letters, digits and single spaces.
+/// letters, digits and single spaces. The spacing modifier letters
+/// (U+02B0-U+02FF: "ˆ", "ˇ", "ʼ"), diacritics standing alone that OCR reads
+/// from specks, are no letters here: they part words like punctuation.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = true;
@@ -14,6 +16,11 @@ pub fn fold(s: &str) -> String {
         if ('\u{300}'..='\u{36f}').contains(&c) {
             continue;
         }
+        let c = if ('\u{2b0}'..='\u{2ff}').contains(&c) {
+            ' '
+        } else {
+            c
+        };
         let c = match c {
             'đ' | 'Đ' => 'D',
             c => c,
@@ -37,5 +44,15 @@ mod tests {
     fn fold_strips_diacritics_and_punctuation() {
         assert_eq!(fold("GIẤY ỦY QUYỀN"), "GIAY UY QUYEN");
         assert_eq!(fold("Đơn đề nghị, cấp-đổi"), "DON DE NGHI CAP DOI");
+    }
+
+    #[test]
+    fn a_modifier_letter_read_from_a_speck_is_no_letter() {
+        // "ˆˆ_1.1. Tên": the circumflexes are specks before a numbered label.
+        assert_eq!(
+            fold("ˆˆ_1.1. Tên (viết chữ in hoa)"),
+            "1 1 TEN VIET CHU IN HOA"
+        );
+        assert_eq!(fold("Aˇb"), "A B");
     }
 }

@@ -71,6 +71,22 @@ fn digits(s: &str) -> String {
     s.chars().map(digit).collect()
 }
 
+/// The letters OCR most likely meant in a field of letters ([`digit`]'s
+/// confusions the other way round).
+fn letters(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0' => 'O',
+            '1' => 'I',
+            '2' => 'Z',
+            '5' => 'S',
+            '6' => 'G',
+            '8' => 'B',
+            c => c,
+        })
+        .collect()
+}
+
 /// ICAO 9303 check digit: weights 7, 3, 1; digits count as themselves,
 /// letters A-Z as 10-35, the filler `<` as 0.
 pub fn check_digit(field: &str) -> char {
@@ -117,6 +133,12 @@ pub fn find(lines: &[&str]) -> Option<CardZone> {
         .iter()
         .find_map(|l| LINE2.captures(l).and_then(|c| birth_date(&c, &id_number)));
     let name = next.iter().find_map(|l| {
+        // Line 3 holds letters and fillers only: a digit there is a letter
+        // OCR misread ("QU0C" for "QUOC"); line 2 is never taken for it.
+        if LINE2.is_match(l) {
+            return None;
+        }
+        let l = letters(l);
         let c =
             LINE3.captures(l.trim_end_matches(|c: char| c != '<' && !c.is_ascii_uppercase()))?;
         let words = |s: &str| s.split('<').collect::<Vec<_>>().join(" ");
@@ -213,6 +235,11 @@ mod tests {
         let found = find(&lines).expect("zone");
         assert_eq!(found.id_number, "040187031643");
         assert_eq!(found.date_of_birth.as_deref(), Some("19/01/1987"));
+        // A digit read for a letter of the name line.
+        let z = zone("031091553234", "910324", "TANG<<QU0C<XUAN<KHANH");
+        let lines: Vec<&str> = z.iter().map(String::as_str).collect();
+        let found = find(&lines).expect("zone");
+        assert_eq!(found.name.as_deref(), Some("TANG QUOC XUAN KHANH"));
     }
 
     #[test]

@@ -197,6 +197,7 @@ fn receipt_second_looks(
         out.qr_failed = out.qr_failed.take().or(thinned.failed);
     }
     if case_qr(&out.qr) {
+        mend_misread_code(engine, reading, dpi, &out.qr)?;
         return Ok(None);
     }
     // A code just read from its line alone needs no second reading.
@@ -549,7 +550,7 @@ fn reread_case_code(
 ) -> Result<bool, OcrError> {
     let today = crate::clock::today();
     for spot in codes::unread_code(&reading.text, today) {
-        let [x0, y0, x1, y1] = spot.region;
+        let [_, y0, _, y1] = spot.region;
         let Some(crop) = code_crop(&reading.pix, &spot) else {
             continue;
         };
@@ -566,21 +567,61 @@ fn reread_case_code(
                 continue;
             }
         };
-        let line = &mut reading.text.lines[spot.line];
-        let words = &line.words[spot.words.clone()];
-        let bbox = [x0, words[0].bbox[1], x1, words[words.len() - 1].bbox[3]];
-        let conf = words.iter().map(|w| w.conf).fold(f32::MAX, f32::min);
-        line.words.splice(
-            spot.words,
-            [crate::ocr::Word {
-                text: code,
-                bbox,
-                conf,
-            }],
-        );
+        put_code(reading, spot, code);
         return Ok(true);
     }
     Ok(false)
+}
+
+/// On a receipt whose QR code gives its case code while its print reads
+/// as another code: the print's line read again alone. Where two reads at
+/// different sizes agree on the QR code's ([`LineRead::Agreed`]), the
+/// first reading misread the print ("000.39.48…" for "000.32.48…"), and
+/// the agreed code takes the place of its words; else the page keeps its
+/// reading, and the batch fails naming both codes.
+fn mend_misread_code(
+    engine: &mut LazyEngine,
+    reading: &mut Reading,
+    dpi: u32,
+    qr: &[String],
+) -> Result<(), OcrError> {
+    let today = crate::clock::today();
+    let Some(spot) = codes::printed_code_line(&reading.text, today) else {
+        return Ok(());
+    };
+    let printed = codes::case_codes_in_text(&reading.text.lines[spot.line].text(), today);
+    if printed.iter().any(|c| qr.contains(&c.to_string())) {
+        return Ok(());
+    }
+    let Some(crop) = code_crop(&reading.pix, &spot) else {
+        return Ok(());
+    };
+    let [_, y0, _, y1] = spot.region;
+    if let LineRead::Agreed(code) = read_code_line(engine, &crop, dpi, y1 - y0, today)? {
+        tracing::debug!(first = %reading.text.lines[spot.line].text(), again = %code, "case code the QR code gives, printed: read again");
+        if qr.contains(&code) {
+            put_code(reading, spot, code);
+        }
+    }
+    Ok(())
+}
+
+/// A case code read again from its line takes the place of the words the
+/// page's reading gave for it.
+fn put_code(reading: &mut Reading, spot: codes::UnreadCode, code: String) {
+    let [x0, _, x1, _] = spot.region;
+    let line = &mut reading.text.lines[spot.line];
+    let words = &line.words[spot.words.clone()];
+    let bbox = [x0, words[0].bbox[1], x1, words[words.len() - 1].bbox[3]];
+    let conf = words.iter().map(|w| w.conf).fold(f32::MAX, f32::min);
+    line.words.splice(
+        spot.words,
+        [crate::ocr::Word {
+            text: code,
+            bbox,
+            conf,
+        }],
+    );
 }
 
 /// The letter heights (in pixels) a case code's line is read again at, in
@@ -749,6 +790,21 @@ mod tests {
         Pix::read_tiff_page(&data, 0).expect("decodes")
     }
 
+    /// The example receipt read by real Tesseract: the engines, the
+    /// reading, and the resolution it was read at.
+    fn read_example_receipt() -> (Engines, Reading, u32) {
+        let pix = example_receipt();
+        let dpi = pix.xres().max(300);
+        let mut engines = Engines::new("vie").expect("Tesseract with vie");
+        let text = engines.text.recognize(&pix, dpi).expect("reads");
+        let reading = Reading {
+            pix,
+            text,
+            prep: Preparation::default(),
+        };
+        (engines, reading, dpi)
+    }
+
     /// Spoil a reading as OCR would: `what` read as `as_what` in the first
     /// word that holds it.
     fn misread(reading: &mut Reading, what: &str, as_what: &str) {
@@ -823,15 +879,7 @@ mod tests {
     /// as printed: the batch then carries both and is attached to neither.
     #[test]
     fn a_printed_case_code_misread_into_another_is_caught_by_a_second_reading() {
-        let pix = example_receipt();
-        let dpi = pix.xres().max(300);
-        let mut engines = Engines::new("vie").expect("Tesseract with vie");
-        let text = engines.text.recognize(&pix, dpi).expect("reads");
-        let mut reading = Reading {
-            pix,
-            text,
-            prep: Preparation::default(),
-        };
+        let (mut engines, mut reading, dpi) = read_example_receipt();
         let printed = "000.00.00.H56-221006-0012";
         let again = confirm_printed_code(&mut engines.codes, &reading, dpi).expect("reads again");
         assert_eq!(again.as_deref(), Some(printed), "read right, confirmed");
@@ -849,6 +897,32 @@ mod tests {
             matches!(&resolved, Err(codes::CaseCodeError::Several(both)) if both.contains("0012") && both.contains("0017")),
             "{resolved:?}"
         );
+    }
+
+    /// A receipt whose QR code gives its case code while the page's
+    /// reading misread its print into another code: the print, read again,
+    /// agrees with the QR code and takes the misread's place. A QR code
+    /// that names another code than the print leaves the reading as it is
+    /// (the batch fails naming both).
+    #[test]
+    fn a_print_misread_against_the_qr_code_is_read_again_and_mended() {
+        let (mut engines, mut reading, dpi) = read_example_receipt();
+        let printed = "000.00.00.H56-221006-0012";
+        misread(&mut reading, "221006", "221008");
+        let other = vec!["000.00.00.H56-221006-0013".to_string()];
+        mend_misread_code(&mut engines.codes, &mut reading, dpi, &other).expect("reads again");
+        assert!(
+            !reading.text.text().contains(printed),
+            "no code but the print's"
+        );
+        mend_misread_code(&mut engines.codes, &mut reading, dpi, &[printed.into()])
+            .expect("reads again");
+        let today = crate::clock::today();
+        let codes: Vec<String> = codes::case_codes_in_text(&reading.text.text(), today)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(codes, [printed]);
     }
 
     /// The example receipt as a 150-dpi scan gives its QR code: a page
