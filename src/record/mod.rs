@@ -109,8 +109,9 @@ pub struct FieldSource {
     /// How it was found: `label` (printed text after a label),
     /// `id_card_qr` (the ID card's own QR code), `mrz` (the
     /// machine-readable zone on a card's back, held by its check digits)
-    /// or `card_layout` (a card's name in capitals between its number and
-    /// its birth date, whose label OCR did not read).
+    /// or `card_layout` (a card's name in capitals placed by the card's
+    /// layout, where OCR did not read it after its label: between its
+    /// number and its birth date, or just after its number).
     pub method: String,
     /// 1-based page within the document.
     pub page: u32,
