@@ -181,6 +181,16 @@ fn without_leading_specks(raw: &str) -> &str {
     rest
 }
 
+/// Whether a candidate line (folded) starts with the heading's first word,
+/// as OCR may spoil it (half its letters at least alike: "GIAY", "GLAY",
+/// "GIAYTIEP" run together): the rest of a heading can read alike under
+/// another first word ("NGƯỜI TIẾP NHẬN HỒ SƠ", a receipt's signature
+/// block, is no "GIẤY TIẾP NHẬN HỒ SƠ").
+fn same_first_word(line: &str, heading: &str) -> bool {
+    let first = |s: &str| s.split(' ').next().unwrap_or_default().to_string();
+    strsim::normalized_levenshtein(&first(line), &first(heading)) >= 0.5
+}
+
 /// Similarity (0..1) of the whole of `text` to `pattern` (both folded):
 /// strsim's normalised edit distance.
 pub fn whole_similarity(text: &str, pattern: &str) -> f32 {
@@ -316,7 +326,7 @@ pub fn find_heading(
                         found = format!("{raw} / {}", lines[i + 1].text());
                     }
                 }
-                if sim < min_similarity {
+                if sim < min_similarity || !same_first_word(&one, &hf) {
                     continue;
                 }
                 // A heading over the threshold beats any below it, one in
@@ -716,6 +726,25 @@ mod tests {
         // A number or a word of two letters is no speck.
         assert_eq!(without_leading_specks("12 TỔ"), "12 TỔ");
         assert_eq!(without_leading_specks("TỜ KHAI"), "TỜ KHAI");
+    }
+
+    #[test]
+    fn a_signature_block_under_a_receipt_is_no_heading() {
+        let t = Taxonomy::default_set();
+        let p = page(&[
+            "NGƯỜI TIẾP NHẬN HỒ SƠ NGƯỜI NỘP HỒ SƠ",
+            "(Ký và ghi rõ họ tên)",
+        ]);
+        assert_eq!(find_heading(&t, &p, 2000, 0.5), None);
+        // The heading's own first word, a letter spoiled or run into the
+        // next, still starts it.
+        for line in [
+            "GLẤY TIẾP NHẬN HỒ SƠ",
+            "GIẤYTIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        ] {
+            let m = find_heading(&t, &page(&[line]), 2000, 0.5);
+            assert_eq!(m.map(|m| m.type_id).as_deref(), Some("receipt"), "{line}");
+        }
     }
 
     #[test]
