@@ -684,11 +684,13 @@ fn read_code_line(
             codes_read.push(code);
         }
     }
-    if codes_read.is_empty() || codes_read.len() > 2 {
+    if codes_read.len() > 2 {
         return Ok(LineRead::NoCode);
     }
     // One code from one read, or two reads, two codes: a read at a size
-    // not yet tried that agrees with one of them settles it.
+    // not yet tried that agrees with one of them settles it. Where no
+    // read gave a code (a line printed large is read at one size only),
+    // that read's code is a single read's.
     let arbiter = [ARBITER_FACTOR, 2.0]
         .into_iter()
         .find(|a| factors_read.iter().all(|f| (f - a).abs() >= 0.15));
@@ -699,12 +701,14 @@ fn read_code_line(
     Ok(settle(codes_read, third))
 }
 
-/// What one or two reads' codes (`codes`, distinct) and a further read's
-/// (`third`) come to: the code the third agrees with, else a single
-/// read's code as [`LineRead::Single`], else none.
+/// What none, one or two reads' codes (`codes`, distinct) and a further
+/// read's (`third`) come to: the code the third agrees with, else a
+/// single read's code as [`LineRead::Single`] (the third's, where the
+/// others gave none), else none.
 fn settle(mut codes: Vec<String>, third: Option<String>) -> LineRead {
     match third {
         Some(third) if codes.contains(&third) => LineRead::Agreed(third),
+        Some(third) if codes.is_empty() => LineRead::Single(third),
         _ if codes.len() == 1 => LineRead::Single(codes.remove(0)),
         _ => LineRead::NoCode,
     }
@@ -839,6 +843,9 @@ mod tests {
         for third in [None, Some("000.20.60.H60-240823-2224".to_string())] {
             assert!(matches!(settle(v(&[a, b]), third), LineRead::NoCode));
         }
+        // No code before it: the third's alone is a single read's.
+        assert!(matches!(settle(v(&[]), Some(a.into())), LineRead::Single(c) if c == a));
+        assert!(matches!(settle(v(&[]), None), LineRead::NoCode));
     }
 
     /// The example batch's receipt, read by real Tesseract; then one digit
