@@ -871,8 +871,11 @@ fn clean_name(v: &str) -> Option<String> {
     let v = v.split(COLUMN_BREAK.trim()).next().unwrap_or(v);
     let v = v.split(" / ").next().unwrap_or(v);
     let honorifics = ["ông", "bà", "ong", "ba", "anh", "chị"];
-    let is_honorific =
-        |w: &&str| honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str());
+    // "Ôn;": "Ông" with its last letter read as a semicolon or a comma.
+    let is_honorific = |w: &&str| {
+        honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str())
+            || ((w.ends_with(';') || w.ends_with(',')) && fold(w) == "ON")
+    };
     let mut rest = v
         .split_whitespace()
         // Specks OCR read before the name ("` TĂNG QUỐC PHONG", "6) NGÔ
@@ -1089,6 +1092,8 @@ mod tests {
             ("Họ và tên: ONG ANH HƯNG", "Ông Anh Hưng"),
             ("Họ và tên: Ong Anh Hưng", "Ông Anh Hưng"),
             ("Tên (viết chữ in hoa): Ông Ông Trọng Lực", "Ông Trọng Lực"),
+            // Its "g" read as a semicolon.
+            ("Người nộp: Ôn; Lâm Tuấn Thành", "Lâm Tuấn Thành"),
             ("tiếp nhận hồ sơ của: Ông La Mạnh Bình", "La Mạnh Bình"),
         ] {
             assert_eq!(

@@ -661,7 +661,8 @@ impl LineRead {
 /// twice the size; none when both were tried) that agrees with one; else
 /// the single read's code is only [`LineRead::Single`] and two codes give
 /// none (a wrong case code files a dossier under another's case: no code,
-/// and the station gives it, is better).
+/// and the station gives it, is better). Where the reads gave no code,
+/// that further read's code is a single read's.
 fn read_code_line(
     engine: &mut LazyEngine,
     crop: &Pix,
