@@ -160,16 +160,18 @@ const LIST_MARKS: [char; 6] = ['-', '+', '•', '*', '–', '·'];
 /// A line's text without the specks OCR read before it ("ộ TỜ KHAI CẤP",
 /// ". CĂN CƯỚC", "N2 CĂN CƯỚC"): leading one-character words that are
 /// neither capitals nor digits, and two-character words of a letter and a
-/// digit (no Vietnamese word mixes them: an emblem or a stamp's edge).
+/// digit other than those OCR reads for letters (0, 1, 5, 8): no
+/// Vietnamese word mixes them (an emblem or a stamp's edge).
 fn without_leading_specks(raw: &str) -> &str {
     let mut rest = raw.trim_start();
     while let Some((first, tail)) = rest.split_once(char::is_whitespace) {
         let mut chars = first.chars();
         let speck = match (chars.next(), chars.next(), chars.next()) {
             (Some(c), None, _) => !c.is_uppercase() && !c.is_ascii_digit(),
+            // Not a digit OCR reads for a letter ("T0" is "TỜ").
             (Some(a), Some(b), None) => {
-                (a.is_alphabetic() && b.is_ascii_digit())
-                    || (a.is_ascii_digit() && b.is_alphabetic())
+                let digit = |c: char| c.is_ascii_digit() && !"0158".contains(c);
+                (a.is_alphabetic() && digit(b)) || (digit(a) && b.is_alphabetic())
             }
             _ => false,
         };
@@ -181,14 +183,18 @@ fn without_leading_specks(raw: &str) -> &str {
     rest
 }
 
-/// Whether a candidate line (folded) starts with the heading's first word,
-/// as OCR may spoil it (half its letters at least alike: "GIAY", "GLAY",
-/// "GIAYTIEP" run together): the rest of a heading can read alike under
-/// another first word ("NGƯỜI TIẾP NHẬN HỒ SƠ", a receipt's signature
-/// block, is no "GIẤY TIẾP NHẬN HỒ SƠ").
+/// Whether a candidate line (folded) starts with the heading's first word
+/// as OCR may spoil it: half its letters at least alike ("GLAY"), run
+/// into the next word or after a speck ("TOKHAI", "I GIAY"), or lost (the
+/// line starts with the heading's second word). The rest of a heading can
+/// read alike under another first word: "NGƯỜI TIẾP NHẬN HỒ SƠ", a
+/// receipt's signature block, is no "GIẤY TIẾP NHẬN HỒ SƠ".
 fn same_first_word(line: &str, heading: &str) -> bool {
-    let first = |s: &str| s.split(' ').next().unwrap_or_default().to_string();
-    strsim::normalized_levenshtein(&first(line), &first(heading)) >= 0.5
+    let (first, rest) = heading.split_once(' ').unwrap_or((heading, ""));
+    let line_first = line.split(' ').next().unwrap_or_default();
+    strsim::normalized_levenshtein(line_first, first) >= 0.5
+        || prefix_similarity(&line.replace(' ', ""), first) >= 0.75
+        || (!rest.is_empty() && prefix_similarity(line, rest) >= 0.8)
 }
 
 /// Similarity (0..1) of the whole of `text` to `pattern` (both folded):
@@ -723,7 +729,9 @@ mod tests {
             without_leading_specks("N2 CĂN CƯỚC CÔNG DÂN"),
             "CĂN CƯỚC CÔNG DÂN"
         );
-        // A number or a word of two letters is no speck.
+        // A number, a word of two letters, or one whose digit OCR reads
+        // for a letter ("T0": "TỜ") is no speck.
+        assert_eq!(without_leading_specks("T0 KHAI"), "T0 KHAI");
         assert_eq!(without_leading_specks("12 TỔ"), "12 TỔ");
         assert_eq!(without_leading_specks("TỜ KHAI"), "TỜ KHAI");
     }
@@ -741,6 +749,8 @@ mod tests {
         for line in [
             "GLẤY TIẾP NHẬN HỒ SƠ",
             "GIẤYTIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            "I GIẤY TIẾP NHẬN HỒ SƠ",
+            "TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
         ] {
             let m = find_heading(&t, &page(&[line]), 2000, 0.5);
             assert_eq!(m.map(|m| m.type_id).as_deref(), Some("receipt"), "{line}");

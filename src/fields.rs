@@ -473,13 +473,19 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
         0
     };
     let part = &lines[first..end];
-    let squeezed = match birth_date(part, today) {
-        Some((i, dob, squeezed)) => {
-            fields.put("date_of_birth", dob, source(&part[i], None));
-            squeezed
+    if let Some((i, dob, squeezed)) = birth_date(part, today) {
+        // A date whose separators OCR lost stands only where the number
+        // vouches for its year; without it, the number is read as if
+        // there were no date.
+        let year = &dob[6..];
+        if !squeezed
+            || part
+                .iter()
+                .any(|l| citizen_number(&l.raw, Some(year)).is_some())
+        {
+            fields.put("date_of_birth", dob.clone(), source(&part[i], None));
         }
-        None => false,
-    };
+    }
     let year = fields
         .values
         .get("date_of_birth")
@@ -491,18 +497,15 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
         let id = citizen_number(&part[i].raw, year.as_deref()).unwrap_or_default();
         fields.put("id_number", id, source(&part[i], None));
         // A name label with no name after it: the name as a card places it.
-        if let (None, Some(year)) = (fields.values.get("full_name"), &year)
-            && let Some((k, name)) = name_after_number(lines, year)
+        if !fields.values.contains_key("full_name")
+            && year.is_some()
+            && let Some((k, name)) = name_after_number(lines, first + i)
         {
             fields.put("full_name", name, card_layout(&lines[k]));
         }
-    } else if squeezed
-        || (year.is_some() && part.iter().any(|l| citizen_number(&l.raw, None).is_some()))
-    {
+    } else if year.is_some() && part.iter().any(|l| citizen_number(&l.raw, None).is_some()) {
         // The person's number and birth date disagree on the year: one of
         // them is misread, and which one cannot be told. Give neither.
-        // A date whose separators OCR lost stands only where the number
-        // vouches for it.
         fields.values.remove("date_of_birth");
         fields.sources.remove("date_of_birth");
     }
@@ -536,7 +539,13 @@ fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
     if let Some(dob) = zone.date_of_birth {
         fields.put("date_of_birth", dob, from_zone(zone.line + 1));
     }
-    let Some(spelled) = zone.name else { return };
+    // A name line read with digits in it (guessed back as letters) may
+    // pick the printed name it spells, but never denies one.
+    let (spelled, sure) = match (zone.name, zone.name_guess) {
+        (Some(name), _) => (name, true),
+        (None, Some(guess)) => (guess, false),
+        (None, None) => return,
+    };
     let spells = |name: &String| fold(name) == spelled;
     if fields.values.get("full_name").is_some_and(spells) {
         return;
@@ -555,7 +564,7 @@ fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
             source.label = Some(spelled);
             fields.put("full_name", name, source);
         }
-        None if fields.values.get("full_name").is_some_and(close) => {}
+        None if fields.values.get("full_name").is_some_and(close) || !sure => {}
         // The printed name and the zone's disagree: give neither.
         None => {
             fields.values.remove("full_name");
@@ -629,19 +638,22 @@ fn card_name(lines: &[DocLine], dob_line: usize, year: &str) -> Option<(usize, S
 /// On a card whose name label OCR read with no name after it, having read
 /// the card's values apart from their labels ("048187040699" / "TẠ BÍCH
 /// HÀ" / … / "Họ, chữ đệm và tên khai sinh/Full name:"): the name on the
-/// line just after the citizen number's, where the number (its year
-/// agreeing with the birth date's, `year`) stands alone on its line.
-fn name_after_number(lines: &[DocLine], year: &str) -> Option<(usize, String)> {
-    let alone = lines.iter().position(|l| {
-        let digits: String = l.raw.chars().filter(|c| !c.is_whitespace()).collect();
-        digits.len() == 12
-            && digits.chars().all(|c| c.is_ascii_digit())
-            && is_citizen_number(&digits, Some(year))
-    })?;
+/// line just after line `number`, the main person's citizen number (its
+/// year agreeing with the birth date's), where that number stands alone on
+/// its line.
+fn name_after_number(lines: &[DocLine], number: usize) -> Option<(usize, String)> {
+    let digits: String = lines[number]
+        .raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if digits.len() != 12 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     let next = lines
-        .get(alone + 1)
-        .filter(|n| n.page == lines[alone].page)?;
-    name_line(&next.raw).map(|n| (alone + 1, n))
+        .get(number + 1)
+        .filter(|n| n.page == lines[number].page)?;
+    name_line(&next.raw).map(|n| (number + 1, n))
 }
 
 /// A line that holds nothing but a name in capitals, its first word a
@@ -782,21 +794,24 @@ fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String, boo
         if !BIRTH_LABELS.iter().any(|b| folded.contains(b)) {
             continue;
         }
-        for j in [i, i + 1] {
-            let Some(cand) = part.get(j) else { break };
-            let date = DATE
+        let read = |j: usize, squeezed: bool| {
+            let cand = part.get(j)?;
+            let pattern: &Regex = if squeezed { &SQUEEZED_DATE } else { &DATE };
+            pattern
                 .captures(&cand.raw)
                 .filter(|c| !after_a_digit(&cand.raw, c))
-                .and_then(|c| real_date(&c, today));
-            if let Some(d) = date {
-                return Some((j, d, false));
-            }
-            let squeezed = SQUEEZED_DATE
-                .captures(&cand.raw)
-                .and_then(|c| real_date(&c, today));
-            if let Some(d) = squeezed {
-                return Some((j, d, true));
-            }
+                // Squeezed: at least one separator lost (else DATE reads it).
+                .filter(|c| !squeezed || c[0].matches(['/', '.', ':', '-']).count() < 2)
+                .and_then(|c| real_date(&c, today))
+                .map(|d| (j, d, squeezed))
+        };
+        // A whole date on the label's line or the next before a squeezed one.
+        if let Some(found) = read(i, false)
+            .or_else(|| read(i + 1, false))
+            .or_else(|| read(i, true))
+            .or_else(|| read(i + 1, true))
+        {
+            return Some(found);
         }
     }
     None
@@ -912,7 +927,7 @@ fn clean_name(v: &str) -> Option<String> {
     // Mạnh Bình") are as frequent as the surname "Ông".
     let surname = crate::names::is_surname;
     if let Some(t) = title
-        && fold(t) == "ONG"
+        && (fold(t) == "ONG" || fold(t) == "ON")
         && words.len() == 2
         && !surname(words[0])
     {
@@ -1092,8 +1107,9 @@ mod tests {
             ("Họ và tên: ONG ANH HƯNG", "Ông Anh Hưng"),
             ("Họ và tên: Ong Anh Hưng", "Ông Anh Hưng"),
             ("Tên (viết chữ in hoa): Ông Ông Trọng Lực", "Ông Trọng Lực"),
-            // Its "g" read as a semicolon.
+            // Its "g" read as a semicolon; before two words, the surname.
             ("Người nộp: Ôn; Lâm Tuấn Thành", "Lâm Tuấn Thành"),
+            ("Người nộp: Ôn; Thu Ánh", "Ông Thu Ánh"),
             ("tiếp nhận hồ sơ của: Ông La Mạnh Bình", "La Mạnh Bình"),
         ] {
             assert_eq!(
@@ -1489,6 +1505,31 @@ mod tests {
             assert_eq!(f.values["date_of_birth"], "15/01/1975", "{date}");
             assert_eq!(f.values["id_number"], "046075448338");
         }
+        // A squeezed date no number vouches for is no date, and the
+        // number is read as if there were none.
+        let p = page(&[
+            "Họ và tên: NÔNG HỮU TRUNG",
+            "Sinh ngày: 1501/1976",
+            "Số định danh cá nhân: 046075448338",
+        ]);
+        let f = extract(&[&p], today(), None).values;
+        assert!(!f.contains_key("date_of_birth"), "{f:?}");
+        assert_eq!(f["id_number"], "046075448338");
+        // A day OCR split in two stays refused; a whole date on the next
+        // line wins over eight digits on the label's.
+        let p = page(&[
+            "Họ và tên: LÊ AN",
+            "Sinh ngày: 1 11/10/1998",
+            "Số định danh cá nhân: 046098123456",
+        ]);
+        assert!(!values(&p).contains_key("date_of_birth"));
+        let p = page(&[
+            "Họ và tên: LÊ AN",
+            "Ngày sinh: 15011998",
+            "11/10/1998",
+            "Số định danh cá nhân: 046098123456",
+        ]);
+        assert_eq!(values(&p)["date_of_birth"], "11/10/1998");
         // No number, a number of another year, or not eight digits: no date.
         for (date, number) in [
             ("15011975", ""),

@@ -30,6 +30,10 @@ pub struct CardZone {
     pub date_of_birth: Option<String>,
     /// The name line's words, upper-case ASCII ("NGUYEN VAN AN"), when read.
     pub name: Option<String>,
+    /// The name line's words with the digits OCR read in it guessed back
+    /// as letters ("QU0C" → "QUOC"): good to pick the printed name it
+    /// spells, never to deny one.
+    pub name_guess: Option<String>,
     /// Index of the line (in what [`find`] was given) that carried the ID.
     pub line: usize,
 }
@@ -132,22 +136,25 @@ pub fn find(lines: &[&str]) -> Option<CardZone> {
     let date_of_birth = next
         .iter()
         .find_map(|l| LINE2.captures(l).and_then(|c| birth_date(&c, &id_number)));
-    let name = next.iter().find_map(|l| {
-        // Line 3 holds letters and fillers only: a digit there is a letter
-        // OCR misread ("QU0C" for "QUOC"); line 2 is never taken for it.
-        if LINE2.is_match(l) {
-            return None;
-        }
-        let l = letters(l);
-        let c =
-            LINE3.captures(l.trim_end_matches(|c: char| c != '<' && !c.is_ascii_uppercase()))?;
+    let read = next.iter().filter(|l| !LINE2.is_match(l)).find_map(|l| {
+        let l = l.trim_end_matches(|c: char| c != '<' && !c.is_ascii_uppercase());
+        // Line 3 holds letters and fillers only: a digit inside it is a
+        // letter OCR misread ("QU0C" for "QUOC"), guessed back.
+        let mapped = letters(l);
+        let c = LINE3.captures(&mapped)?;
         let words = |s: &str| s.split('<').collect::<Vec<_>>().join(" ");
-        Some(format!("{} {}", words(&c[1]), words(&c[2])))
+        Some((format!("{} {}", words(&c[1]), words(&c[2])), mapped != l))
     });
+    let (name, name_guess) = match read {
+        Some((name, false)) => (Some(name), None),
+        Some((guess, true)) => (None, Some(guess)),
+        None => (None, None),
+    };
     Some(CardZone {
         id_number,
         date_of_birth,
         name,
+        name_guess,
         line,
     })
 }
@@ -238,6 +245,14 @@ mod tests {
         // A digit read for a letter of the name line.
         let z = zone("031091553234", "910324", "TANG<<QU0C<XUAN<KHANH");
         let lines: Vec<&str> = z.iter().map(String::as_str).collect();
+        let found = find(&lines).expect("zone");
+        assert_eq!(found.name, None);
+        assert_eq!(found.name_guess.as_deref(), Some("TANG QUOC XUAN KHANH"));
+        // A stray digit after the line is no letter.
+        let z = zone("031091553234", "910324", "TANG<<QUOC<XUAN<KHANH");
+        let mut lines: Vec<String> = z.clone();
+        lines[2].push_str(" 1");
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let found = find(&lines).expect("zone");
         assert_eq!(found.name.as_deref(), Some("TANG QUOC XUAN KHANH"));
     }

@@ -182,8 +182,9 @@ fn show_through(
 /// thinned ([`find_qr_thinned`]); then, still without one, its printed
 /// code read again ([`reread_case_code`]), and a code read from print
 /// read again alone ([`confirm_printed_code`], returned). Where the QR
-/// code gives the case code, the print is not read again: a second read
-/// of a spoiled print is a guess, and could only contradict the QR.
+/// code gives the case code, the print is read again only where it reads
+/// as another code, and only reads agreeing with the QR code change it
+/// ([`mend_misread_code`]).
 fn receipt_second_looks(
     engine: &mut LazyEngine,
     reading: &mut Reading,
@@ -589,6 +590,11 @@ fn mend_misread_code(
     let Some(spot) = codes::printed_code_line(&reading.text, today) else {
         return Ok(());
     };
+    let qr: Vec<String> = qr
+        .iter()
+        .filter_map(|q| q.parse::<codes::CaseCode>().ok())
+        .map(|c| c.to_string())
+        .collect();
     let printed = codes::case_codes_in_text(&reading.text.lines[spot.line].text(), today);
     if printed.iter().any(|c| qr.contains(&c.to_string())) {
         return Ok(());

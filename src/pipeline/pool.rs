@@ -114,11 +114,12 @@ impl PagePool {
 /// other cores to flush their address caches: measured on the samples'
 /// batch_004 with two threads, 0.59 s of 4.88 s in the kernel, against
 /// about 0.33 s once buffers up to 16 MiB (a gray A4 page at 300 dpi is
-/// 8.7 MB) come from the heap and up to 32 MiB of freed heap stays mapped;
-/// larger thresholds gained nothing more and kept more memory (64 and 128
-/// MiB: a worker's peak on a PDF object-stream bomb 122 → 226 MiB). A
-/// single `tesseract` process per page never pays the cross-core part. Set
-/// once per process, before the first page thread starts.
+/// 8.7 MB) come from the heap and up to 32 MiB of freed heap stays mapped.
+/// (glibc refuses an mmap threshold over 32 MiB; a trim threshold of 128
+/// MiB gained nothing more and kept more memory: a worker's peak on a PDF
+/// object-stream bomb 226 MiB against 146.) A single `tesseract` process
+/// per page never pays the cross-core part. Set once per process, before
+/// the first page thread starts; a setting glibc refuses is logged.
 fn keep_page_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -127,9 +128,12 @@ fn keep_page_buffers() {
         unsafe extern "C" {
             fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
         }
-        ONCE.call_once(|| unsafe {
-            mallopt(-3, 16 << 20);
-            mallopt(-1, 32 << 20);
+        ONCE.call_once(|| {
+            for (param, name, value) in [(-3, "mmap", 16 << 20), (-1, "trim", 32 << 20)] {
+                if unsafe { mallopt(param, value) } != 1 {
+                    tracing::warn!(threshold = name, value, "glibc refused a malloc threshold");
+                }
+            }
         });
     }
 }
