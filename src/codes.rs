@@ -527,6 +527,9 @@ mod tests {
             "Mã hồ sơ: 000.00.13.H 04-2106 28-0001",
             // The agency's "H" read as two strokes.
             "000.00.13.1104-210628-0001",
+            // A stray stroke before the agency letter.
+            "000.00.13.1H04-210628-0001",
+            "000.00.13.|h04-210628-0001",
             // A dot or a dash with a speck beside it, read doubled.
             "Ni họ xơ: 000.,00.13.H04-210628.-0001",
         ] {
@@ -547,6 +550,8 @@ mod tests {
             "1000.00.13.H04-210628-00012",
             // Digits where the agency letter stands, other than two strokes.
             "000.00.13.504-210628-0001",
+            // A letter before the agency letter is no speck.
+            "000.00.13.AH04-210628-0001",
         ] {
             assert!(printed(t).is_empty(), "{t}: {:?}", printed(t));
         }

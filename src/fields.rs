@@ -432,7 +432,7 @@ fn applicant_column(raw: &str, applicant: &str) -> Option<(usize, String)> {
     let n = want.split(' ').count();
     let at =
         (0..=words.len().saturating_sub(n)).find(|&i| fold(&words[i..i + n].join(" ")) == want)?;
-    let name = crate::names::common_spellings(&title_case(&words[at..at + n].join(" ")));
+    let name = crate::names::common_spellings(&title_case(&words[at..at + n].join(" ")))?;
     let capitalised = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
     let after = &words[at + n..];
     let before = words[..at]
@@ -890,6 +890,7 @@ fn clean_name(v: &str) -> Option<String> {
     let is_honorific = |w: &&str| {
         honorifics.contains(&w.trim_end_matches(':').to_lowercase().as_str())
             || ((w.ends_with(';') || w.ends_with(',')) && fold(w) == "ON")
+            || crate::names::is_ong_read_twice(w.trim_end_matches(':'))
     };
     let mut rest = v
         .split_whitespace()
@@ -938,6 +939,7 @@ fn clean_name(v: &str) -> Option<String> {
     (2..=5)
         .contains(&words.len())
         .then(|| crate::names::common_spellings(&title_case(&words.join(" "))))
+        .flatten()
 }
 
 fn all_capitals(w: &str) -> bool {

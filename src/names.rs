@@ -13,6 +13,7 @@
 //! so that neither is ever turned into the other.
 
 use crate::fold::fold;
+use unicode_normalization::UnicodeNormalization;
 
 /// Common surnames.
 const SURNAMES: [&str; 36] = [
@@ -256,23 +257,133 @@ const MIDDLE_NAMES: [&str; 2] = ["Văn", "Thị"];
 
 /// A title-cased name with each word spelled as common names spell it:
 /// the first against the surnames, a middle one against "Văn" and "Thị"
-/// first, the others against the name words.
-pub fn common_spellings(name: &str) -> String {
-    let words: Vec<&str> = name.split(' ').collect();
+/// first, the others against the name words. Two common name words OCR
+/// ran together ("Anhvinh") are parted. `None` when a word holds a letter
+/// read twice ([`stacked_twice`]) that no one common name word mends: the
+/// name was misread, and a wrong name is worse than none.
+pub fn common_spellings(name: &str) -> Option<String> {
+    let words: Vec<String> = name.split(' ').flat_map(parted).collect();
     let last = words.len().saturating_sub(1);
-    words
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let spell = |w: &str| match i {
+            0 => as_in(w, &SURNAMES),
+            i if i < last => as_in(w, &MIDDLE_NAMES).or_else(|| as_in(w, NAME_WORDS)),
+            _ => as_in(w, NAME_WORDS),
+        };
+        let mended = match stacked_twice(w) {
+            Some(readings) => Some(one_of(readings.iter().map(|r| spell(r)))?),
+            None => spell(w).filter(|m| m != w),
+        };
+        out.push(mended.map_or_else(|| w.clone(), str::to_string));
+    }
+    Some(out.join(" "))
+}
+
+/// `word` as `table` spells it: itself when the table has it, else the
+/// one entry it folds to.
+fn as_in(word: &str, table: &[&'static str]) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|t| **t == word)
+        .copied()
+        .or_else(|| spelled(word, table))
+}
+
+/// The one value the options give, if they give one and only one.
+fn one_of<'a>(options: impl Iterator<Item = Option<&'a str>>) -> Option<&'a str> {
+    let mut found = None;
+    for o in options.flatten() {
+        if found.is_some_and(|f| f != o) {
+            return None;
+        }
+        found = Some(o);
+    }
+    found
+}
+
+/// Is this one of the two honorifics' "Ông" as OCR may read it with a
+/// letter read twice ("ÔÊNG")?
+pub fn is_ong_read_twice(word: &str) -> bool {
+    stacked_twice(word).is_some_and(|r| r.iter().any(|r| fold(r) == "ONG"))
+}
+
+/// The circumflex, breve and horn as decomposed marks: what makes "â",
+/// "ê", "ô", "ă", "ơ", "ư" letters of their own.
+const QUALITY_MARKS: [char; 3] = ['\u{302}', '\u{306}', '\u{31b}'];
+
+/// A letter's base letter, upper case ("ầ" → 'A').
+fn base(c: char) -> char {
+    std::iter::once(c)
+        .nfd()
+        .next()
+        .map_or(c, |b| b.to_ascii_uppercase())
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(base(c), 'A' | 'E' | 'I' | 'O' | 'U' | 'Y')
+}
+
+fn has_quality_mark(c: char) -> bool {
+    std::iter::once(c).nfd().any(|m| QUALITY_MARKS.contains(&m))
+}
+
+/// A word with one letter OCR read twice where its marks stack ("CHÂẦU"
+/// for "CHÂU", "ÔÊNG" for "ÔNG", "ĐỨỮNH"): two vowels side by side that
+/// both carry a circumflex, breve or horn, which no Vietnamese syllable
+/// has but "ươ" ("Trương"). The word's two readings with one of the two
+/// left out.
+pub fn stacked_twice(word: &str) -> Option<[String; 2]> {
+    let chars: Vec<char> = word.chars().collect();
+    let i = chars.windows(2).position(|p| {
+        p.iter().all(|c| is_vowel(*c) && has_quality_mark(*c))
+            && !(base(p[0]) == 'U' && base(p[1]) == 'O')
+    })?;
+    let without = |k: usize| {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, c)| c)
+            .collect::<String>()
+    };
+    Some([without(i), without(i + 1)])
+}
+
+/// A word as the name words it holds: two common name words OCR ran
+/// together ("Anhvinh") parted where one cut, and only one, gives two;
+/// any other word as it is. A word of one syllable (one run of vowels:
+/// "Thuận", "Nguyễn") is never cut.
+fn parted(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let runs = chars
         .iter()
         .enumerate()
-        .map(|(i, w)| {
-            let mended = match i {
-                0 => spelled(w, &SURNAMES),
-                i if i < last => spelled(w, &MIDDLE_NAMES).or_else(|| spelled(w, NAME_WORDS)),
-                _ => spelled(w, NAME_WORDS),
-            };
-            mended.unwrap_or(w).to_string()
+        .filter(|(i, c)| is_vowel(**c) && (*i == 0 || !is_vowel(chars[i - 1])))
+        .count();
+    let common = |w: &str| {
+        let f = fold(w);
+        SURNAMES
+            .iter()
+            .chain(NAME_WORDS)
+            .chain(&MIDDLE_NAMES)
+            .any(|t| fold(t) == f)
+    };
+    let cuts: Vec<usize> = (1..chars.len())
+        .filter(|&k| {
+            let (a, b): (String, String) =
+                (chars[..k].iter().collect(), chars[k..].iter().collect());
+            common(&a) && common(&b)
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    match cuts[..] {
+        [k] if runs == 2 => {
+            let b: String = chars[k..].iter().collect();
+            let b = crate::fields::title_case(&b);
+            vec![chars[..k].iter().collect(), b]
+        }
+        _ => vec![word.to_string()],
+    }
 }
 
 #[cfg(test)]
@@ -297,8 +408,35 @@ mod tests {
             ("Võ Bích Thứ", "Võ Bích Thứ"),
             // No common name near: left as read.
             ("Lò Văn Pằng", "Lò Văn Pằng"),
+            // "ươ" is no letter read twice.
+            ("Trương Văn Cường", "Trương Văn Cường"),
         ] {
-            assert_eq!(common_spellings(read), meant, "{read}");
+            assert_eq!(common_spellings(read).as_deref(), Some(meant), "{read}");
+        }
+    }
+
+    #[test]
+    fn a_letter_read_twice_is_mended_where_one_common_name_fits_else_the_name_is_refused() {
+        assert_eq!(
+            common_spellings("Lê Mỹ Châầu").as_deref(),
+            Some("Lê Mỹ Châu")
+        );
+        // "Đứnh" and "Đữnh" are no common name: the name was misread.
+        assert_eq!(common_spellings("Đứữnh Quỳnh Ly"), None);
+        assert!(is_ong_read_twice("ÔÊNG"));
+        assert!(!is_ong_read_twice("ÔNG") && !is_ong_read_twice("Hồng"));
+    }
+
+    #[test]
+    fn two_name_words_run_together_are_parted_where_one_cut_fits() {
+        assert_eq!(
+            common_spellings("Nguyễn Anhvinh").as_deref(),
+            Some("Nguyễn Anh Vinh")
+        );
+        // One syllable ("Thuận" is "Thu" + "ận" by letters) is never cut;
+        // nor is a word no cut parts into two common ones.
+        for name in ["Lê Văn Thuận", "Lò Văn Pằngxyz"] {
+            assert_eq!(common_spellings(name).as_deref(), Some(name), "{name}");
         }
     }
 

@@ -210,8 +210,10 @@ fn receipt_second_looks(
 
 /// A case code read from print alone is read again: its line cut out and
 /// read with the Latin engine at the sizes of [`CODE_LINE_HEIGHTS`]. The
-/// code that second reading gives, if any (`None` also when a third,
-/// enlarged reading agrees with the page's); where it differs from the
+/// code that second reading sets against the page's ([`unconfirmed`]:
+/// a read of the line that gave another code is never outweighed by one
+/// that repeats the page's), if any (`None` also when a third, enlarged
+/// reading agrees with the page's); where it differs from the
 /// page's, the batch names both and is not attached to either (a digit
 /// misread files a dossier under another's case).
 fn confirm_printed_code(
@@ -227,11 +229,12 @@ fn confirm_printed_code(
         return Ok(None);
     };
     let [_, y0, _, y1] = spot.region;
-    let again = read_code_line(engine, &crop, dpi, y1 - y0, today)?.code();
-    tracing::debug!(first = %reading.text.lines[spot.line].text(), again = ?again, "printed case code read again");
+    let (line, seen) = read_code_line(engine, &crop, dpi, y1 - y0, today)?;
     let page_code = codes::case_codes_in_text(&reading.text.text(), today)
         .first()
         .map(|c| c.to_string());
+    let again = unconfirmed(line, seen, page_code.as_deref());
+    tracing::debug!(first = %reading.text.lines[spot.line].text(), again = ?again, "printed case code read again");
     if again.is_some() && again != page_code {
         // The two readings disagree: a third, enlarged, that agrees with the
         // page's reading settles it; else both codes stand.
@@ -241,6 +244,21 @@ fn confirm_printed_code(
         }
     }
     Ok(again)
+}
+
+/// The code a printed code's second reading sets against the page's
+/// (`page`): two reads' agreed code; else the first code any read of the
+/// line gave other than the page's (one read alone that repeats the
+/// page's, where another read gave another code, confirms nothing); else
+/// a single read's.
+fn unconfirmed(line: LineRead, seen: Vec<String>, page: Option<&str>) -> Option<String> {
+    match line {
+        LineRead::Agreed(code) => Some(code),
+        line => seen
+            .into_iter()
+            .find(|c| Some(c.as_str()) != page)
+            .or(line.code()),
+    }
 }
 
 /// How much a printed case code's line is enlarged for the reading that
@@ -557,7 +575,7 @@ fn reread_case_code(
         };
         // Nothing else on the page vouches for a code read here: one read
         // alone is not enough.
-        let code = match read_code_line(engine, &crop, dpi, y1 - y0, today)? {
+        let code = match read_code_line(engine, &crop, dpi, y1 - y0, today)?.0 {
             LineRead::Agreed(code) => code,
             LineRead::Single(code) => {
                 tracing::debug!(code, "case code line: one read only, not taken");
@@ -603,7 +621,7 @@ fn mend_misread_code(
         return Ok(());
     };
     let [_, y0, _, y1] = spot.region;
-    if let LineRead::Agreed(code) = read_code_line(engine, &crop, dpi, y1 - y0, today)? {
+    if let LineRead::Agreed(code) = read_code_line(engine, &crop, dpi, y1 - y0, today)?.0 {
         tracing::debug!(first = %reading.text.lines[spot.line].text(), again = %code, "case code the QR code gives, printed: read again");
         if qr.contains(&code) {
             put_code(reading, spot, code);
@@ -668,14 +686,15 @@ impl LineRead {
 /// the single read's code is only [`LineRead::Single`] and two codes give
 /// none (a wrong case code files a dossier under another's case: no code,
 /// and the station gives it, is better). Where the reads gave no code,
-/// that further read's code is a single read's.
+/// that further read's code is a single read's. Beside what the reads
+/// come to: every code any of them gave, in reading order.
 fn read_code_line(
     engine: &mut LazyEngine,
     crop: &Pix,
     dpi: u32,
     height: u32,
     today: time::Date,
-) -> Result<LineRead, OcrError> {
+) -> Result<(LineRead, Vec<String>), OcrError> {
     let mut codes_read: Vec<String> = Vec::new();
     let mut factors_read: Vec<f32> = Vec::new();
     for target in CODE_LINE_HEIGHTS {
@@ -686,13 +705,13 @@ fn read_code_line(
         factors_read.push(factor);
         if let Some(code) = read_code_at(engine, crop, dpi, factor, today)? {
             if codes_read.contains(&code) {
-                return Ok(LineRead::Agreed(code));
+                return Ok((LineRead::Agreed(code), codes_read));
             }
             codes_read.push(code);
         }
     }
     if codes_read.len() > 2 {
-        return Ok(LineRead::NoCode);
+        return Ok((LineRead::NoCode, codes_read));
     }
     // One code from one read, or two reads, two codes: a read at a size
     // not yet tried that agrees with one of them settles it. Where no
@@ -705,7 +724,9 @@ fn read_code_line(
         Some(factor) => read_code_at(engine, crop, dpi, factor, today)?,
         None => None,
     };
-    Ok(settle(codes_read, third))
+    let mut seen = codes_read.clone();
+    seen.extend(third.clone().filter(|t| !codes_read.contains(t)));
+    Ok((settle(codes_read, third), seen))
 }
 
 /// What none, one or two reads' codes (`codes`, distinct) and a further
@@ -853,6 +874,25 @@ mod tests {
         // No code before it: the third's alone is a single read's.
         assert!(matches!(settle(v(&[]), Some(a.into())), LineRead::Single(c) if c == a));
         assert!(matches!(settle(v(&[]), None), LineRead::NoCode));
+    }
+
+    #[test]
+    fn a_page_s_printed_code_is_confirmed_only_where_no_read_of_its_line_gave_another() {
+        let (page, other) = ("000.23.34.H61-220411-0602", "000.28.34.H61-220411-0002");
+        let v = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let set_against = |line, seen: &[&str]| unconfirmed(line, v(seen), Some(page));
+        // Two reads agreeing: their code, whatever another read gave.
+        let agreed = set_against(LineRead::Agreed(page.into()), &[other, page]);
+        assert_eq!(agreed.as_deref(), Some(page));
+        // One read repeating the page's beside one that gave another: the other.
+        let split = set_against(LineRead::Single(page.into()), &[page, other]);
+        assert_eq!(split.as_deref(), Some(other));
+        let muddled = set_against(LineRead::NoCode, &[page, other]);
+        assert_eq!(muddled.as_deref(), Some(other));
+        // One read alone, nothing against it: that read's.
+        let alone = set_against(LineRead::Single(page.into()), &[page]);
+        assert_eq!(alone.as_deref(), Some(page));
+        assert_eq!(set_against(LineRead::NoCode, &[]), None);
     }
 
     /// The example batch's receipt, read by real Tesseract; then one digit

@@ -85,7 +85,9 @@ const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 /// letter ("G 13", "2503 28"), a comma for a dot, a long dash or a dot for
 /// a dash, letters for digits (see [`OCR_DIGIT`]), a lower-case agency
 /// letter, an "H" read as two strokes ("11", "I1"; the agency mark is
-/// always a letter); not inside a longer run of letters and digits.
+/// always a letter), a stray stroke before the agency letter ("1H41":
+/// the letter and its two digits are the segment's whole shape); not
+/// inside a longer run of letters and digits.
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     // `n` digits, OCR may have put one space between any two of them.
     let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
@@ -93,7 +95,7 @@ static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     let dot = r"\s*[.,·]{1,2}\s*";
     let dash = r"\s*[-–—~.]{1,2}\s*";
     Regex::new(&format!(
-        r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([A-Za-z]|[1lI|]{{2}}) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
+        r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([1lI|]{{2}}|[1lI|]?[A-Za-z]) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
         d(3), d(2), d(2), d(2), d(6), d(4)
     ))
     .expect("valid regex")
@@ -110,13 +112,19 @@ fn ocr_digit(c: char) -> char {
     }
 }
 
-/// The agency letter OCR meant: two strokes are an "H".
+/// The agency letter OCR meant: two strokes are an "H"; a stroke before
+/// a letter is a speck.
 fn agency_letter(read: &str) -> char {
-    match read.chars().next() {
-        Some(c) if read.len() == 1 => c.to_ascii_uppercase(),
+    let mut chars = read.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => c.to_ascii_uppercase(),
+        (Some(_), Some(c)) if !STROKES.contains(c) => c.to_ascii_uppercase(),
         _ => 'H',
     }
 }
+
+/// What OCR reads a lone vertical stroke as.
+const STROKES: &str = "1lI|";
 
 impl CaseCode {
     /// The date the dossier was received (`YYMMDD` of the code, in the
