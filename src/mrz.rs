@@ -164,10 +164,37 @@ pub fn find(lines: &[&str]) -> Option<CardZone> {
 /// it stands first: it is not read from there).
 fn line1_id(line: &str) -> Option<String> {
     let rest = &LINE1.captures(line)?[1];
-    LINE1_ID.captures_iter(rest).find_map(|c| {
-        let (check, id) = (digit(c[1].chars().next()?), digits(&c[2]));
-        (id.chars().all(|c| c.is_ascii_digit()) && check_digit(&id[3..]) == check).then_some(id)
-    })
+    LINE1_ID
+        .captures_iter(rest)
+        .find_map(|c| {
+            let (check, id) = (digit(c[1].chars().next()?), digits(&c[2]));
+            (id.chars().all(|c| c.is_ascii_digit()) && check_digit(&id[3..]) == check).then_some(id)
+        })
+        .or_else(|| by_document_number(rest))
+}
+
+/// The document number, its check digit and the ID, as line 1 prints them
+/// after the issuing state.
+static LINE1_DOC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9OQDIlSBZG]{9})([0-9OQDIlSBZG])([0-9OQDIlSBZG]{12})<").expect("regex")
+});
+
+/// Where OCR misread a digit of the ID itself (its check fails), the ID
+/// from the document number: when that number's check digit holds for it
+/// and it differs from the ID's last nine digits in one place only (the
+/// two are one number printed twice), the ID is its first three digits
+/// (the province, which no check covers, here or above) and the number.
+fn by_document_number(rest: &str) -> Option<String> {
+    let c = LINE1_DOC.captures(rest)?;
+    let (doc, check, id) = (digits(&c[1]), digit(c[2].chars().next()?), digits(&c[3]));
+    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let differ = doc
+        .chars()
+        .zip(id[3..].chars())
+        .filter(|(a, b)| a != b)
+        .count();
+    (all_digits(&doc) && all_digits(&id) && check_digit(&doc) == check && differ == 1)
+        .then(|| format!("{}{doc}", &id[..3]))
 }
 
 /// The birth date of line 2 as dd/mm/yyyy, when its check digit holds and
@@ -260,9 +287,22 @@ mod tests {
     #[test]
     fn a_digit_misread_as_another_fails_its_check_and_gives_nothing() {
         let z = zone("040187031643", "870119", "NGUYEN<<MY<LY");
-        // 3 read as 8 in the ID: the check digit catches it.
+        // 3 read as 8 in the ID: the check digit catches it, and the
+        // document number, whose check holds, gives the ID.
         let bad_id = z[0].replacen("040187031643", "040187081643", 1);
-        assert!(find(&[&bad_id, &z[1], &z[2]]).is_none());
+        let found = find(&[&bad_id, &z[1], &z[2]]).expect("zone");
+        assert_eq!(found.id_number, "040187031643");
+        // Misread in the document number too: nothing.
+        let both = bad_id.replacen("IDVNM187031643", "IDVNM187081643", 1);
+        assert!(find(&[&both, &z[1], &z[2]]).is_none());
+        // The ID two digits off the document number: nothing.
+        let apart = z[0].replacen("040187031643", "040187081673", 1);
+        assert!(find(&[&apart, &z[1], &z[2]]).is_none());
+        // A stray stroke after the document code, as OCR reads one
+        // ("I1DVNM…"), with a digit of the ID misread.
+        let stray = bad_id.replacen("IDVNM", "I1DVNM", 1);
+        let found = find(&[&stray, &z[1], &z[2]]).expect("zone");
+        assert_eq!(found.id_number, "040187031643");
         // The document number garbled where it stands first, as OCR does:
         // the ID is read after it, held by its check digit.
         let garbled = z[0].replacen("IDVNM187031643", "TDVNH182703163", 1);
