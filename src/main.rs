@@ -148,12 +148,6 @@ enum Command {
     Index {
         #[command(subcommand)]
         action: cli::search::IndexCommand,
-        #[command(flatten)]
-        store: StoreArg,
-        #[command(flatten)]
-        index: IndexArg,
-        #[arg(long, global = true)]
-        json: bool,
     },
     /// Print the HTTP API's OpenAPI 3.1 document (as served at
     /// /v1/openapi.json and kept in schemas/openapi.json).
@@ -265,12 +259,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             index,
             json,
         } => cli::search::search(search, &index, json).await,
-        Command::Index {
-            action,
-            store,
-            index,
-            json,
-        } => cli::search::index_command(action, &store.store, &index, json).await,
+        Command::Index { action } => cli::search::index_command(action).await,
         Command::Openapi => openapi(),
     }
 }

@@ -10,11 +10,23 @@ use std::sync::Arc;
 #[derive(clap::Subcommand)]
 pub enum IndexCommand {
     /// Index every record of the store the index does not hold yet.
-    Sync,
+    Sync(IndexTarget),
     /// Empty the index and index every record of the store again.
-    Rebuild,
+    Rebuild(IndexTarget),
     /// How many records the store has and the index holds.
-    Status,
+    Status(IndexTarget),
+}
+
+/// The store an index command reads and the index it writes.
+#[derive(clap::Args)]
+pub struct IndexTarget {
+    #[command(flatten)]
+    pub store: super::args::StoreArg,
+    #[command(flatten)]
+    pub index: IndexArg,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn index_failure(e: IndexError) -> Failure {
@@ -98,17 +110,14 @@ pub async fn search(args: SearchArgs, index: &IndexArg, json: bool) -> Result<u8
 }
 
 /// `sohoa index sync|rebuild|status`.
-pub async fn index_command(
-    action: IndexCommand,
-    store: &str,
-    index: &IndexArg,
-    json: bool,
-) -> Result<u8, Failure> {
-    let index = open_index(index)?;
-    let store = open_store(store).await?;
+pub async fn index_command(action: IndexCommand) -> Result<u8, Failure> {
+    let (IndexCommand::Sync(t) | IndexCommand::Rebuild(t) | IndexCommand::Status(t)) = &action;
+    let json = t.json;
+    let index = open_index(&t.index)?;
+    let store = open_store(&t.store.store).await?;
     let store = store.as_ref();
     let report = match action {
-        IndexCommand::Status => {
+        IndexCommand::Status(_) => {
             let s = index::sync::status(store, &index).await.map_err(index_failure)?;
             if json {
                 print_json(&s)?;
@@ -124,8 +133,8 @@ pub async fn index_command(
             }
             return Ok(exit::OK);
         }
-        IndexCommand::Sync => index::sync::sync(store, &index).await,
-        IndexCommand::Rebuild => index::sync::rebuild(store, &index).await,
+        IndexCommand::Sync(_) => index::sync::sync(store, &index).await,
+        IndexCommand::Rebuild(_) => index::sync::rebuild(store, &index).await,
     }
     .map_err(index_failure)?;
     if json {
