@@ -214,6 +214,11 @@ async fn open(url: &str) -> Result<Client, IndexError> {
         }
     });
     migrate(&mut client).await?;
+    // Names as a whole (`%`) are similar from half their trigrams on: a
+    // letter or two misread, not merely a surname and a middle name shared.
+    client
+        .batch_execute("SET pg_trgm.similarity_threshold = 0.5")
+        .await?;
     Ok(client)
 }
 

@@ -153,9 +153,11 @@ fn free_text(sql: &mut Sql, raw: &str) {
     let mut any = vec![format!("body_tsv @@ to_tsquery('simple', {tsq})")];
     let mut score = vec![format!("ts_rank(body_tsv, to_tsquery('simple', {tsq}))")];
     if folded.split(' ').count() <= 5 {
+        let each = every_word(sql, &folded, "fields_folded");
         let f = sql.bind(folded);
-        any.push(format!("full_name_folded % {f}"));
-        any.push(format!("{f} <% fields_folded"));
+        any.push(format!(
+            "((full_name_folded % {f} OR {f} <% fields_folded) AND {each})"
+        ));
         score.push(format!("similarity(full_name_folded, {f})"));
         score.push(format!("word_similarity({f}, fields_folded)"));
     }
@@ -168,6 +170,25 @@ fn free_text(sql: &mut Sql, raw: &str) {
     }
     sql.clauses.push(format!("({})", any.join(" OR ")));
     sql.scores.push(format!("greatest({})", score.join(", ")));
+}
+
+/// How close each word of a query must be to a word of what it matches
+/// (pg_trgm's word similarity): one letter OCR changed in a name of four
+/// or more letters still passes ("phuc" ~ "phue" is 0.6).
+const WORD_SIMILARITY: f32 = 0.5;
+
+/// Every folded word of `folded` is like a word of `column`.
+fn every_word(sql: &mut Sql, folded: &str, column: &str) -> String {
+    let min = sql.bind(WORD_SIMILARITY);
+    let words: Vec<String> = folded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let p = sql.bind(w.to_string());
+            format!("word_similarity({p}, {column}) >= {min}")
+        })
+        .collect();
+    format!("({})", words.join(" AND "))
 }
 
 /// The person's criteria: ID number, name, birth date.
@@ -185,10 +206,19 @@ fn person(sql: &mut Sql, s: &Search) -> Result<(), IndexError> {
                 "name '{name}' has no letters to match"
             )));
         }
+        // A whole name: similar as a whole, and each of its words close to
+        // one of the name's (so "Nguyễn Văn An" does not find every
+        // "Nguyễn Văn …"); one word: a word of the name like it.
+        let condition = if folded.contains(' ') {
+            let each = every_word(sql, &folded, "full_name_folded");
+            let p = sql.bind(folded.clone());
+            format!("(full_name_folded % {p} AND {each})")
+        } else {
+            let p = sql.bind(folded.clone());
+            format!("{p} <% full_name_folded")
+        };
+        sql.clauses.push(condition);
         let p = sql.bind(folded);
-        sql.clauses.push(format!(
-            "(full_name_folded % {p} OR {p} <% full_name_folded)"
-        ));
         sql.scores.push(format!(
             "greatest(similarity(full_name_folded, {p}), word_similarity({p}, full_name_folded))"
         ));
