@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install what sohoa needs on a Debian 12 machine: Tesseract with its
 # Vietnamese and orientation models, Leptonica, the C toolchain bindgen
-# needs, poppler-utils (pdftotext, used by the tests) and time (GNU time:
-# the tests' peak-RSS figures). Idempotent.
+# needs, poppler-utils (pdftotext, used by the tests), time (GNU time:
+# the tests' peak-RSS figures) and PostgreSQL (the search index; pg_trgm
+# comes with Debian's server package). Idempotent.
+#
+# SOHOA_PG_TRUST_LOCAL=1 (CI and development machines only) also lets the
+# user `postgres` connect over 127.0.0.1 without a password, as the tests
+# do (postgres://postgres@127.0.0.1:5432).
 set -euo pipefail
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-          clang libclang-dev pkg-config poppler-utils time ca-certificates)
+          clang libclang-dev pkg-config poppler-utils time ca-certificates postgresql)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +35,25 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! s3s-fs --version 2>/dev/null | grep -q "0.14.1"; then
   echo "setup: installing s3s-fs 0.14.1 (about 2 minutes)" >&2
   cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet
+fi
+
+# PostgreSQL for the search index: the Debian cluster up, and (when asked)
+# trust for the tests' user on 127.0.0.1.
+if command -v pg_lsclusters >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  read -r pg_version pg_cluster pg_status < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2, $4}') || true
+  if [ -n "${pg_version:-}" ] && [ "$pg_status" != online ]; then
+    echo "setup: starting PostgreSQL $pg_version/$pg_cluster" >&2
+    $SUDO pg_ctlcluster "$pg_version" "$pg_cluster" start
+  fi
+  hba=/etc/postgresql/${pg_version:-15}/${pg_cluster:-main}/pg_hba.conf
+  if [ "${SOHOA_PG_TRUST_LOCAL:-0}" = 1 ] && [ -f "$hba" ] &&
+     ! $SUDO grep -Eq '^host[[:space:]]+all[[:space:]]+(all|postgres)[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+    echo "setup: letting postgres connect over 127.0.0.1 without a password (SOHOA_PG_TRUST_LOCAL=1)" >&2
+    $SUDO sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    $SUDO pg_ctlcluster "$pg_version" "$pg_cluster" reload
+  fi
 fi
 
 echo "setup: ok (tesseract $(tesseract --version 2>&1 | head -1 | awk '{print $2}'))" >&2

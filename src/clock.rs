@@ -28,6 +28,16 @@ pub fn parse_since(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|_| format!("'{s}' is neither an RFC 3339 time nor a YYYY-MM-DD day"))
 }
 
+/// Parse a "until when" given by a person: RFC 3339 (that instant) or a
+/// day (`2026-11-28`: the whole day, up to the next midnight UTC). The
+/// bound is exclusive.
+pub fn parse_until(s: &str) -> Result<OffsetDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    parse_since(s).map(|t| t + time::Duration::DAY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

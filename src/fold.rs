@@ -36,6 +36,17 @@ pub fn fold(s: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// [`fold`] in lower case: the form the search index stores and every
+/// search query is turned into (`index`), so "Nguyễn Văn Đức", "nguyen van
+/// duc" and "NGUYEN VAN ĐUC" all become `nguyen van duc`. The text is put
+/// in NFC first, as typed and OCR'd Vietnamese comes both composed and
+/// decomposed; no other rule is added here, so the index and the query
+/// cannot drift apart from the matching the pipeline does.
+pub fn fold_lower(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    fold(&nfc).to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +65,18 @@ mod tests {
             "1 1 TEN VIET CHU IN HOA"
         );
         assert_eq!(fold("Aˇb"), "A B");
+    }
+
+    #[test]
+    fn a_name_folds_alike_however_it_is_typed() {
+        let want = "nguyen van duc";
+        assert_eq!(fold_lower("Nguyễn Văn Đức"), want);
+        assert_eq!(fold_lower("nguyen van duc"), want);
+        assert_eq!(fold_lower("NGUYEN VAN ĐUC"), want);
+        // Decomposed input (combining marks typed separately).
+        assert_eq!(
+            fold_lower("Nguye\u{302}\u{303}n Va\u{306}n \u{110}u\u{31b}\u{301}c"),
+            want
+        );
     }
 }

@@ -10,7 +10,8 @@
 //! - what is stored and where: [`record`] (plain data types), [`keys`]
 //!   (every object key), [`store`] (bytes by key: a directory or S3),
 //!   [`catalog`] (the only reader and writer of records, failures, audit
-//!   reports and the access log), [`fixity`] (re-hashing what records name);
+//!   reports and the access log), [`fixity`] (re-hashing what records name),
+//!   [`index`] (the search index in PostgreSQL, derived from the records);
 //! - how batches travel: [`submit`] (stage → publish → record the
 //!   submission) over [`queue`] (messages, topology, publishing);
 //! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
@@ -28,6 +29,7 @@ pub mod fields;
 pub mod fixity;
 pub mod fold;
 pub mod ids;
+pub mod index;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;

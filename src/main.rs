@@ -6,7 +6,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::args::{BatchArgs, OcrArgs, QueueArgs, StoreArg};
+use cli::args::{BatchArgs, IndexArg, OcrArgs, QueueArgs, SearchArgs, StoreArg};
 use cli::{Failure, exit};
 use sohoa::queue::Topology;
 use std::path::PathBuf;
@@ -110,6 +110,9 @@ enum Command {
         /// What an upload's files may cost to read (checked on upload).
         #[command(flatten)]
         limits: sohoa::ingest::Limits,
+        /// The search index for GET /v1/search.
+        #[command(flatten)]
+        index: IndexArg,
     },
     /// Manage the API's bearer tokens.
     Token {
@@ -129,6 +132,22 @@ enum Command {
         /// One JSON entry per line.
         #[arg(long)]
         json: bool,
+    },
+    /// Find documents by ID number, name, type, date digitised or words of
+    /// their text, across every case (needs the search index).
+    Search {
+        #[command(flatten)]
+        search: SearchArgs,
+        #[command(flatten)]
+        index: IndexArg,
+        /// Print the page of hits as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep the search index in step with the store: sync, rebuild, status.
+    Index {
+        #[command(subcommand)]
+        action: cli::search::IndexCommand,
     },
     /// Print the HTTP API's OpenAPI 3.1 document (as served at
     /// /v1/openapi.json and kept in schemas/openapi.json).
@@ -209,6 +228,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             upload_timeout,
             upload_spool,
             limits,
+            index,
         } => {
             let config = sohoa::api::Config {
                 max_upload_bytes,
@@ -220,7 +240,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
                 topology,
                 limits,
             };
-            admin::serve(&listen, &store.store, config).await
+            admin::serve(&listen, &store.store, config, &index).await
         }
         Command::Token { action } => admin::token(action).await,
         Command::AccessLog {
@@ -234,9 +254,18 @@ async fn run(command: Command) -> Result<u8, Failure> {
             store,
             json,
         } => read::verify(case_code.as_deref(), &store.store, json).await,
-        Command::Openapi => {
-            print!("{}", sohoa::api::openapi_document());
-            Ok(exit::OK)
-        }
+        Command::Search {
+            search,
+            index,
+            json,
+        } => cli::search::search(search, &index, json).await,
+        Command::Index { action } => cli::search::index_command(action).await,
+        Command::Openapi => openapi(),
     }
+}
+
+/// `sohoa openapi`: the document as served.
+fn openapi() -> Result<u8, Failure> {
+    print!("{}", sohoa::api::openapi_document());
+    Ok(exit::OK)
 }

@@ -139,6 +139,26 @@ fn the_pipeline_never_talks_amqp() {
 }
 
 #[test]
+fn only_the_index_speaks_sql_and_it_never_writes_to_the_store() {
+    let outside_index = outside(&all_code(), "src/index");
+    let hits = find(&outside_index, "tokio_postgres");
+    assert!(
+        hits.is_empty(),
+        "SQL outside src/index:\n{}",
+        hits.join("\n")
+    );
+    let index = sources("src/index");
+    let mut hits = find(&index, "put_if_absent");
+    hits.extend(find(&index, "catalog::records::store_record"));
+    hits.extend(find(&index, "Store::put"));
+    assert!(
+        hits.is_empty(),
+        "the index writes to the store it is derived from:\n{}",
+        hits.join("\n")
+    );
+}
+
+#[test]
 fn records_are_plain_data_that_import_nothing_of_the_crate() {
     let hits = find(&sources("src/record"), "crate::");
     assert!(

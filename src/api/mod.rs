@@ -21,6 +21,7 @@ mod cases;
 mod doc;
 mod download;
 mod error;
+mod search;
 mod tokens;
 
 pub use error::ApiError;
@@ -91,6 +92,8 @@ impl Default for Config {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
+    /// The search index (`--index`); without it searches answer 503.
+    pub index: Option<Arc<crate::index::Index>>,
     amqp: tokio::sync::Mutex<Option<Arc<lapin::Connection>>>,
     /// Uploads being checked or stored at once (each is held in memory
     /// then); an upload still arriving holds no slot.
@@ -108,8 +111,18 @@ const UNAUTHENTICATED_LOG_EVERY: std::time::Duration = std::time::Duration::from
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Arc<AppState> {
+        AppState::with_index(store, config, None)
+    }
+
+    /// As [`AppState::new`], with a search index.
+    pub fn with_index(
+        store: Arc<dyn Store>,
+        config: Config,
+        index: Option<Arc<crate::index::Index>>,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             store,
+            index,
             uploads: tokio::sync::Semaphore::new(config.max_concurrent_uploads.max(1)),
             config,
             amqp: tokio::sync::Mutex::new(None),
@@ -484,6 +497,7 @@ fn routes(upload_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::document))
         .routes(routes!(cases::pdf))
         .routes(routes!(cases::text))
+        .routes(routes!(search::search))
         .routes(routes!(audits::start))
         .routes(routes!(audits::get))
         .routes(routes!(tokens::list, tokens::add))

@@ -118,3 +118,44 @@ pub async fn find_document(
             .map(|d| (r.batch_id.clone(), d.clone()))
     }))
 }
+
+/// The key of every batch record in the store, in key order (what the
+/// search index compares with the records it holds).
+pub async fn record_keys(store: &dyn Store) -> Result<Vec<String>, StoreError> {
+    let mut keys: Vec<String> = store
+        .list(keys::CASES)
+        .await?
+        .into_iter()
+        .filter(|k| keys::is_record(k))
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// The record stored under `key` (one of [`record_keys`]); `None` if it is gone.
+pub async fn read_record(
+    store: &dyn Store,
+    key: &str,
+) -> Result<Option<BatchRecord>, CatalogError> {
+    match store.get(key).await? {
+        Some(bytes) => Ok(Some(from_json(key, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// A document's OCR text as its record names it, checked against the
+/// recorded SHA-256: `Ok(None)` when the object is missing or its bytes do
+/// not match (the caller decides what a document without text means).
+pub async fn document_text(
+    store: &dyn Store,
+    document: &DocumentRecord,
+) -> Result<Option<String>, StoreError> {
+    use sha2::{Digest, Sha256};
+    let Some(bytes) = store.get(&document.text.key).await? else {
+        return Ok(None);
+    };
+    if !hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(&document.text.sha256) {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}

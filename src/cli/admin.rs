@@ -8,8 +8,20 @@ use sohoa::store::Store;
 use std::sync::Arc;
 
 /// Serve the HTTP API until SIGTERM or Ctrl-C.
-pub async fn serve(listen: &str, store: &str, config: sohoa::api::Config) -> Result<u8, Failure> {
+pub async fn serve(
+    listen: &str,
+    store: &str,
+    config: sohoa::api::Config,
+    index: &super::args::IndexArg,
+) -> Result<u8, Failure> {
     let store: Arc<dyn Store> = Arc::from(open_store(store).await?);
+    let index = sohoa::index::Index::configured(index.index.as_deref()).map_err(env_err)?;
+    if let Some(index) = &index
+        && let Err(e) = index.connect().await
+    {
+        // Searches answer 503 until it can be reached; the rest serves on.
+        eprintln!("warning: {e}; searches will fail until it is reachable");
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| env_err(format!("cannot listen on {listen}: {e}")))?;
@@ -17,7 +29,7 @@ pub async fn serve(listen: &str, store: &str, config: sohoa::api::Config) -> Res
         "serving the API on http://{listen} (store {})",
         store.describe()
     );
-    let state = sohoa::api::AppState::new(store, config);
+    let state = sohoa::api::AppState::with_index(store, config, index);
     sohoa::api::serve(listener, state, shutdown_signal())
         .await
         .map_err(env_err)?;

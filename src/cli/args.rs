@@ -62,3 +62,49 @@ pub struct OcrArgs {
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
 }
+
+/// The search index (`sohoa search`, `sohoa index`, and the API's search).
+#[derive(Args, Clone)]
+pub struct IndexArg {
+    /// PostgreSQL URL of the search index, e.g. postgres://sohoa@127.0.0.1/sohoa
+    #[arg(long, env = "SOHOA_INDEX")]
+    pub index: Option<String>,
+}
+
+/// What to look for (`sohoa search`); every criterion given must hold.
+#[derive(Args, Clone)]
+pub struct SearchArgs {
+    /// Words of the text, a name, an ID number, a case code or birth date
+    /// (diacritics and case do not matter).
+    pub query: Option<String>,
+    /// Citizen ID number, or its first digits.
+    #[arg(long)]
+    pub id_number: Option<String>,
+    /// The person's full name, as typed (OCR misreadings still match).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Date of birth, dd/mm/yyyy (or its beginning).
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    /// Document type (a taxonomy id such as giay_khai_sinh).
+    #[arg(long = "type")]
+    pub doc_type: Option<String>,
+    /// Case codes starting with this (an agency code, a whole code).
+    #[arg(long)]
+    pub case_prefix: Option<String>,
+    /// Digitised from this day (YYYY-MM-DD) or time (RFC 3339) on.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Digitised up to this day (included) or before this time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only documents flagged for review.
+    #[arg(long)]
+    pub needs_review: bool,
+    /// Hits per page (at most 100).
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Hits to skip (paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}

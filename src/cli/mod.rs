@@ -6,6 +6,7 @@ pub mod admin;
 pub mod args;
 pub mod process;
 pub mod read;
+pub mod search;
 
 use sohoa::record::CaseCode;
 use sohoa::store::{self, Store};

@@ -21,6 +21,7 @@
 //!   handed back to the queue), closes the channels so that every ack has
 //!   reached the broker, and exits 0.
 
+mod indexer;
 mod metrics;
 mod publisher;
 mod worker;
@@ -78,6 +79,15 @@ pub struct Config {
     /// Longest pause between retries of a transient fault, in seconds.
     #[arg(long, env = "SOHOA_MAX_BACKOFF", default_value_t = 30)]
     pub max_backoff: u64,
+    /// PostgreSQL URL of the search index: each batch is indexed right
+    /// after its record is stored (an index outage never fails or delays
+    /// a batch), and the index is synced with the store on start and
+    /// every `--index-sync-every` seconds.
+    #[arg(long, env = "SOHOA_INDEX")]
+    pub index: Option<String>,
+    /// Seconds between syncs of the index with the store (0: only on start).
+    #[arg(long, env = "SOHOA_INDEX_SYNC_EVERY", default_value_t = 300)]
+    pub index_sync_every: u64,
 }
 
 fn main() -> std::process::ExitCode {

@@ -23,6 +23,10 @@ pub struct Metrics {
     pub queue_lag_seconds: IntGauge,
     /// 1 while connected to the broker.
     pub connected: IntGauge,
+    /// Batches written to the search index (by the batch or by a sync).
+    pub indexed: IntCounter,
+    /// Failures to index a batch or to sync the index (caught up later).
+    pub index_failures: IntCounter,
 }
 
 impl Default for Metrics {
@@ -57,6 +61,14 @@ impl Default for Metrics {
                 "Time the last batch waited in the queue.",
             ),
             connected: r.gauge("sohoa_broker_connected", "1 when connected to RabbitMQ."),
+            indexed: r.count(
+                "sohoa_index_records_total",
+                "Batch records written to the search index.",
+            ),
+            index_failures: r.count(
+                "sohoa_index_failures_total",
+                "Failures to index a batch or sync the index (caught up by the next sync).",
+            ),
             registry: r,
         }
     }

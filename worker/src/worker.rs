@@ -2,6 +2,7 @@
 //! process them, publish outcomes, acknowledge.
 
 use crate::Config;
+use crate::indexer::Indexer;
 use crate::metrics::Metrics;
 use crate::publisher::{Outgoing, Publisher};
 use futures_util::{FutureExt, StreamExt};
@@ -89,6 +90,8 @@ struct Ctx {
     pool: Arc<PagePool>,
     store: Arc<dyn Store>,
     publisher: Publisher,
+    /// The search index, when one is configured.
+    indexer: Option<Indexer>,
 }
 
 pub struct Worker {
@@ -146,6 +149,12 @@ impl Worker {
         };
         let topology = config.topology.clone();
         let publisher = Publisher::new(&config.amqp, config.max_backoff, shutdown.clone());
+        let indexer = sohoa::index::Index::configured(config.index.as_deref())?
+            .map(|index| Indexer::new(index, store.clone(), metrics.clone()));
+        if let Some(i) = &indexer {
+            let every = Duration::from_secs(config.index_sync_every);
+            i.sync_periodically(every, shutdown.clone());
+        }
         Ok(Worker {
             ctx: Arc::new(Ctx {
                 config,
@@ -155,6 +164,7 @@ impl Worker {
                 pool,
                 store,
                 publisher,
+                indexer,
             }),
         })
     }
@@ -406,7 +416,12 @@ async fn handle(ctx: &Ctx, d: Delivery) {
         .processing_seconds
         .inc_by(started.elapsed().as_secs_f64());
     let settled = match done {
-        Done::Digitised { outcome, announced } => announce(ctx, &d, &outcome, announced).await,
+        Done::Digitised { outcome, announced } => {
+            if let Some(indexer) = &ctx.indexer {
+                indexer.batch(outcome.record_key.clone(), outcome.record.clone());
+            }
+            announce(ctx, &d, &outcome, announced).await
+        }
         Done::Failed { batch_id, reason } => refuse(ctx, &d, batch_id, &reason).await,
         Done::HandBack => d
             .acker

@@ -4,6 +4,8 @@
 #[path = "hostile/catalogue.rs"]
 mod catalogue;
 mod common;
+#[path = "../../tests/synthetic/mod.rs"]
+mod synthetic;
 
 use common::*;
 use reqwest::StatusCode;
@@ -1360,4 +1362,115 @@ async fn an_audit_reports_its_progress_while_it_runs() {
 fn record_objects(record: &Value) -> u64 {
     (record["originals"].as_array().unwrap().len()
         + 2 * record["documents"].as_array().unwrap().len()) as u64
+}
+
+/// The same citizen in a case of each unit, put straight into the store.
+async fn put_search_records(s3: &S3Server, names: &Names) {
+    for (case, batch) in [(CASE, "bsearch1"), (OTHER_CASE, "bsearch2")] {
+        let doc = synthetic::Doc {
+            doc_type: "giay_khai_sinh".into(),
+            full_name: Some("Nguyễn Văn Đức".into()),
+            id_number: Some("001203004567".into()),
+            date_of_birth: Some("01/02/2003".into()),
+            needs_review: false,
+            text: format!("GIẤY KHAI SINH của NGUYỄN VĂN ĐỨC, hồ sơ {case}"),
+        };
+        let record = synthetic::record(
+            case,
+            batch,
+            "2026-03-01T09:30:00Z",
+            std::slice::from_ref(&doc),
+        );
+        let text = &record.documents[0].text.key;
+        put(s3, names, text, doc.text.into_bytes()).await;
+        let key = format!("cases/{case}/{batch}.json");
+        put(s3, names, &key, serde_json::to_vec(&record).unwrap()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_is_scoped_to_the_unit_and_logged() {
+    let s3 = S3Server::start("api-search");
+    let names = Names::new("api_search");
+    let db = SearchDb::new("api_search");
+    put_search_records(&s3, &names).await;
+    let store = names.store();
+    let url = db.url();
+    let out = sohoa(&s3, &["index", "sync", "--store", &store, "--index", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let officer = token(&s3, &names, "officer-s", "officer", None);
+    let unit = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let station = token(&s3, &names, "station-s", "station", None);
+    let api = Api::start(&s3, &names, &["--index", &url]);
+    let http = reqwest::Client::new();
+    let get = |t: &str, q: &str| {
+        http.get(api.url(&format!("/v1/search?{q}")))
+            .bearer_auth(t.to_string())
+    };
+    let (status, page) = send(get(&officer, "id_number=001203004567")).await;
+    assert_eq!(status, StatusCode::OK, "{page}\n{}", api.log());
+    assert_schema("Page", &page);
+    assert_eq!(page["total"], 2);
+    let (_, page) = send(get(&officer, "name=nguyen%20van%20duc&type=giay_khai_sinh")).await;
+    assert_eq!(page["total"], 2, "{page}");
+    // The unit's officer sees its own case only, in the hits and the total.
+    let (status, page) = send(get(&unit, "id_number=001203004567")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["hits"][0]["case_code"], OTHER_CASE);
+    // SQL in the query is only text.
+    let (status, page) = send(get(&officer, "q=%27%20OR%201%3D1%20--&case_prefix=%25")).await;
+    assert_eq!(
+        (status, page["total"].clone()),
+        (StatusCode::OK, json!(0)),
+        "{page}"
+    );
+    for (q, want) in [
+        ("limit=0", StatusCode::BAD_REQUEST),
+        ("nonsense=1", StatusCode::BAD_REQUEST),
+        ("from=yesterday", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, err) = send(get(&officer, q)).await;
+        assert_eq!(status, want, "{q}: {err}");
+        assert_schema("Error", &err);
+    }
+    let (status, _) = send(get(&station, "id_number=001203004567")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Every search is in the access log: who, what, how many.
+    let searches: Vec<Value> = access_log(&s3, &names, None)
+        .into_iter()
+        .filter(|e| e["action"] == "search")
+        .collect();
+    let by = |who: &str| {
+        searches
+            .iter()
+            .filter(|e| e["who"] == who)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        by("officer-h04")[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("\"id_number\":\"001203004567\""),
+        "{searches:?}"
+    );
+    assert!(
+        by("officer-h04")[0]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with(": 1 documents found"),
+        "{searches:?}"
+    );
+    assert_eq!(by("station-s")[0]["outcome"], "refused");
+    // A server without an index says so.
+    drop(api);
+    let bare = Api::start(&s3, &names, &[]);
+    let (status, err) = send(http.get(bare.url("/v1/search?q=duc")).bearer_auth(&officer)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(err["error"]["code"], "index_unavailable", "{err}");
 }

@@ -548,3 +548,87 @@ async fn objects_over_the_multipart_threshold_are_uploaded_in_parts_and_verify()
     events.close().await;
     cleanup(&names).await;
 }
+
+/// `sohoa index status --json` against the store.
+fn index_status(s3: &S3Server, names: &Names, url: &str) -> Value {
+    let store = names.store();
+    let out = sohoa(
+        s3,
+        &[
+            "index", "status", "--json", "--store", &store, "--index", url,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_are_indexed_as_stored_and_an_index_outage_holds_none() {
+    let s3 = S3Server::start("indexing");
+    let names = Names::new("indexing");
+    let db = SearchDb::new("worker_indexing");
+    let mut events = Events::listen(&names).await;
+    // The index is down (nothing listens on port 1): the batch is
+    // digitised and announced all the same.
+    let down = Worker::start(
+        &s3,
+        &names,
+        &["--index", "postgres://postgres@127.0.0.1:1/none"],
+    );
+    let first = submit(&s3, &names, &[&example_batch()], &[]);
+    let got = events.collect(1, Duration::from_secs(300)).await;
+    assert_eq!(digitised_ids(&got), [first], "{got:?}");
+    let t = std::time::Instant::now();
+    while down.metric("sohoa_index_failures_total").unwrap_or(0.0) < 2.0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "{}", down.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(down);
+    let url = db.url();
+    assert_eq!(index_status(&s3, &names, &url)["missing"], 1);
+    // A worker with the index up catches up on start, then indexes each
+    // batch as it is stored (no periodic sync to help it).
+    let up = Worker::start(&s3, &names, &["--index", &url, "--index-sync-every", "0"]);
+    up.wait_for_metric("sohoa_index_records_total", 1.0);
+    let batch = sample_batches().into_iter().next().expect("a sample batch");
+    let case = station_case(&batch);
+    let extra: Vec<&str> = case.iter().flat_map(|c| ["--case", c.as_str()]).collect();
+    let second = submit(&s3, &names, &[&batch], &extra);
+    let got = events.collect(1, Duration::from_secs(600)).await;
+    assert_eq!(digitised_ids(&got), [second], "{got:?}");
+    up.wait_for_metric("sohoa_index_records_total", 2.0);
+    let status = index_status(&s3, &names, &url);
+    assert_eq!(
+        (
+            status["store_records"].clone(),
+            status["index_records"].clone(),
+            status["missing"].clone()
+        ),
+        (json!(2), json!(2), json!(0)),
+        "{status}"
+    );
+    // The example batch's receipt names case 000.00.00.H56-221006-0012.
+    let out = sohoa(
+        &s3,
+        &[
+            "search",
+            "--json",
+            "--case-prefix",
+            "000.00.00.H56-221006-0012",
+            "--index",
+            &url,
+        ],
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        page["total"].as_u64().unwrap_or(0) > 0,
+        "{page} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    events.close().await;
+    cleanup(&names).await;
+}

@@ -608,3 +608,43 @@ pub fn s3_client(s3: &S3Server) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+/// A database of its own on the PostgreSQL at 127.0.0.1:5432 (through
+/// `psql`), for the search index; dropped on drop.
+pub struct SearchDb(String);
+
+impl SearchDb {
+    pub fn new(test: &str) -> SearchDb {
+        let name = format!("sohoa_test_{}_{test}", std::process::id());
+        SearchDb::psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        SearchDb::psql(&format!("CREATE DATABASE {name}"));
+        SearchDb(name)
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.0)
+    }
+
+    fn psql(sql: &str) {
+        let out = Command::new("psql")
+            .args([
+                "-q",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql (scripts/setup.sh installs PostgreSQL)");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for SearchDb {
+    fn drop(&mut self) {
+        SearchDb::psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
+    }
+}

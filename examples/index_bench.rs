@@ -1,0 +1,287 @@
+//! The search index's benchmark (`bench/index.sh` runs it): index N
+//! synthetic documents (default 100 000, ten to a batch record, each with
+//! an OCR text of 150-600 words of administrative Vietnamese, a name, an ID
+//! number, a birth date and a land parcel number), then time queries of
+//! each kind and print index time, size on disk and p50/p95 latencies.
+//!
+//! The records go straight to the index (`Index::put_records`, 100
+//! records a transaction), as a rebuild writes them; reading them from a
+//! store is not measured. The database named by the URL is emptied first.
+//!
+//!     cargo run --release --example index_bench -- postgres://postgres@127.0.0.1/sohoa_bench [N]
+
+#[path = "../tests/synthetic/mod.rs"]
+mod synthetic;
+
+use sohoa::index::{Index, Search};
+use std::time::{Duration, Instant};
+use synthetic::{Doc, Rng};
+
+const UNITS: &[&str] = &[
+    "000.00.13.H04",
+    "000.00.00.H56",
+    "000.00.21.H26",
+    "000.00.07.H29",
+    "000.00.31.H40",
+];
+const QUERIES: usize = 200;
+
+/// What the queries look for: people and parcels that were indexed.
+#[derive(Default)]
+struct Known {
+    ids: Vec<String>,
+    names: Vec<String>,
+    parcels: Vec<String>,
+}
+
+fn batch(
+    rng: &mut Rng,
+    n: usize,
+    known: &mut Known,
+) -> (String, sohoa::record::BatchRecord, Vec<String>) {
+    let unit = rng.pick(UNITS);
+    let case = format!(
+        "{unit}-{:02}{:02}{:02}-{:04}",
+        20 + rng.next() % 7,
+        1 + rng.next() % 12,
+        1 + rng.next() % 28,
+        rng.next() % 10_000
+    );
+    let batch_id = format!("bench{n:07}");
+    let mut docs = Vec::new();
+    for _ in 0..10 {
+        let who = synthetic::name(rng);
+        let id = synthetic::id_number(rng);
+        let dob = format!(
+            "{:02}/{:02}/{}",
+            1 + rng.next() % 28,
+            1 + rng.next() % 12,
+            1940 + rng.next() % 80
+        );
+        let parcel = format!("{}", 1 + rng.next() % 999_999);
+        let words = 150 + (rng.next() % 450) as usize;
+        let mut text = synthetic::text(rng, words, &who, &id, &dob);
+        text.push_str(&format!(
+            "\nThửa đất số {parcel}, tờ bản đồ số {}\n",
+            1 + rng.next() % 99
+        ));
+        if rng.next().is_multiple_of(50) {
+            known.ids.push(id.clone());
+            known.names.push(who.clone());
+            known.parcels.push(parcel);
+        }
+        docs.push(Doc {
+            doc_type: rng.pick(synthetic::TYPES).into(),
+            full_name: Some(who),
+            id_number: Some(id),
+            date_of_birth: Some(dob),
+            needs_review: rng.next().is_multiple_of(20),
+            text,
+        });
+    }
+    let finished = format!(
+        "2026-{:02}-{:02}T08:00:00Z",
+        1 + rng.next() % 11,
+        1 + rng.next() % 28
+    );
+    let record = synthetic::record(&case, &batch_id, &finished, &docs);
+    let key = sohoa::keys::record(&case, &batch_id);
+    (key, record, synthetic::texts(&docs))
+}
+
+/// Index the documents (or, `dry`, only generate them again: what the
+/// queries look for, against an index filled before).
+async fn fill(index: &Index, documents: usize, dry: bool) -> (Known, Duration) {
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut known = Known::default();
+    let started = Instant::now();
+    let mut chunk = Vec::new();
+    for n in 0..documents.div_ceil(10) {
+        chunk.push(batch(&mut rng, n, &mut known));
+        if chunk.len() == 100 {
+            if !dry {
+                index.put_records(&chunk).await.expect("index records");
+            }
+            chunk.clear();
+            eprint!("\r{} documents indexed", (n + 1) * 10);
+        }
+    }
+    if !dry {
+        index.put_records(&chunk).await.expect("index records");
+    }
+    eprintln!();
+    (known, started.elapsed())
+}
+
+/// p50 and p95 of the query's latency over `searches`, and the mean hits.
+async fn time(index: &Index, searches: Vec<Search>) -> (Duration, Duration, f64) {
+    let mut took = Vec::new();
+    let mut hits = 0u64;
+    for s in &searches {
+        let t = Instant::now();
+        let page = index.search(s).await.expect("search");
+        took.push(t.elapsed());
+        hits += page.total;
+    }
+    took.sort();
+    let at = |q: f64| took[((took.len() as f64 * q) as usize).min(took.len() - 1)];
+    (at(0.50), at(0.95), hits as f64 / searches.len() as f64)
+}
+
+fn searches(known: &Known, rng: &mut Rng) -> Vec<(&'static str, Vec<Search>)> {
+    let pick = |v: &Vec<String>, rng: &mut Rng| v[(rng.next() % v.len() as u64) as usize].clone();
+    let n = |f: &mut dyn FnMut(&mut Rng) -> Search, rng: &mut Rng| {
+        (0..QUERIES).map(|_| f(rng)).collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "id number (exact)",
+            n(
+                &mut |r| Search {
+                    id_number: Some(pick(&known.ids, r)),
+                    ..Default::default()
+                },
+                rng,
+            ),
+        ),
+        (
+            "id number (8-digit prefix)",
+            n(
+                &mut |r| Search {
+                    id_number: Some(pick(&known.ids, r)[..8].to_string()),
+                    ..Default::default()
+                },
+                rng,
+            ),
+        ),
+        (
+            "name (as typed, diacritics)",
+            n(
+                &mut |r| Search {
+                    name: Some(pick(&known.names, r)),
+                    ..Default::default()
+                },
+                rng,
+            ),
+        ),
+        (
+            "name (folded, one letter off)",
+            n(
+                &mut |r| {
+                    let mut name = sohoa::fold::fold_lower(&pick(&known.names, r));
+                    name.pop();
+                    name.push('x');
+                    Search {
+                        name: Some(name),
+                        ..Default::default()
+                    }
+                },
+                rng,
+            ),
+        ),
+        (
+            "full text (parcel: 'thửa đất số N')",
+            n(
+                &mut |r| Search {
+                    text: Some(format!("thửa đất số {}", pick(&known.parcels, r))),
+                    ..Default::default()
+                },
+                rng,
+            ),
+        ),
+        (
+            "full text (name words, unit-scoped)",
+            n(
+                &mut |r| Search {
+                    text: Some(pick(&known.names, r)),
+                    unit: Some(UNITS[0].into()),
+                    ..Default::default()
+                },
+                rng,
+            ),
+        ),
+        (
+            "full text (3 common words, broad)",
+            n(
+                &mut |r| {
+                    let words = [
+                        r.pick(synthetic::WORDS),
+                        r.pick(synthetic::WORDS),
+                        r.pick(synthetic::WORDS),
+                    ];
+                    Search {
+                        text: Some(words.join(" ")),
+                        ..Default::default()
+                    }
+                },
+                rng,
+            ),
+        ),
+    ]
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .or_else(|| std::env::var("SOHOA_INDEX").ok())
+        .expect("usage: index_bench POSTGRES_URL [DOCUMENTS]");
+    let documents: usize = args
+        .next()
+        .map(|n| n.parse().expect("DOCUMENTS is a number"))
+        .unwrap_or(100_000);
+    let index = Index::new(&url).expect("index URL");
+    index.connect().await.expect("reach the index");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    // QUERIES_ONLY=1: the index was filled by an earlier run of as many documents.
+    let dry = std::env::var("QUERIES_ONLY").is_ok_and(|v| v == "1");
+    if !dry {
+        client
+            .batch_execute("TRUNCATE documents, indexed_records")
+            .await
+            .expect("empty the index");
+    }
+    let (known, took) = fill(&index, documents, dry).await;
+    client
+        .batch_execute("VACUUM ANALYZE documents")
+        .await
+        .expect("analyze");
+    let size: i64 = client
+        .query_one("SELECT pg_total_relation_size('documents') + pg_total_relation_size('indexed_records')", &[])
+        .await
+        .expect("size")
+        .get(0);
+    let text_bytes: i64 = client
+        .query_one("SELECT sum(octet_length(body))::bigint FROM documents", &[])
+        .await
+        .expect("text size")
+        .get(0);
+    println!("documents indexed      {documents}");
+    println!(
+        "index time             {:.1} s ({:.0} documents/s)",
+        took.as_secs_f64(),
+        documents as f64 / took.as_secs_f64()
+    );
+    println!(
+        "size on disk           {:.0} MiB (tables and indexes; the texts alone {:.0} MiB)",
+        size as f64 / 1048576.0,
+        text_bytes as f64 / 1048576.0
+    );
+    println!(
+        "{:<40} {:>9} {:>9} {:>10}",
+        "query", "p50 ms", "p95 ms", "mean hits"
+    );
+    let mut rng = Rng(0x0bad_cafe_dead_beef);
+    for (kind, list) in searches(&known, &mut rng) {
+        let (p50, p95, hits) = time(&index, list).await;
+        println!(
+            "{kind:<40} {:>9.1} {:>9.1} {hits:>10.1}",
+            p50.as_secs_f64() * 1000.0,
+            p95.as_secs_f64() * 1000.0
+        );
+    }
+}

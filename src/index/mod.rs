@@ -1,0 +1,238 @@
+//! index: the search index in PostgreSQL, where an officer finds a
+//! document without its case code: by citizen ID number, name, type, date
+//! digitised or any word of its text.
+//!
+//! The index is *derived*: one row per document of every batch record in
+//! the store (with its OCR text), and nothing else. It can be dropped and
+//! rebuilt from the store at any time ([`sync::rebuild`]), so it is never
+//! the only copy of anything and never written to the store. Who fills it:
+//!
+//! - the worker, right after a batch's record is stored ([`Index::put_record`]);
+//!   an index outage never fails or delays a batch, it is caught up later;
+//! - [`sync::sync`] (`sohoa index sync`, and the worker on start and every
+//!   so often): every record the store has and the index does not;
+//! - [`sync::rebuild`] (`sohoa index rebuild`): empties it and indexes every
+//!   record again.
+//!
+//! Matching is Vietnamese-aware through one folding rule,
+//! [`fold_lower`](crate::fold::fold_lower), applied by sohoa both to what is
+//! indexed and to every query: PostgreSQL only compares folded text
+//! (trigrams for names and field values, `tsvector` words for the text),
+//! so the two can never disagree on what "the same word" is.
+//!
+//! The schema is created and upgraded by migrations embedded from
+//! `src/index/migrations/` (refinery), run whenever a connection is first
+//! made, under an advisory lock so that an API and workers starting
+//! together run them once.
+//!
+//! Only this module speaks SQL (checked by `tests/architecture.rs`), and
+//! every value reaches PostgreSQL as a bound parameter, never formatted
+//! into a statement.
+
+pub mod query;
+pub mod rows;
+pub mod sync;
+
+pub use query::{Hit, Page, Search};
+pub use sync::{Status, SyncReport};
+
+use crate::record::BatchRecord;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls};
+
+mod embedded {
+    refinery::embed_migrations!("src/index/migrations");
+}
+
+/// What a person is told when a command or route needs the index and none
+/// is configured.
+pub const NOT_CONFIGURED: &str =
+    "no index configured: pass --index postgres://USER@HOST/DB or set SOHOA_INDEX";
+
+/// How long reaching the database may take, unless the URL says
+/// (`connect_timeout`): a worker's index task or a sync gives up then.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Any key of PostgreSQL's advisory locks, held while migrations run.
+const MIGRATION_LOCK: i64 = 0x736f_686f_615f_6978; // "sohoa_ix"
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{NOT_CONFIGURED}")]
+    NotConfigured,
+    #[error(
+        "the index URL is not a PostgreSQL connection string ({0}): expected postgres://USER@HOST[:PORT]/DATABASE"
+    )]
+    BadUrl(String),
+    #[error("the index database is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the index's schema could not be brought up to date: {0}")]
+    Migration(String),
+    #[error("the index database failed: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{0}")]
+    BadQuery(String),
+}
+
+impl IndexError {
+    /// Whether the failure is the caller's (a bad query), not the index's.
+    pub fn is_bad_query(&self) -> bool {
+        matches!(self, IndexError::BadQuery(_))
+    }
+}
+
+/// A connection to the index: made on first use, made again after it is
+/// lost, with the schema migrated each time one is made.
+///
+/// Searches share one connection (PostgreSQL answers its queries in turn);
+/// writes take a second one of their own, one writer at a time, as each
+/// record is written in a transaction.
+pub struct Index {
+    url: String,
+    reader: Mutex<Option<Arc<Client>>>,
+    writer: Mutex<Option<Client>>,
+}
+
+impl Index {
+    /// An index at this URL (`postgres://USER@HOST[:PORT]/DATABASE`); the
+    /// URL is checked now, the database is reached on first use.
+    pub fn new(url: &str) -> Result<Index, IndexError> {
+        url.parse::<tokio_postgres::Config>()
+            .map_err(|e| IndexError::BadUrl(e.to_string()))?;
+        Ok(Index {
+            url: url.to_string(),
+            reader: Mutex::new(None),
+            writer: Mutex::new(None),
+        })
+    }
+
+    /// The index named by `--index`/`SOHOA_INDEX`, if any.
+    pub fn configured(url: Option<&str>) -> Result<Option<Arc<Index>>, IndexError> {
+        url.filter(|u| !u.trim().is_empty())
+            .map(|u| Index::new(u.trim()).map(Arc::new))
+            .transpose()
+    }
+
+    /// Reach the database now and bring its schema up to date.
+    pub async fn connect(&self) -> Result<(), IndexError> {
+        self.reader().await.map(|_| ())
+    }
+
+    /// The searches' connection.
+    async fn reader(&self) -> Result<Arc<Client>, IndexError> {
+        let mut held = self.reader.lock().await;
+        if let Some(c) = held.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(open(&self.url).await?);
+        *held = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Run `work` on the writers' connection, one writer at a time.
+    async fn with_writer<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut Client) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        let mut held = self.writer.lock().await;
+        if held.as_ref().is_none_or(|c| c.is_closed()) {
+            *held = Some(open(&self.url).await?);
+        }
+        let Some(client) = held.as_mut() else {
+            return Err(IndexError::Unreachable("no connection".into()));
+        };
+        let result = work(client).await;
+        if result.is_err() && client.is_closed() {
+            *held = None;
+        }
+        result
+    }
+
+    /// Index one stored record: its documents replace whatever the index
+    /// held for that record, in one transaction, so a record indexed twice
+    /// is still one row per document.
+    pub async fn put_record(
+        &self,
+        record_key: &str,
+        record: &BatchRecord,
+        texts: &[String],
+    ) -> Result<(), IndexError> {
+        let rows = rows::rows(record, texts);
+        self.with_writer(async |c| rows::replace(c, record_key, record, &rows).await)
+            .await
+    }
+
+    /// Index many records at once (each one as [`Index::put_record`]
+    /// would), in one transaction: how a rebuild and the benchmark fill it.
+    pub async fn put_records(
+        &self,
+        records: &[(String, BatchRecord, Vec<String>)],
+    ) -> Result<(), IndexError> {
+        self.with_writer(async |c| {
+            let tx = c.transaction().await?;
+            for (key, record, texts) in records {
+                let rows = rows::rows(record, texts);
+                rows::write(&tx, key, record, &rows).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Search ([`query`]).
+    pub async fn search(&self, search: &Search) -> Result<Page, IndexError> {
+        let client = self.reader().await?;
+        let result = query::run(&client, search).await;
+        if result.is_err() && client.is_closed() {
+            *self.reader.lock().await = None;
+        }
+        result
+    }
+}
+
+/// Connect and migrate; the connection's task runs until the client is dropped.
+async fn open(url: &str) -> Result<Client, IndexError> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e: tokio_postgres::Error| IndexError::BadUrl(e.to_string()))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    let (mut client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| IndexError::Unreachable(e.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!("index connection closed: {e}");
+        }
+    });
+    migrate(&mut client).await?;
+    // Names as a whole (`%`) are similar from half their trigrams on: a
+    // letter or two misread, not merely a surname and a middle name shared.
+    client
+        .batch_execute("SET pg_trgm.similarity_threshold = 0.5")
+        .await?;
+    Ok(client)
+}
+
+/// Bring the schema up to date, one migrating process at a time.
+async fn migrate(client: &mut Client) -> Result<(), IndexError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    let result = embedded::migrations::runner()
+        .run_async(client)
+        .await
+        .map_err(|e| IndexError::Migration(e.to_string()));
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    result.map(|_| ())
+}

@@ -1,0 +1,136 @@
+//! Keeping the index in step with the store: catch up on the records it
+//! lacks ([`sync`]), start again from nothing ([`rebuild`]), and compare
+//! the two ([`status`]). The store is the truth; the index only ever reads
+//! it, through the catalog.
+
+use super::{Index, IndexError, rows};
+use crate::catalog::records;
+use crate::record::BatchRecord;
+use crate::store::Store;
+use std::collections::BTreeSet;
+
+/// What a sync or a rebuild did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SyncReport {
+    /// Records indexed now.
+    pub records: usize,
+    /// Their documents.
+    pub documents: usize,
+    /// Documents indexed without their text (missing, or not matching its
+    /// recorded SHA-256: `sohoa verify` says more).
+    pub without_text: usize,
+    /// Records that could not be read from the store, and why.
+    pub unreadable: Vec<String>,
+}
+
+/// The store against the index.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Status {
+    /// Batch records in the store.
+    pub store_records: usize,
+    /// Records the index holds.
+    pub index_records: usize,
+    /// Documents the index holds.
+    pub index_documents: usize,
+    /// Records in the store the index does not hold yet (`sohoa index sync`).
+    pub missing: usize,
+}
+
+/// The keys of the records the index holds.
+async fn indexed_keys(index: &Index) -> Result<BTreeSet<String>, IndexError> {
+    let client = index.reader().await?;
+    let rows = client
+        .query("SELECT record_key FROM indexed_records", &[])
+        .await?;
+    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+}
+
+/// A record and its documents' texts, read through the catalog.
+async fn load(
+    store: &dyn Store,
+    key: &str,
+    report: &mut SyncReport,
+) -> Result<Option<(BatchRecord, Vec<String>)>, IndexError> {
+    let record = match records::read_record(store, key).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Ok(None),
+        Err(crate::catalog::CatalogError::Unreadable { key, reason }) => {
+            report.unreadable.push(format!("{key}: {reason}"));
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut texts = Vec::with_capacity(record.documents.len());
+    for d in &record.documents {
+        match records::document_text(store, d).await? {
+            Some(t) => texts.push(t),
+            None => {
+                tracing::warn!(document = %d.id, "text {} missing or not matching its hash: indexed without text", d.text.key);
+                report.without_text += 1;
+                texts.push(String::new());
+            }
+        }
+    }
+    Ok(Some((record, texts)))
+}
+
+/// Index every record of the store the index does not hold yet, each in
+/// its own transaction (an interrupted sync keeps what it did).
+pub async fn sync(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexError> {
+    let have = indexed_keys(index).await?;
+    let mut report = SyncReport::default();
+    for key in records::record_keys(store).await? {
+        if have.contains(&key) {
+            continue;
+        }
+        let Some((record, texts)) = load(store, &key, &mut report).await? else {
+            continue;
+        };
+        index.put_record(&key, &record, &texts).await?;
+        report.records += 1;
+        report.documents += record.documents.len();
+    }
+    Ok(report)
+}
+
+/// Empty the index and index every record of the store again, in one
+/// transaction: searches see the old index until the new one is complete.
+pub async fn rebuild(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexError> {
+    let keys = records::record_keys(store).await?;
+    index
+        .with_writer(async |c| {
+            let tx = c.transaction().await?;
+            tx.batch_execute("TRUNCATE documents, indexed_records")
+                .await?;
+            let mut report = SyncReport::default();
+            for key in &keys {
+                let Some((record, texts)) = load(store, key, &mut report).await? else {
+                    continue;
+                };
+                let rows = rows::rows(&record, &texts);
+                rows::write(&tx, key, &record, &rows).await?;
+                report.records += 1;
+                report.documents += rows.len();
+            }
+            tx.commit().await?;
+            Ok(report)
+        })
+        .await
+}
+
+/// How many records the store has and the index holds.
+pub async fn status(store: &dyn Store, index: &Index) -> Result<Status, IndexError> {
+    let in_store = records::record_keys(store).await?;
+    let have = indexed_keys(index).await?;
+    let client = index.reader().await?;
+    let documents: i64 = client
+        .query_one("SELECT count(*) FROM documents", &[])
+        .await?
+        .get(0);
+    Ok(Status {
+        store_records: in_store.len(),
+        index_records: have.len(),
+        index_documents: documents as usize,
+        missing: in_store.iter().filter(|k| !have.contains(*k)).count(),
+    })
+}
