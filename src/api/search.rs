@@ -10,7 +10,7 @@ use crate::auth::Permission;
 use crate::index::{IndexError, Page, Search};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use std::sync::Arc;
 
 const INDEX_UNAVAILABLE: &str = "`index_unavailable`: the server has no search index configured (`--index`), or the index cannot be reached; `store_unavailable`: the token could not be checked; `unavailable`: the access log cannot be written, so no data is served. Try again later.";
@@ -46,11 +46,11 @@ pub struct SearchParams {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "000.00.13.H04")]
     pub case_prefix: Option<String>,
-    /// Digitised from this day (YYYY-MM-DD) or time (RFC 3339) on.
+    /// Digitised from this day (YYYY-MM-DD, from its midnight UTC) or time (RFC 3339) on.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "2026-01-01")]
     pub from: Option<String>,
-    /// Digitised up to this day (included) or before this time (RFC 3339).
+    /// Digitised up to this day (included, to its end UTC) or before this time (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "2026-12-31")]
     pub to: Option<String>,
@@ -137,33 +137,22 @@ Every search is logged in the access log as `search`, with its query and how man
 pub async fn search(
     caller: Caller,
     State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
     q: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
     caller
         .refuse_role(&state, Permission::ReadCases, "search")
         .await?;
-    let Query(params) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Some(index) = state.index.clone() else {
-        return Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "index_unavailable",
-            "this server was started without --index (SOHOA_INDEX), so it cannot search",
-        ));
-    };
-    let asked = serde_json::to_string(&params).unwrap_or_default();
-    let result = index
-        .search(&params.search(caller.token.unit.clone())?)
-        .await;
+    let result = run(&caller, &state, q).await;
+    // What was asked, as sent (also when it could not be parsed), capped.
+    let asked: String = raw
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_LOGGED_QUERY)
+        .collect();
     let detail = match &result {
         Ok(page) => format!("query {asked}: {} documents found", page.total),
-        Err(e) => format!(
-            "query {asked}: failed ({})",
-            if e.is_bad_query() {
-                "bad query"
-            } else {
-                "index unavailable"
-            }
-        ),
+        Err(e) => format!("query {asked}: failed ({}: {})", e.code, e.message),
     };
     caller
         .log(
@@ -175,4 +164,26 @@ pub async fn search(
         )
         .await?;
     Ok(Json(result?))
+}
+
+/// Longest query string the access log keeps of a search (characters).
+const MAX_LOGGED_QUERY: usize = 500;
+
+/// The search itself, every failure as the answer's error (the handler
+/// logs each outcome).
+async fn run(
+    caller: &Caller,
+    state: &AppState,
+    q: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Page, ApiError> {
+    let Query(params) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Some(index) = state.index.clone() else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "index_unavailable",
+            "this server was started without --index (SOHOA_INDEX), so it cannot search",
+        ));
+    };
+    let search = params.search(caller.token.unit.clone())?;
+    Ok(index.search(&search).await?)
 }

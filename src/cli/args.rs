@@ -92,10 +92,12 @@ pub struct SearchArgs {
     /// Case codes starting with this (an agency code, a whole code).
     #[arg(long)]
     pub case_prefix: Option<String>,
-    /// Digitised from this day (YYYY-MM-DD) or time (RFC 3339) on.
+    /// Digitised from this day (YYYY-MM-DD, from its midnight UTC) or time
+    /// (RFC 3339, e.g. 2025-01-01T00:00:00+07:00) on.
     #[arg(long)]
     pub from: Option<String>,
-    /// Digitised up to this day (included) or before this time.
+    /// Digitised up to this day (included, to its end UTC) or before this
+    /// time (RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
     /// Only documents flagged for review.

@@ -147,6 +147,9 @@ pub async fn index_command(action: IndexCommand) -> Result<u8, Failure> {
         for u in &report.unreadable {
             println!("  unreadable, skipped: {u}");
         }
+        for f in &report.failed {
+            println!("  not indexed (the next sync tries again): {f}");
+        }
     }
     Ok(exit::OK)
 }

@@ -54,6 +54,9 @@ pub const NOT_CONFIGURED: &str =
 /// (`connect_timeout`): a worker's index task or a sync gives up then.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Longest any one statement on the index may run (milliseconds).
+const STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
 /// Any key of PostgreSQL's advisory locks, held while migrations run.
 const MIGRATION_LOCK: i64 = 0x736f_686f_615f_6978; // "sohoa_ix"
 
@@ -218,6 +221,12 @@ async fn open(url: &str) -> Result<Client, IndexError> {
     // letter or two misread, not merely a surname and a middle name shared.
     client
         .batch_execute("SET pg_trgm.similarity_threshold = 0.5")
+        .await?;
+    // No statement may hold a connection (and the searches or writers
+    // queued behind it) longer than this: a broad query or a stalled
+    // server fails, and the next sync catches up what was not written.
+    client
+        .batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT_MS))
         .await?;
     Ok(client)
 }

@@ -116,6 +116,11 @@ pub async fn write(
     rows: &[Row],
 ) -> Result<(), IndexError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.document_id.as_str()).collect();
+    // Two processes indexing one record at once (a worker's batch and
+    // another's sync) take turns: the second replaces the first's rows
+    // instead of colliding with them.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&record_key])
+        .await?;
     tx.execute(
         "DELETE FROM documents WHERE record_key = $1 OR document_id = ANY($2)",
         &[&record_key, &ids],

@@ -21,6 +21,8 @@ pub struct SyncReport {
     pub without_text: usize,
     /// Records that could not be read from the store, and why.
     pub unreadable: Vec<String>,
+    /// Records the index refused (the sync went on with the others), and why.
+    pub failed: Vec<String>,
 }
 
 /// The store against the index.
@@ -86,21 +88,33 @@ pub async fn sync(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexE
         let Some((record, texts)) = load(store, &key, &mut report).await? else {
             continue;
         };
-        index.put_record(&key, &record, &texts).await?;
-        report.records += 1;
-        report.documents += record.documents.len();
+        // One record the index refuses does not hold up the others; an
+        // index that cannot be reached ends the sync.
+        match index.put_record(&key, &record, &texts).await {
+            Ok(()) => {
+                report.records += 1;
+                report.documents += record.documents.len();
+            }
+            Err(e @ (IndexError::Unreachable(_) | IndexError::Migration(_))) => return Err(e),
+            Err(IndexError::Database(e)) if e.is_closed() => return Err(IndexError::Database(e)),
+            Err(e) => {
+                tracing::warn!(record = %key, "not indexed: {e}");
+                report.failed.push(format!("{key}: {e}"));
+            }
+        }
     }
     Ok(report)
 }
 
 /// Empty the index and index every record of the store again, in one
-/// transaction: searches see the old index until the new one is complete.
+/// transaction: searches see the old index until the new one is complete
+/// (rows are deleted, not truncated, so readers are never locked out).
 pub async fn rebuild(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexError> {
     let keys = records::record_keys(store).await?;
     index
         .with_writer(async |c| {
             let tx = c.transaction().await?;
-            tx.batch_execute("TRUNCATE documents, indexed_records")
+            tx.batch_execute("DELETE FROM documents; DELETE FROM indexed_records")
                 .await?;
             let mut report = SyncReport::default();
             for key in &keys {

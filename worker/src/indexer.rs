@@ -55,6 +55,9 @@ impl Indexer {
         let mut texts = Vec::with_capacity(record.documents.len());
         for d in &record.documents {
             let text = records::document_text(self.store.as_ref(), d).await?;
+            if text.is_none() {
+                tracing::warn!(document = %d.id, "text {} missing or not matching its hash: indexed without text", d.text.key);
+            }
             texts.push(text.unwrap_or_default());
         }
         self.index.put_record(record_key, record, &texts).await

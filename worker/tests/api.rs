@@ -1456,9 +1456,18 @@ async fn a_search_is_scoped_to_the_unit_and_logged() {
         by("officer-h04")[0]["detail"]
             .as_str()
             .unwrap()
-            .contains("\"id_number\":\"001203004567\""),
+            .contains("query id_number=001203004567:"),
         "{searches:?}"
     );
+    // Searches that failed are logged too, with what was asked.
+    for q in ["limit=0", "nonsense=1", "from=yesterday"] {
+        assert!(
+            searches.iter().any(|e| e["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(&format!("query {q}: failed (bad_request")))),
+            "{q}: {searches:?}"
+        );
+    }
     assert!(
         by("officer-h04")[0]["detail"]
             .as_str()
@@ -1473,4 +1482,12 @@ async fn a_search_is_scoped_to_the_unit_and_logged() {
     let (status, err) = send(http.get(bare.url("/v1/search?q=duc")).bearer_auth(&officer)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(err["error"]["code"], "index_unavailable", "{err}");
+    let logged = access_log(&s3, &names, None);
+    assert!(
+        logged.iter().any(|e| e["action"] == "search"
+            && e["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("query q=duc: failed (index_unavailable"))),
+        "{logged:?}"
+    );
 }

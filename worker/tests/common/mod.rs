@@ -626,7 +626,16 @@ impl SearchDb {
     }
 
     fn psql(sql: &str) {
-        let out = Command::new("psql")
+        let out = SearchDb::run_psql(sql).expect("psql (scripts/setup.sh installs PostgreSQL)");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn run_psql(sql: &str) -> std::io::Result<std::process::Output> {
+        Command::new("psql")
             .args([
                 "-q",
                 "postgres://postgres@127.0.0.1:5432/postgres",
@@ -634,17 +643,14 @@ impl SearchDb {
                 sql,
             ])
             .output()
-            .expect("psql (scripts/setup.sh installs PostgreSQL)");
-        assert!(
-            out.status.success(),
-            "{sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
 }
 
 impl Drop for SearchDb {
+    /// Best effort: a failing test's database left behind is dropped by
+    /// the next run of that test (`new` drops it first); a second panic
+    /// here would abort the whole test process.
     fn drop(&mut self) {
-        SearchDb::psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
+        let _ = SearchDb::run_psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
     }
 }
