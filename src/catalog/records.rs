@@ -75,10 +75,7 @@ pub async fn records(
     };
     let mut out = Vec::new();
     let mut unreadable = Vec::new();
-    for key in store.list(&prefix).await? {
-        if !keys::is_record(&key) {
-            continue;
-        }
+    for key in record_keys_under(store, &prefix).await? {
         match store.get(&key).await? {
             Some(bytes) => match serde_json::from_slice::<BatchRecord>(&bytes) {
                 Ok(r) => out.push((key, r)),
@@ -122,8 +119,13 @@ pub async fn find_document(
 /// The key of every batch record in the store, in key order (what the
 /// search index compares with the records it holds).
 pub async fn record_keys(store: &dyn Store) -> Result<Vec<String>, StoreError> {
+    record_keys_under(store, keys::CASES).await
+}
+
+/// The keys of batch records under `prefix`, in key order.
+async fn record_keys_under(store: &dyn Store, prefix: &str) -> Result<Vec<String>, StoreError> {
     let mut keys: Vec<String> = store
-        .list(keys::CASES)
+        .list(prefix)
         .await?
         .into_iter()
         .filter(|k| keys::is_record(k))
