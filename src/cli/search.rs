@@ -77,12 +77,15 @@ pub async fn search(args: SearchArgs, index: &IndexArg, json: bool) -> Result<u8
         return Ok(exit::OK);
     }
     let last = page.offset as usize + page.hits.len();
-    println!(
-        "{} documents found; {}-{} shown",
-        page.total,
-        page.offset + 1,
-        last
-    );
+    let found = if page.total_exact {
+        format!("{} documents found", page.total)
+    } else {
+        format!(
+            "more than {} documents found (the best of the newest {} are shown: narrow the search to see the rest)",
+            page.total, page.total
+        )
+    };
+    println!("{found}; {}-{} shown", page.offset + 1, last);
     for h in &page.hits {
         let who = [h.fields.get("full_name"), h.fields.get("id_number")]
             .into_iter()
