@@ -64,6 +64,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Correct or confirm a document's reading, or re-attach its batch to
+    /// another case: appended as an amendment, the record is never rewritten.
+    Amend(cli::amend::AmendArgs),
+    /// A document's history: the machine's reading, then each amendment (JSON).
+    History {
+        case_code: String,
+        document_id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Documents waiting for an officer's review, oldest first (needs the
+    /// search index).
+    Review {
+        /// Also documents under this confidence (0-1).
+        #[arg(long)]
+        below: Option<f32>,
+        /// Only cases of this unit (an agency-code prefix).
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        index: IndexArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a document's PDF, checking its hash on the way out.
     Get {
         case_code: String,
@@ -210,6 +234,18 @@ async fn run(command: Command) -> Result<u8, Failure> {
             store,
             json,
         } => read::case(&case_code, &store.store, json).await,
+        Command::Amend(a) => cli::amend::amend(a).await,
+        Command::History {
+            case_code,
+            document_id,
+            store,
+        } => cli::amend::history(&case_code, &document_id, &store.store).await,
+        Command::Review {
+            below,
+            unit,
+            index,
+            json,
+        } => cli::amend::review(below, unit, &index, json).await,
         Command::Get {
             case_code,
             document_id,
