@@ -9,7 +9,7 @@
 //! | role | may |
 //! |---|---|
 //! | `station` | upload batches, read batch status |
-//! | `officer` | read batch status, cases and documents |
+//! | `officer` | read batch status, cases and documents; amend documents' readings and see the review queue |
 //! | `archivist` | read cases and documents, run and read audits |
 //! | `admin` | everything, and manage tokens |
 //!
@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// What a token may do: `station` uploads batches and reads batch status;
-/// `officer` reads batch status, cases and documents; `archivist` reads
+/// `officer` reads batch status, cases and documents, amends documents'
+/// readings and sees the review queue; `archivist` reads
 /// cases and documents and runs and reads audits; `admin` does everything
 /// and manages tokens.
 #[derive(
@@ -51,7 +52,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Station => matches!(p, Upload | BatchStatus),
-            Role::Officer => matches!(p, BatchStatus | ReadCases),
+            Role::Officer => matches!(p, BatchStatus | ReadCases | Amend),
             Role::Archivist => matches!(p, ReadCases | Audit),
         }
     }
@@ -63,6 +64,9 @@ pub enum Permission {
     Upload,
     BatchStatus,
     ReadCases,
+    /// Correct or confirm a document's reading, move its pages, re-attach
+    /// its batch; see the review queue.
+    Amend,
     Audit,
     ManageTokens,
 }
@@ -261,7 +265,7 @@ mod tests {
     #[test]
     fn roles_allow_only_their_routes() {
         use Permission::*;
-        let all = [Upload, BatchStatus, ReadCases, Audit, ManageTokens];
+        let all = [Upload, BatchStatus, ReadCases, Amend, Audit, ManageTokens];
         let allowed = |r: Role| {
             all.iter()
                 .filter(|p| r.allows(**p))
@@ -269,7 +273,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(allowed(Role::Station), vec![Upload, BatchStatus]);
-        assert_eq!(allowed(Role::Officer), vec![BatchStatus, ReadCases]);
+        assert_eq!(allowed(Role::Officer), vec![BatchStatus, ReadCases, Amend]);
         assert_eq!(allowed(Role::Archivist), vec![ReadCases, Audit]);
         assert_eq!(allowed(Role::Admin), all.to_vec());
     }

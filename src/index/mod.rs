@@ -30,13 +30,16 @@
 //! into a statement.
 
 pub mod query;
+pub mod review;
 pub mod rows;
 pub mod sync;
 
 pub use query::{Hit, Page, Search};
+pub use review::{Review, ReviewPage};
 pub use sync::{Status, SyncReport};
 
 use crate::record::BatchRecord;
+use crate::record::amendment::Amendment;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
@@ -192,8 +195,26 @@ impl Index {
         record: &BatchRecord,
         texts: &[String],
     ) -> Result<(), IndexError> {
-        let rows = rows::rows(record, texts);
-        self.with_writer(async |c| rows::replace(c, record_key, record, &rows).await)
+        self.put_amended(record_key, record, &[], texts).await
+    }
+
+    /// As [`Index::put_record`], with the record's amendments (all of
+    /// them, in the order made) applied to its rows.
+    pub async fn put_amended(
+        &self,
+        record_key: &str,
+        record: &BatchRecord,
+        amendments: &[Amendment],
+        texts: &[String],
+    ) -> Result<(), IndexError> {
+        let rows = rows::rows(record, amendments, texts);
+        let latest = amendments.last().map(crate::catalog::amendments::key_of);
+        let at = rows::Indexed {
+            key: record_key,
+            record,
+            amendment: latest.as_deref(),
+        };
+        self.with_writer(async |c| rows::replace(c, &at, &rows).await)
             .await
     }
 
@@ -206,8 +227,13 @@ impl Index {
         self.with_writer(async |c| {
             let tx = c.transaction().await?;
             for (key, record, texts) in records {
-                let rows = rows::rows(record, texts);
-                rows::write(&tx, key, record, &rows).await?;
+                let rows = rows::rows(record, &[], texts);
+                let at = rows::Indexed {
+                    key,
+                    record,
+                    amendment: None,
+                };
+                rows::write(&tx, &at, &rows).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -215,17 +241,30 @@ impl Index {
         .await
     }
 
-    /// Search ([`query`]).
-    ///
-    /// A connection the search found closed is dropped from the pool (its
-    /// `Fast` recycling does not check), so the next search makes a new one.
-    pub async fn search(&self, search: &Search) -> Result<Page, IndexError> {
+    /// Run `work` on a searches' connection from the pool. A connection
+    /// found closed is dropped from the pool (its `Fast` recycling does not
+    /// check), so the next search makes a new one.
+    async fn with_reader<T>(
+        &self,
+        work: impl AsyncFnOnce(&Client) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
         let client = self.reader().await?;
-        let result = query::run(&client, search).await;
+        let result = work(&**client).await;
         if result.is_err() && client.is_closed() {
             let _ = deadpool_postgres::Object::take(client);
         }
         result
+    }
+
+    /// The review queue ([`review`]).
+    pub async fn review(&self, r: &Review) -> Result<ReviewPage, IndexError> {
+        self.with_reader(async |c| review::run(c, r).await).await
+    }
+
+    /// Search ([`query`]).
+    pub async fn search(&self, search: &Search) -> Result<Page, IndexError> {
+        self.with_reader(async |c| query::run(c, search).await)
+            .await
     }
 }
 

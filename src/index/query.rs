@@ -95,6 +95,10 @@ pub struct Hit {
     pub score: f32,
     /// Words of the text around the first match (or its first words).
     pub snippet: String,
+    /// Values an officer's amendment corrected (`type`, `fields.<name>`…);
+    /// the values above are the amended ones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<String>,
 }
 
 /// A page of hits.
@@ -323,7 +327,7 @@ fn statement(s: &Search) -> Result<(String, Sql, u32), IndexError> {
                        FROM newest n JOIN documents USING (document_id)) \
          SELECT t.total, p.score, d.document_id, d.case_code, d.batch_id, d.doc_type, d.title, \
                 d.confidence, d.needs_review, d.fields, d.page_count, d.digitised_at, d.pdf_key, \
-                d.text_key, d.body \
+                d.text_key, d.body, d.corrected \
          FROM (SELECT count(*) AS total FROM matches) t \
          LEFT JOIN LATERAL (SELECT document_id, score, digitised_at FROM hits \
                             ORDER BY score DESC, digitised_at DESC, document_id LIMIT {l} OFFSET {o}) p ON true \
@@ -410,6 +414,9 @@ pub async fn run(client: &Client, s: &Search) -> Result<Page, IndexError> {
             text_key: row.get("text_key"),
             score: row.get("score"),
             snippet: snippet(&body, &terms),
+            corrected: row
+                .get::<_, Option<Vec<String>>>("corrected")
+                .unwrap_or_default(),
         });
     }
     Ok(page)
