@@ -113,6 +113,16 @@ enum Command {
         /// The search index for GET /v1/search.
         #[command(flatten)]
         index: IndexArg,
+        /// The web page's origin as browsers reach it (scheme, host and
+        /// port, e.g. https://sohoa.example.gov.vn): forms sent from it are
+        /// accepted on plain HTTP too (browsers send `Sec-Fetch-Site` only
+        /// over HTTPS and to localhost); https:// also makes the session
+        /// cookie Secure.
+        #[arg(long, env = "SOHOA_PUBLIC_ORIGIN")]
+        public_origin: Option<String>,
+        /// Hours a web session lasts after sign-in.
+        #[arg(long, env = "SOHOA_SESSION_HOURS", default_value_t = 8)]
+        session_hours: u64,
     },
     /// Manage the API's bearer tokens.
     Token {
@@ -229,6 +239,8 @@ async fn run(command: Command) -> Result<u8, Failure> {
             upload_spool,
             limits,
             index,
+            public_origin,
+            session_hours,
         } => {
             let config = sohoa::api::Config {
                 max_upload_bytes,
@@ -239,6 +251,8 @@ async fn run(command: Command) -> Result<u8, Failure> {
                 amqp,
                 topology,
                 limits,
+                public_origin,
+                session_ttl: std::time::Duration::from_secs(session_hours.clamp(1, 24 * 30) * 3600),
             };
             admin::serve(&listen, &store.store, config, &index).await
         }
