@@ -123,6 +123,7 @@ def main():
         w.go(origin + "/?name=ha+bich+hau")
         w.shot(os.path.join(a.out, "search.png"))
         w.click("table.results td a")
+        time.sleep(3)  # the PDF viewer in its frame
         w.shot(os.path.join(a.out, "document.png"))
         w.go(origin + "/cases/000.00.00.H56-221006-0012")
         w.shot(os.path.join(a.out, "case.png"))
