@@ -657,7 +657,7 @@ impl Drop for SearchDb {
 
 /// A running `sohoa serve`; killed on drop.
 pub struct Api {
-    child: Child,
+    pub child: Child,
     pub base: String,
     log: std::path::PathBuf,
 }
