@@ -34,97 +34,65 @@ async fn time(index: &Index, searches: Vec<Search>) -> (Duration, Duration, f64)
     (at(0.50), at(0.95), hits as f64 / searches.len() as f64)
 }
 
-fn searches(known: &Known, rng: &mut Rng) -> Vec<(&'static str, Vec<Search>)> {
-    let pick = |v: &Vec<String>, rng: &mut Rng| v[(rng.next() % v.len() as u64) as usize].clone();
-    let n = |f: &mut dyn FnMut(&mut Rng) -> Search, rng: &mut Rng| {
-        (0..QUERIES).map(|_| f(rng)).collect::<Vec<_>>()
-    };
-    vec![
-        (
-            "id number (exact)",
-            n(
-                &mut |r| Search {
-                    id_number: Some(pick(&known.ids, r)),
-                    ..Default::default()
-                },
-                rng,
-            ),
-        ),
-        (
-            "id number (8-digit prefix)",
-            n(
-                &mut |r| Search {
-                    id_number: Some(pick(&known.ids, r)[..8].to_string()),
-                    ..Default::default()
-                },
-                rng,
-            ),
-        ),
-        (
-            "name (as typed, diacritics)",
-            n(
-                &mut |r| Search {
-                    name: Some(pick(&known.names, r)),
-                    ..Default::default()
-                },
-                rng,
-            ),
-        ),
-        (
-            "name (folded, one letter off)",
-            n(
-                &mut |r| {
-                    let mut name = sohoa::fold::fold_lower(&pick(&known.names, r));
-                    name.pop();
-                    name.push('x');
-                    Search {
-                        name: Some(name),
-                        ..Default::default()
-                    }
-                },
-                rng,
-            ),
-        ),
-        (
-            "full text (parcel: 'thửa đất số N')",
-            n(
-                &mut |r| Search {
-                    text: Some(format!("thửa đất số {}", pick(&known.parcels, r))),
-                    ..Default::default()
-                },
-                rng,
-            ),
-        ),
-        (
-            "full text (name words, unit-scoped)",
-            n(
-                &mut |r| Search {
-                    text: Some(pick(&known.names, r)),
-                    unit: Some(UNITS[0].into()),
-                    ..Default::default()
-                },
-                rng,
-            ),
-        ),
-        (
-            "full text (3 common words, broad)",
-            n(
-                &mut |r| {
-                    let words = [
-                        r.pick(synthetic::WORDS),
-                        r.pick(synthetic::WORDS),
-                        r.pick(synthetic::WORDS),
-                    ];
-                    Search {
-                        text: Some(words.join(" ")),
-                        ..Default::default()
-                    }
-                },
-                rng,
-            ),
-        ),
-    ]
+/// One of `v`, at random.
+fn pick(v: &[String], rng: &mut Rng) -> String {
+    v[(rng.next() % v.len() as u64) as usize].clone()
 }
+
+/// Makes one search of a kind from what was indexed.
+type Kind = fn(&Known, &mut Rng) -> Search;
+
+/// The kinds of query timed, each made [`QUERIES`] times.
+const KINDS: &[(&str, Kind)] = &[
+    ("id number (exact)", |k, r| Search {
+        id_number: Some(pick(&k.ids, r)),
+        ..Default::default()
+    }),
+    ("id number (8-digit prefix)", |k, r| Search {
+        id_number: Some(pick(&k.ids, r)[..8].to_string()),
+        ..Default::default()
+    }),
+    ("name (as typed, diacritics)", |k, r| Search {
+        name: Some(pick(&k.names, r)),
+        ..Default::default()
+    }),
+    ("name (folded, one letter off)", |k, r| {
+        let mut name = sohoa::fold::fold_lower(&pick(&k.names, r));
+        name.pop();
+        name.push('x');
+        Search {
+            name: Some(name),
+            ..Default::default()
+        }
+    }),
+    ("full text (parcel: 'thửa đất số N')", |k, r| {
+        Search {
+            text: Some(format!("thửa đất số {}", pick(&k.parcels, r))),
+            ..Default::default()
+        }
+    }),
+    ("full text (name words, unit-scoped)", |k, r| Search {
+        text: Some(pick(&k.names, r)),
+        unit: Some(UNITS[0].into()),
+        ..Default::default()
+    }),
+    ("full text (3 common words, broad)", |_, r| {
+        let words = [
+            r.pick(synthetic::WORDS),
+            r.pick(synthetic::WORDS),
+            r.pick(synthetic::WORDS),
+        ];
+        Search {
+            text: Some(words.join(" ")),
+            ..Default::default()
+        }
+    }),
+    ("filters only (a type, needs review)", |_, r| Search {
+        doc_type: Some(r.pick(synthetic::TYPES).into()),
+        needs_review: true,
+        ..Default::default()
+    }),
+];
 
 #[tokio::main]
 async fn main() {
@@ -182,7 +150,8 @@ async fn main() {
         "query", "p50 ms", "p95 ms", "mean hits"
     );
     let mut rng = Rng(0x0bad_cafe_dead_beef);
-    for (kind, list) in searches(&known, &mut rng) {
+    for (kind, make) in KINDS {
+        let list = (0..QUERIES).map(|_| make(&known, &mut rng)).collect();
         let (p50, p95, hits) = time(&index, list).await;
         println!(
             "{kind:<40} {:>9.1} {:>9.1} {hits:>10.1}",

@@ -9,7 +9,7 @@
 //! | role | may |
 //! |---|---|
 //! | `station` | upload batches, read batch status |
-//! | `officer` | read batch status, cases and documents |
+//! | `officer` | read batch status, cases and documents; amend documents' readings and see the review queue |
 //! | `archivist` | read cases and documents, run and read audits, read the access log |
 //! | `admin` | everything, and manage tokens |
 //!
@@ -22,9 +22,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// What a token may do: `station` uploads batches and reads batch status;
-/// `officer` reads batch status, cases and documents; `archivist` reads
-/// cases and documents, runs and reads audits and reads the access log;
-/// `admin` does everything and manages tokens.
+/// `officer` reads batch status, cases and documents, amends documents'
+/// readings and sees the review queue; `archivist` reads cases and
+/// documents, runs and reads audits and reads the access log; `admin`
+/// does everything and manages tokens.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
 )]
@@ -51,7 +52,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Station => matches!(p, Upload | BatchStatus),
-            Role::Officer => matches!(p, BatchStatus | ReadCases),
+            Role::Officer => matches!(p, BatchStatus | ReadCases | Amend),
             Role::Archivist => matches!(p, ReadCases | Audit | ReadAccessLog),
         }
     }
@@ -63,6 +64,9 @@ pub enum Permission {
     Upload,
     BatchStatus,
     ReadCases,
+    /// Correct or confirm a document's reading, move its pages, re-attach
+    /// its batch; see the review queue.
+    Amend,
     Audit,
     /// The access log (the web page's; the command line reads the store).
     ReadAccessLog,
@@ -275,6 +279,7 @@ mod tests {
             Upload,
             BatchStatus,
             ReadCases,
+            Amend,
             Audit,
             ReadAccessLog,
             ManageTokens,
@@ -286,7 +291,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(allowed(Role::Station), vec![Upload, BatchStatus]);
-        assert_eq!(allowed(Role::Officer), vec![BatchStatus, ReadCases]);
+        assert_eq!(allowed(Role::Officer), vec![BatchStatus, ReadCases, Amend]);
         assert_eq!(
             allowed(Role::Archivist),
             vec![ReadCases, Audit, ReadAccessLog]

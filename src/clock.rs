@@ -16,21 +16,26 @@ pub fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
+/// The offset of the days people type: Vietnam's time, UTC+07:00 all year
+/// (no daylight saving), so "2026-11-28" is the day as the desk lived it.
+pub const VIETNAM: time::UtcOffset = time::macros::offset!(+7);
+
 /// Parse a "from when" given by a person: RFC 3339
-/// (`2026-11-28T07:00:00Z`) or a day (`2026-11-28`, from its midnight UTC).
+/// (`2026-11-28T07:00:00Z`) or a day (`2026-11-28`, from its midnight in
+/// Vietnam, UTC+07:00).
 pub fn parse_since(s: &str) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(t);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &fmt)
-        .map(|d| d.midnight().assume_utc())
+        .map(|d| d.midnight().assume_offset(VIETNAM))
         .map_err(|_| format!("'{s}' is neither an RFC 3339 time nor a YYYY-MM-DD day"))
 }
 
 /// Parse a "until when" given by a person: RFC 3339 (that instant) or a
-/// day (`2026-11-28`: the whole day, up to the next midnight UTC). The
-/// bound is exclusive.
+/// day (`2026-11-28`: the whole day, up to the next midnight in Vietnam).
+/// The bound is exclusive.
 pub fn parse_until(s: &str) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(t);
@@ -46,7 +51,11 @@ mod tests {
     fn since_takes_a_time_or_a_day() {
         assert_eq!(
             parse_since("2026-11-28").unwrap(),
-            time::macros::datetime!(2026-11-28 0:00 UTC)
+            time::macros::datetime!(2026-11-27 17:00 UTC)
+        );
+        assert_eq!(
+            parse_until("2026-11-28").unwrap(),
+            time::macros::datetime!(2026-11-28 17:00 UTC)
         );
         assert_eq!(
             parse_since("2026-11-28T07:30:00+07:00").unwrap(),

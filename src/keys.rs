@@ -17,6 +17,8 @@
 //! | `audits/<audit_id>.json` | a fixity audit's report | once |
 //! | `audits/started/<audit_id>.json` | who started an audit, and when | once |
 //! | `access-log/<date>/<time>-<rand>.json` | one API access | once |
+//! | `amendments/batches/<batch_id>/<time>-<rand>.json` | an officer's amendment of a batch's reading (never the record itself) | once per time |
+//! | `amendments/cases/<case_code>/<batch_id>/<time>-<rand>.json` | a batch re-attached to this case: where listing the case finds it | once per time |
 //! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) | once |
 //! | `auth/revoked/<sha256>.json` | the token's revocation | once |
 //! | `auth/sessions/<sha256>.json` | a web session (only its secret's SHA-256 is kept) | once |
@@ -79,6 +81,14 @@ pub fn case_prefix(case_code: &str) -> String {
 /// Is this key a batch record (`cases/<case>/<batch>.json`)?
 pub fn is_record(key: &str) -> bool {
     key.starts_with(CASES) && key.ends_with(".json")
+}
+/// The batch id of a record key (`cases/<case>/<batch>.json`).
+pub fn batch_of_record(key: &str) -> Option<&str> {
+    key.strip_prefix(CASES)?
+        .split_once('/')?
+        .1
+        .strip_suffix(".json")
+        .filter(|b| !b.contains('/'))
 }
 pub fn batch_index(batch_id: &str) -> String {
     format!("batches/{batch_id}.json")
@@ -177,6 +187,43 @@ pub fn parse_access_entry(key: &str) -> Option<(&str, &str)> {
     (!file.contains('/')).then_some((day, file))
 }
 
+// Amendments: appended beside the records, never among them.
+
+pub const AMENDMENTS: &str = "amendments/";
+
+/// The amendments of one batch, in the order they were made.
+pub fn amendments_prefix(batch_id: &str) -> String {
+    format!("{AMENDMENTS}batches/{batch_id}/")
+}
+/// One amendment of a batch; `id` is `<time>-<rand>` ([`time_segment`]).
+pub fn amendment(batch_id: &str, id: &str) -> String {
+    format!("{}{id}.json", amendments_prefix(batch_id))
+}
+/// Every batch's amendments.
+pub fn all_amendments() -> String {
+    format!("{AMENDMENTS}batches/")
+}
+/// The batch id of an amendment key, or `None` for another key.
+pub fn batch_of_amendment(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(AMENDMENTS)?.strip_prefix("batches/")?;
+    let (batch, file) = rest.split_once('/')?;
+    (!file.contains('/') && file.ends_with(".json")).then_some(batch)
+}
+/// Batches re-attached to a case: their pointers.
+pub fn reattached_prefix(case_code: &str) -> String {
+    format!("{AMENDMENTS}cases/{case_code}/")
+}
+pub fn reattached(case_code: &str, batch_id: &str, id: &str) -> String {
+    format!("{}{batch_id}/{id}.json", reattached_prefix(case_code))
+}
+/// The batch id of a re-attach pointer under `prefix` ([`reattached_prefix`]).
+pub fn batch_of_reattached<'a>(prefix: &str, key: &'a str) -> Option<&'a str> {
+    key.get(prefix.len()..)
+        .filter(|_| key.starts_with(prefix))?
+        .split_once('/')
+        .map(|(b, _)| b)
+}
+
 // API tokens.
 
 pub const TOKENS: &str = "auth/tokens/";
@@ -231,6 +278,7 @@ mod tests {
     fn keys_parse_back() {
         let r = record("000.00.13.H04-210628-0001", "b1");
         assert!(is_record(&r));
+        assert_eq!(batch_of_record(&r), Some("b1"));
         assert!(r.starts_with(&case_prefix("000.00.13.H04-210628-0001")));
         assert_eq!(
             time_of(&failure("b1", "20261128T071502.123456Z")),
@@ -244,5 +292,13 @@ mod tests {
             Some(("2026-11-28", "20261128T071502.500000Z-ab12.json"))
         );
         assert_eq!(parse_access_entry("cases/x/y.json"), None);
+        let a = amendment("b1", "20261128T071502.500000Z-ab12");
+        assert_eq!(batch_of_amendment(&a), Some("b1"));
+        assert!(a.starts_with(&all_amendments()));
+        let p = reattached("000.00.13.H04-210628-0001", "b1", "t-1");
+        assert_eq!(
+            batch_of_reattached(&reattached_prefix("000.00.13.H04-210628-0001"), &p),
+            Some("b1")
+        );
     }
 }

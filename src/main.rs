@@ -8,7 +8,6 @@ mod cli;
 use clap::{Parser, Subcommand};
 use cli::args::{BatchArgs, IndexArg, OcrArgs, QueueArgs, SearchArgs, StoreArg};
 use cli::{Failure, exit};
-use sohoa::queue::Topology;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,6 +63,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Correct or confirm a document's reading, or re-attach its batch to
+    /// another case: appended as an amendment, the record is never rewritten.
+    Amend(cli::amend::AmendArgs),
+    /// A document's history: the machine's reading, then each amendment (JSON).
+    History {
+        case_code: String,
+        document_id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Documents waiting for an officer's review, oldest first (needs the
+    /// search index).
+    Review {
+        /// Also documents under this confidence (0-1).
+        #[arg(long)]
+        below: Option<f32>,
+        /// Only cases of this unit (an agency-code prefix).
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        index: IndexArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a document's PDF, checking its hash on the way out.
     Get {
         case_code: String,
@@ -79,51 +102,7 @@ enum Command {
     },
     /// Serve the HTTP API (see schemas/openapi.json) for stations,
     /// officers and archivists.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "SOHOA_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        #[command(flatten)]
-        store: StoreArg,
-        /// RabbitMQ URL; needed for uploads (POST /v1/batches).
-        #[arg(long, env = "SOHOA_AMQP_URL")]
-        amqp: Option<String>,
-        #[command(flatten)]
-        topology: Topology,
-        /// Largest upload in bytes (all files of one batch).
-        #[arg(long, env = "SOHOA_MAX_UPLOAD_BYTES", default_value_t = 256 << 20)]
-        max_upload_bytes: usize,
-        /// Most files in one upload.
-        #[arg(long, env = "SOHOA_MAX_UPLOAD_FILES", default_value_t = 500)]
-        max_files: usize,
-        /// Uploads checked and stored at once (each held in memory while it
-        /// is); more wait their turn, already received on disk.
-        #[arg(long, env = "SOHOA_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
-        max_concurrent_uploads: usize,
-        /// Seconds an upload's whole body may take to arrive (408 after).
-        #[arg(long, env = "SOHOA_UPLOAD_TIMEOUT", default_value_t = 600)]
-        upload_timeout: u64,
-        /// Directory upload bodies are written to while they arrive
-        /// (default: the system's temporary directory).
-        #[arg(long, env = "SOHOA_UPLOAD_SPOOL")]
-        upload_spool: Option<PathBuf>,
-        /// What an upload's files may cost to read (checked on upload).
-        #[command(flatten)]
-        limits: sohoa::ingest::Limits,
-        /// The search index for GET /v1/search.
-        #[command(flatten)]
-        index: IndexArg,
-        /// The web page's origin as browsers reach it (scheme, host and
-        /// port, e.g. https://sohoa.example.gov.vn): forms sent from it are
-        /// accepted on plain HTTP too (browsers send `Sec-Fetch-Site` only
-        /// over HTTPS and to localhost); https:// also makes the session
-        /// cookie Secure.
-        #[arg(long, env = "SOHOA_PUBLIC_ORIGIN")]
-        public_origin: Option<String>,
-        /// Hours a web session lasts after sign-in.
-        #[arg(long, env = "SOHOA_SESSION_HOURS", default_value_t = 8)]
-        session_hours: u64,
-    },
+    Serve(cli::admin::ServeArgs),
     /// Manage the API's bearer tokens.
     Token {
         #[command(subcommand)]
@@ -220,6 +199,18 @@ async fn run(command: Command) -> Result<u8, Failure> {
             store,
             json,
         } => read::case(&case_code, &store.store, json).await,
+        Command::Amend(a) => cli::amend::amend(a).await,
+        Command::History {
+            case_code,
+            document_id,
+            store,
+        } => cli::amend::history(&case_code, &document_id, &store.store).await,
+        Command::Review {
+            below,
+            unit,
+            index,
+            json,
+        } => cli::amend::review(below, unit, &index, json).await,
         Command::Get {
             case_code,
             document_id,
@@ -227,35 +218,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             text,
             store,
         } => read::get(&case_code, &document_id, output, text, &store.store).await,
-        Command::Serve {
-            listen,
-            store,
-            amqp,
-            topology,
-            max_upload_bytes,
-            max_files,
-            max_concurrent_uploads,
-            upload_timeout,
-            upload_spool,
-            limits,
-            index,
-            public_origin,
-            session_hours,
-        } => {
-            let config = sohoa::api::Config {
-                max_upload_bytes,
-                max_files,
-                max_concurrent_uploads,
-                upload_timeout: std::time::Duration::from_secs(upload_timeout.max(1)),
-                upload_spool,
-                amqp,
-                topology,
-                limits,
-                public_origin,
-                session_ttl: std::time::Duration::from_secs(session_hours.clamp(1, 24 * 30) * 3600),
-            };
-            admin::serve(&listen, &store.store, config, &index).await
-        }
+        Command::Serve(args) => admin::serve(args).await,
         Command::Token { action } => admin::token(action).await,
         Command::AccessLog {
             case_code,

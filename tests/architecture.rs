@@ -102,6 +102,8 @@ fn only_the_catalog_writes_records_failures_audits_and_the_access_log() {
         "keys::audit_report(",
         "keys::audit_started(",
         "keys::access_entry(",
+        "keys::amendment(",
+        "keys::reattached(",
     ] {
         hits.extend(find(&files, key));
     }

@@ -532,3 +532,113 @@ fn without_an_index_the_commands_say_how_to_configure_one() {
         );
     }
 }
+
+/// A query of words every document has: the newest 1000 matches are
+/// counted and ranked, the page says there are more, and a narrower search
+/// (one type) counts its matches exactly; a page of more than 100 hits is
+/// refused, not cut short.
+#[tokio::test]
+async fn a_broad_search_ranks_the_newest_thousand_and_says_there_are_more() {
+    use sohoa::index::query::RANKED_MAX;
+    let db = TestDb::new("broad").await;
+    let index = Index::new(&db.url).expect("index URL");
+    let mut records = Vec::new();
+    // 120 records of 10 documents, a day apart: 1200 matches; the 20
+    // oldest say the words five times (they would rank first of all).
+    let plain = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập Tự do Hạnh phúc";
+    let loud = "Độc lập Tự do ".repeat(5) + plain;
+    for n in 0..120u32 {
+        let docs: Vec<Doc> = (0..10)
+            .map(|i| {
+                doc(
+                    if i == 0 {
+                        "giay_khai_sinh"
+                    } else {
+                        "don_de_nghi"
+                    },
+                    "Lê Văn Tám",
+                    &format!("0012030{n:03}{i:02}"),
+                    "01/02/2003",
+                    if n < 20 { &loud } else { plain },
+                )
+            })
+            .collect();
+        let case = format!("{H04}-25{:02}{:02}-{n:04}", 1 + n / 28 % 12, 1 + n % 28);
+        let finished = format!("2025-{:02}-{:02}T08:00:00Z", 1 + n / 28 % 12, 1 + n % 28);
+        let record = synthetic::record(&case, &format!("broad{n:03}"), &finished, &docs);
+        records.push((
+            sohoa::keys::record(&case, &format!("broad{n:03}")),
+            record,
+            synthetic::texts(&docs),
+        ));
+    }
+    index.put_records(&records).await.expect("index");
+    let broad = Search {
+        text: Some("độc lập tự do".into()),
+        limit: 100,
+        ..Default::default()
+    };
+    let page = index.search(&broad).await.unwrap();
+    assert_eq!(
+        (page.total, page.total_exact, page.hits.len()),
+        (u64::from(RANKED_MAX), false, 100)
+    );
+    // The ranked are the newest: none of the hits is of the 20 oldest
+    // records, and the page past them is empty.
+    let mut days: Vec<&str> = records
+        .iter()
+        .map(|(_, r, _)| r.finished_at.as_str())
+        .collect();
+    days.sort();
+    let oldest_ranked = &days[20][..10];
+    for h in &page.hits {
+        assert!(
+            &h.digitised_at[..10] >= oldest_ranked,
+            "{} is older than {oldest_ranked}",
+            h.digitised_at
+        );
+    }
+    let past = index
+        .search(&Search {
+            offset: RANKED_MAX,
+            ..broad.clone()
+        })
+        .await
+        .unwrap();
+    assert!(past.hits.is_empty(), "{:?}", ids(&past));
+    // One type: 120 matches, counted exactly.
+    let narrow = Search {
+        doc_type: Some("giay_khai_sinh".into()),
+        ..broad.clone()
+    };
+    let page = index.search(&narrow).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (120, true));
+    let err = index
+        .search(&Search {
+            limit: 101,
+            ..broad
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_bad_query() && err.to_string().contains("1-100"),
+        "{err}"
+    );
+    // The command line says the same, and refuses what the API refuses.
+    let sohoa = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sohoa"))
+            .args(["search", "--index", &db.url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = sohoa(&["độc lập tự do"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("more than 1000 documents found"), "{said}");
+    for limit in ["0", "101"] {
+        let out = sohoa(&["độc lập", "--limit", limit]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--limit {limit}: {err}");
+        assert!(err.contains("1..=100"), "{err}");
+    }
+}

@@ -130,8 +130,14 @@ pub async fn document(
     caller
         .authorize(&state, Permission::ReadCases, "document.read", target, true)
         .await?;
-    let (batch, d) = find_document(&state, &code, &id).await?;
-    Ok(Json(DocumentSummary::new(&batch, &d)).into_response())
+    let summary = crate::catalog::amendments::find_document(state.store.as_ref(), &code, &id)
+        .await?
+        .and_then(|a| {
+            a.document(&id)
+                .map(|d| DocumentSummary::amended(&a.record.batch_id, d))
+        })
+        .ok_or_else(|| ApiError::not_found(format!("case {code} has no document '{id}'")))?;
+    Ok(Json(summary).into_response())
 }
 
 /// `GET .../documents/{id}/pdf`.

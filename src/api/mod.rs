@@ -15,6 +15,7 @@
 //! The OpenAPI 3.1 document is generated from the handlers ([`doc`]) and
 //! kept as `schemas/openapi.json`.
 
+pub(crate) mod amend;
 pub(crate) mod audits;
 mod batches;
 pub(crate) mod cases;
@@ -513,6 +514,9 @@ fn routes(upload_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::document))
         .routes(routes!(cases::pdf))
         .routes(routes!(cases::text))
+        .routes(routes!(amend::amend))
+        .routes(routes!(amend::history))
+        .routes(routes!(amend::review))
         .routes(routes!(search::search))
         .routes(routes!(audits::start))
         .routes(routes!(audits::get))

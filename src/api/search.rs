@@ -46,11 +46,11 @@ pub struct SearchParams {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "000.00.13.H04")]
     pub case_prefix: Option<String>,
-    /// Digitised from this day (YYYY-MM-DD, from its midnight UTC) or time (RFC 3339) on.
+    /// Digitised from this day (YYYY-MM-DD, from its midnight in Vietnam, UTC+07:00) or time (RFC 3339) on.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "2026-01-01")]
     pub from: Option<String>,
-    /// Digitised up to this day (included, to its end UTC) or before this time (RFC 3339).
+    /// Digitised up to this day (included, to its end in Vietnam) or before this time (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[param(nullable = false, example = "2026-12-31")]
     pub to: Option<String>,
@@ -166,7 +166,11 @@ pub(crate) async fn logged(
     };
     let asked: String = asked.chars().take(MAX_LOGGED_QUERY).collect();
     let detail = match &result {
-        Ok(page) => format!("query {asked}: {} documents found", page.total),
+        Ok(page) => format!(
+            "query {asked}: {}{} documents found",
+            if page.total_exact { "" } else { "more than " },
+            page.total
+        ),
         Err(e) => format!("query {asked}: failed ({}: {})", e.code, e.message),
     };
     caller

@@ -9,10 +9,12 @@
 //! [`crate::record`].
 //!
 //! Invariant: only the catalog writes under `cases/`, `batches/`,
-//! `claims/`, `submissions/`, `failures/`, `announced/`, `audits/` and `access-log/`
+//! `claims/`, `submissions/`, `failures/`, `announced/`, `audits/`,
+//! `amendments/` and `access-log/`
 //! (checked by `tests/architecture.rs`).
 
 pub mod access_log;
+pub mod amendments;
 pub mod audits;
 pub mod batches;
 pub mod claims;

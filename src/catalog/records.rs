@@ -87,33 +87,28 @@ pub async fn records(
     Ok((out, unreadable))
 }
 
-/// The case as officers see it; `None` when it has no record.
-pub async fn case_view(store: &dyn Store, case: &CaseCode) -> Result<Option<CaseView>, StoreError> {
-    let (records, _) = records(store, Some(case.as_str())).await?;
-    Ok((!records.is_empty()).then(|| CaseView::new(case.as_str(), &records)))
+/// The case as officers see it, its amendments applied; `None` when no
+/// batch is under it.
+pub async fn case_view(
+    store: &dyn Store,
+    case: &CaseCode,
+) -> Result<Option<CaseView>, CatalogError> {
+    super::amendments::case_view(store, case).await
 }
 
-/// A document of a case and the batch it came from: first looked up in the
-/// record of the batch its id names, then in every record of the case.
+/// A document of a case as amended (its PDF and text still the
+/// machine's), and the batch it came from.
 pub async fn find_document(
     store: &dyn Store,
     case: &CaseCode,
     id: &str,
-) -> Result<Option<(String, DocumentRecord)>, StoreError> {
-    if let Some(batch) = crate::ids::batch_of_document(id)
-        && let Some(bytes) = store.get(&keys::record(case.as_str(), batch)).await?
-        && let Ok(r) = serde_json::from_slice::<BatchRecord>(&bytes)
-        && let Some(d) = r.documents.iter().find(|d| d.id == id)
-    {
-        return Ok(Some((r.batch_id.clone(), d.clone())));
-    }
-    let (records, _) = records(store, Some(case.as_str())).await?;
-    Ok(records.iter().find_map(|(_, r)| {
-        r.documents
-            .iter()
-            .find(|d| d.id == id)
-            .map(|d| (r.batch_id.clone(), d.clone()))
-    }))
+) -> Result<Option<(String, DocumentRecord)>, CatalogError> {
+    Ok(super::amendments::find_document(store, case, id)
+        .await?
+        .and_then(|a| {
+            a.document(id)
+                .map(|d| (a.record.batch_id.clone(), d.document.clone()))
+        }))
 }
 
 /// The key of every batch record in the store, in key order (what the

@@ -1,21 +1,78 @@
 //! Running and administering the API: `sohoa serve` and `sohoa token`.
 
-use super::args::StoreArg;
+use super::args::{IndexArg, StoreArg};
 use super::{Failure, env_err, exit, open_store, print_json};
 use clap::Subcommand;
 use sohoa::auth::{self, AuthError, Role};
+use sohoa::queue::Topology;
 use sohoa::store::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+/// What `sohoa serve` is given.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SOHOA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// RabbitMQ URL; needed for uploads (POST /v1/batches).
+    #[arg(long, env = "SOHOA_AMQP_URL")]
+    pub amqp: Option<String>,
+    #[command(flatten)]
+    pub topology: Topology,
+    /// Largest upload in bytes (all files of one batch).
+    #[arg(long, env = "SOHOA_MAX_UPLOAD_BYTES", default_value_t = 256 << 20)]
+    pub max_upload_bytes: usize,
+    /// Most files in one upload.
+    #[arg(long, env = "SOHOA_MAX_UPLOAD_FILES", default_value_t = 500)]
+    pub max_files: usize,
+    /// Uploads checked and stored at once (each held in memory while it
+    /// is); more wait their turn, already received on disk.
+    #[arg(long, env = "SOHOA_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
+    pub max_concurrent_uploads: usize,
+    /// Seconds an upload's whole body may take to arrive (408 after).
+    #[arg(long, env = "SOHOA_UPLOAD_TIMEOUT", default_value_t = 600)]
+    pub upload_timeout: u64,
+    /// Directory upload bodies are written to while they arrive
+    /// (default: the system's temporary directory).
+    #[arg(long, env = "SOHOA_UPLOAD_SPOOL")]
+    pub upload_spool: Option<PathBuf>,
+    /// What an upload's files may cost to read (checked on upload).
+    #[command(flatten)]
+    pub limits: sohoa::ingest::Limits,
+    /// The search index for GET /v1/search.
+    #[command(flatten)]
+    pub index: IndexArg,
+    /// The web page's origin as browsers reach it (scheme, host and port,
+    /// e.g. https://sohoa.example.gov.vn): forms sent from it are accepted
+    /// on plain HTTP too (browsers send `Sec-Fetch-Site` only over HTTPS
+    /// and to localhost); https:// also makes the session cookie Secure.
+    #[arg(long, env = "SOHOA_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Hours a web session lasts after sign-in.
+    #[arg(long, env = "SOHOA_SESSION_HOURS", default_value_t = 8)]
+    pub session_hours: u64,
+}
+
 /// Serve the HTTP API until SIGTERM or Ctrl-C.
-pub async fn serve(
-    listen: &str,
-    store: &str,
-    config: sohoa::api::Config,
-    index: &super::args::IndexArg,
-) -> Result<u8, Failure> {
-    let store: Arc<dyn Store> = Arc::from(open_store(store).await?);
-    let index = sohoa::index::Index::configured(index.index.as_deref()).map_err(env_err)?;
+pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
+    let config = sohoa::api::Config {
+        max_upload_bytes: args.max_upload_bytes,
+        max_files: args.max_files,
+        max_concurrent_uploads: args.max_concurrent_uploads,
+        upload_timeout: std::time::Duration::from_secs(args.upload_timeout.max(1)),
+        upload_spool: args.upload_spool,
+        amqp: args.amqp,
+        topology: args.topology,
+        limits: args.limits,
+        public_origin: args.public_origin,
+        session_ttl: std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 30) * 3600),
+    };
+    let listen = args.listen.as_str();
+    let store: Arc<dyn Store> = Arc::from(open_store(&args.store.store).await?);
+    let index = sohoa::index::Index::configured(args.index.index.as_deref()).map_err(env_err)?;
     if let Some(index) = &index
         && let Err(e) = index.connect().await
     {

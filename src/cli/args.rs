@@ -92,19 +92,20 @@ pub struct SearchArgs {
     /// Case codes starting with this (an agency code, a whole code).
     #[arg(long)]
     pub case_prefix: Option<String>,
-    /// Digitised from this day (YYYY-MM-DD, from its midnight UTC) or time
+    /// Digitised from this day (YYYY-MM-DD, from its midnight in Vietnam,
+    /// UTC+07:00) or time
     /// (RFC 3339, e.g. 2025-01-01T00:00:00+07:00) on.
     #[arg(long)]
     pub from: Option<String>,
-    /// Digitised up to this day (included, to its end UTC) or before this
+    /// Digitised up to this day (included, to its end in Vietnam) or before this
     /// time (RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
     /// Only documents flagged for review.
     #[arg(long)]
     pub needs_review: bool,
-    /// Hits per page (at most 100).
-    #[arg(long, default_value_t = 20)]
+    /// Hits per page, 1-100.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=i64::from(sohoa::index::query::MAX_LIMIT)))]
     pub limit: u32,
     /// Hits to skip (paging).
     #[arg(long, default_value_t = 0)]

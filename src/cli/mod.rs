@@ -3,6 +3,7 @@
 //! into the API's internals.
 
 pub mod admin;
+pub mod amend;
 pub mod args;
 pub mod process;
 pub mod read;

@@ -31,11 +31,15 @@ pub async fn case(case_code: &str, store: &str, json: bool) -> Result<u8, Failur
             .filter(|d| d.batch_id == b.batch_id)
             .collect();
         println!(
-            "  batch {} ({}), {} documents, record {}",
+            "  batch {} ({}), {} documents, record {}{}",
             b.batch_id,
             b.finished_at,
             docs.len(),
-            b.record_key
+            b.record_key,
+            b.reattached_from
+                .as_ref()
+                .map(|c| format!(" (re-attached from {c})"))
+                .unwrap_or_default()
         );
         for d in docs {
             println!(
@@ -47,6 +51,23 @@ pub async fn case(case_code: &str, store: &str, json: bool) -> Result<u8, Failur
                 if d.needs_review { "  NEEDS REVIEW" } else { "" },
                 d.pdf.key
             );
+            if !d.corrected.is_empty() {
+                let fields: Vec<String> = d
+                    .corrected
+                    .iter()
+                    .filter_map(|c| c.strip_prefix("fields."))
+                    .map(|f| format!("{f}={}", d.fields.get(f).map_or("(none)", |v| v)))
+                    .collect();
+                println!(
+                    "      corrected: {}{}",
+                    d.corrected.join(", "),
+                    if fields.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", fields.join("; "))
+                    }
+                );
+            }
         }
     }
     Ok(exit::OK)

@@ -9,7 +9,8 @@ use std::sync::Arc;
 /// What the index commands do.
 #[derive(clap::Subcommand)]
 pub enum IndexCommand {
-    /// Index every record of the store the index does not hold yet.
+    /// Index every record of the store the index does not hold yet, or
+    /// holds without its latest amendments.
     Sync(IndexTarget),
     /// Empty the index and index every record of the store again.
     Rebuild(IndexTarget),
@@ -38,7 +39,7 @@ fn index_failure(e: IndexError) -> Failure {
 }
 
 /// The configured index, or the message saying how to configure one.
-fn open_index(arg: &IndexArg) -> Result<Arc<Index>, Failure> {
+pub fn open_index(arg: &IndexArg) -> Result<Arc<Index>, Failure> {
     Index::configured(arg.index.as_deref())
         .map_err(index_failure)?
         .ok_or_else(|| env_err(IndexError::NotConfigured))
@@ -77,12 +78,15 @@ pub async fn search(args: SearchArgs, index: &IndexArg, json: bool) -> Result<u8
         return Ok(exit::OK);
     }
     let last = page.offset as usize + page.hits.len();
-    println!(
-        "{} documents found; {}-{} shown",
-        page.total,
-        page.offset + 1,
-        last
-    );
+    let found = if page.total_exact {
+        format!("{} documents found", page.total)
+    } else {
+        format!(
+            "more than {} documents found (the best of the newest {} are shown: narrow the search to see the rest)",
+            page.total, page.total
+        )
+    };
+    println!("{found}; {}-{} shown", page.offset + 1, last);
     for h in &page.hits {
         let who = [h.fields.get("full_name"), h.fields.get("id_number")]
             .into_iter()
@@ -123,12 +127,13 @@ pub async fn index_command(action: IndexCommand) -> Result<u8, Failure> {
                 print_json(&s)?;
             } else {
                 println!(
-                    "store: {} records; index: {} records, {} documents; {} records not indexed yet{}",
+                    "store: {} records; index: {} records, {} documents; {} records not indexed yet, {} without their latest amendments{}",
                     s.store_records,
                     s.index_records,
                     s.index_documents,
                     s.missing,
-                    if s.missing > 0 { " (run 'sohoa index sync')" } else { "" }
+                    s.amended,
+                    if s.missing + s.amended > 0 { " (run 'sohoa index sync')" } else { "" }
                 );
             }
             return Ok(exit::OK);

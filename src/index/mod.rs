@@ -30,13 +30,16 @@
 //! into a statement.
 
 pub mod query;
+pub mod review;
 pub mod rows;
 pub mod sync;
 
 pub use query::{Hit, Page, Search};
+pub use review::{Review, ReviewPage};
 pub use sync::{Status, SyncReport};
 
 use crate::record::BatchRecord;
+use crate::record::amendment::Amendment;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
@@ -89,15 +92,19 @@ impl IndexError {
     }
 }
 
-/// A connection to the index: made on first use, made again after it is
+/// Most connections searches hold at once: a slow search waits for no
+/// other, and the database is not flooded by a busy API.
+const SEARCH_CONNECTIONS: usize = 4;
+
+/// Connections to the index: made on first use, made again after they are
 /// lost, with the schema migrated each time one is made.
 ///
-/// Searches share one connection (PostgreSQL answers its queries in turn);
-/// writes take a second one of their own, one writer at a time, as each
-/// record is written in a transaction.
+/// Searches take a connection of a small pool ([`SEARCH_CONNECTIONS`]), so
+/// one slow search does not hold up the others; writes take one of their
+/// own, one writer at a time, as each record is written in a transaction.
 pub struct Index {
-    url: String,
-    reader: Mutex<Option<Arc<Client>>>,
+    config: tokio_postgres::Config,
+    readers: deadpool_postgres::Pool,
     writer: Mutex<Option<Client>>,
 }
 
@@ -105,11 +112,33 @@ impl Index {
     /// An index at this URL (`postgres://USER@HOST[:PORT]/DATABASE`); the
     /// URL is checked now, the database is reached on first use.
     pub fn new(url: &str) -> Result<Index, IndexError> {
-        url.parse::<tokio_postgres::Config>()
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| IndexError::BadUrl(e.to_string()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let manager = deadpool_postgres::Manager::from_config(
+            config.clone(),
+            NoTls,
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let readers = deadpool_postgres::Pool::builder(manager)
+            .max_size(SEARCH_CONNECTIONS)
+            .post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    prepare(client)
+                        .await
+                        .map_err(|e| deadpool_postgres::HookError::Message(e.to_string().into()))
+                })
+            }))
+            .build()
             .map_err(|e| IndexError::BadUrl(e.to_string()))?;
         Ok(Index {
-            url: url.to_string(),
-            reader: Mutex::new(None),
+            config,
+            readers,
             writer: Mutex::new(None),
         })
     }
@@ -126,15 +155,16 @@ impl Index {
         self.reader().await.map(|_| ())
     }
 
-    /// The searches' connection.
-    async fn reader(&self) -> Result<Arc<Client>, IndexError> {
-        let mut held = self.reader.lock().await;
-        if let Some(c) = held.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(c.clone());
-        }
-        let c = Arc::new(open(&self.url).await?);
-        *held = Some(c.clone());
-        Ok(c)
+    /// A connection for a search, from the pool.
+    async fn reader(&self) -> Result<deadpool_postgres::Object, IndexError> {
+        use deadpool_postgres::{HookError, PoolError};
+        self.readers.get().await.map_err(|e| match e {
+            PoolError::PostCreateHook(HookError::Message(m)) => IndexError::Migration(m.into()),
+            PoolError::Backend(e) | PoolError::PostCreateHook(HookError::Backend(e)) => {
+                IndexError::Unreachable(e.to_string())
+            }
+            other => IndexError::Unreachable(other.to_string()),
+        })
     }
 
     /// Run `work` on the writers' connection, one writer at a time.
@@ -144,7 +174,7 @@ impl Index {
     ) -> Result<T, IndexError> {
         let mut held = self.writer.lock().await;
         if held.as_ref().is_none_or(|c| c.is_closed()) {
-            *held = Some(open(&self.url).await?);
+            *held = Some(open(&self.config).await?);
         }
         let Some(client) = held.as_mut() else {
             return Err(IndexError::Unreachable("no connection".into()));
@@ -165,8 +195,26 @@ impl Index {
         record: &BatchRecord,
         texts: &[String],
     ) -> Result<(), IndexError> {
-        let rows = rows::rows(record, texts);
-        self.with_writer(async |c| rows::replace(c, record_key, record, &rows).await)
+        self.put_amended(record_key, record, &[], texts).await
+    }
+
+    /// As [`Index::put_record`], with the record's amendments (all of
+    /// them, in the order made) applied to its rows.
+    pub async fn put_amended(
+        &self,
+        record_key: &str,
+        record: &BatchRecord,
+        amendments: &[Amendment],
+        texts: &[String],
+    ) -> Result<(), IndexError> {
+        let rows = rows::rows(record, amendments, texts);
+        let latest = amendments.last().map(crate::catalog::amendments::key_of);
+        let at = rows::Indexed {
+            key: record_key,
+            record,
+            amendment: latest.as_deref(),
+        };
+        self.with_writer(async |c| rows::replace(c, &at, &rows).await)
             .await
     }
 
@@ -179,8 +227,13 @@ impl Index {
         self.with_writer(async |c| {
             let tx = c.transaction().await?;
             for (key, record, texts) in records {
-                let rows = rows::rows(record, texts);
-                rows::write(&tx, key, record, &rows).await?;
+                let rows = rows::rows(record, &[], texts);
+                let at = rows::Indexed {
+                    key,
+                    record,
+                    amendment: None,
+                };
+                rows::write(&tx, &at, &rows).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -188,25 +241,35 @@ impl Index {
         .await
     }
 
-    /// Search ([`query`]).
-    pub async fn search(&self, search: &Search) -> Result<Page, IndexError> {
+    /// Run `work` on a searches' connection from the pool. A connection
+    /// found closed is dropped from the pool (its `Fast` recycling does not
+    /// check), so the next search makes a new one.
+    async fn with_reader<T>(
+        &self,
+        work: impl AsyncFnOnce(&Client) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
         let client = self.reader().await?;
-        let result = query::run(&client, search).await;
+        let result = work(&**client).await;
         if result.is_err() && client.is_closed() {
-            *self.reader.lock().await = None;
+            let _ = deadpool_postgres::Object::take(client);
         }
         result
     }
+
+    /// The review queue ([`review`]).
+    pub async fn review(&self, r: &Review) -> Result<ReviewPage, IndexError> {
+        self.with_reader(async |c| review::run(c, r).await).await
+    }
+
+    /// Search ([`query`]).
+    pub async fn search(&self, search: &Search) -> Result<Page, IndexError> {
+        self.with_reader(async |c| query::run(c, search).await)
+            .await
+    }
 }
 
-/// Connect and migrate; the connection's task runs until the client is dropped.
-async fn open(url: &str) -> Result<Client, IndexError> {
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e: tokio_postgres::Error| IndexError::BadUrl(e.to_string()))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
+/// Connect and prepare; the connection's task runs until the client is dropped.
+async fn open(config: &tokio_postgres::Config) -> Result<Client, IndexError> {
     let (mut client, connection) = config
         .connect(NoTls)
         .await
@@ -216,7 +279,13 @@ async fn open(url: &str) -> Result<Client, IndexError> {
             tracing::warn!("index connection closed: {e}");
         }
     });
-    migrate(&mut client).await?;
+    prepare(&mut client).await?;
+    Ok(client)
+}
+
+/// Make a new connection ready: the schema migrated, the session's settings.
+async fn prepare(client: &mut Client) -> Result<(), IndexError> {
+    migrate(client).await?;
     // Names as a whole (`%`) are similar from half their trigrams on: a
     // letter or two misread, not merely a surname and a middle name shared.
     client
@@ -228,7 +297,7 @@ async fn open(url: &str) -> Result<Client, IndexError> {
     client
         .batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT_MS))
         .await?;
-    Ok(client)
+    Ok(())
 }
 
 /// Bring the schema up to date, one migrating process at a time.

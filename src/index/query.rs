@@ -14,7 +14,9 @@
 //!
 //! Hits are ranked by the sum of their criteria's scores (an exact ID
 //! number 1, a prefix 0.9; a name its similarity; the text `ts_rank`),
-//! then newest first. A unit-scoped caller's unit is a condition of the
+//! then newest first; a search matching more than [`RANKED_MAX`] documents
+//! counts and ranks only the newest that many (and says so), as counting
+//! and ranking read every match. A unit-scoped caller's unit is a condition of the
 //! same `WHERE` that counts the total, so it never sees another unit's
 //! rows, not even as a number.
 //!
@@ -33,6 +35,12 @@ use tokio_postgres::types::ToSql;
 pub const MAX_LIMIT: u32 = 100;
 /// Hits on a page unless asked otherwise.
 pub const DEFAULT_LIMIT: u32 = 20;
+/// Most matches counted and ranked for one search: the newest this many.
+/// Counting reads every match's row and ranking its text (`ts_rank`), so a
+/// query of common words matching most of the index would otherwise read
+/// all of it; past this many matches the page says "more than"
+/// ([`Page::total_exact`]) and the officer narrows the search.
+pub const RANKED_MAX: u32 = 1000;
 
 /// What to look for. Every criterion given must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,7 +61,8 @@ pub struct Search {
     pub needs_review: bool,
     /// The caller's unit (an agency-code prefix): only its cases.
     pub unit: Option<String>,
-    /// Page size (at most [`MAX_LIMIT`]; 0 means [`DEFAULT_LIMIT`]).
+    /// Page size (at most [`MAX_LIMIT`], else the search is refused; 0
+    /// means [`DEFAULT_LIMIT`]).
     pub limit: u32,
     pub offset: u32,
 }
@@ -86,13 +95,22 @@ pub struct Hit {
     pub score: f32,
     /// Words of the text around the first match (or its first words).
     pub snippet: String,
+    /// Values an officer's amendment corrected (`type`, `fields.<name>`…);
+    /// the values above are the amended ones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<String>,
 }
 
 /// A page of hits.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Page {
-    /// Documents matching, on every page (within the caller's unit).
+    /// Documents matching, on every page (within the caller's unit); at
+    /// most 1000, see `total_exact`.
     pub total: u64,
+    /// False when more than 1000 documents match: then `total` is 1000, and
+    /// the hits are the best of the newest 1000 matches. Narrow the search
+    /// (a name, a type, dates) to count and rank them all.
+    pub total_exact: bool,
     pub offset: u32,
     pub limit: u32,
     pub hits: Vec<Hit>,
@@ -103,6 +121,10 @@ type Param = Box<dyn ToSql + Sync + Send>;
 /// A statement being assembled: fixed fragments, bound values.
 #[derive(Default)]
 struct Sql {
+    /// Ways a document may match the free query (any one will do), each
+    /// looked up on its own index ([`statement`]).
+    alternatives: Vec<String>,
+    /// Conditions every match meets.
     clauses: Vec<String>,
     scores: Vec<String>,
     params: Vec<Param>,
@@ -155,9 +177,8 @@ fn free_text(sql: &mut Sql, raw: &str) {
     if folded.split(' ').count() <= 5 {
         let each = every_word(sql, &folded, "fields_folded");
         let f = sql.bind(folded);
-        any.push(format!(
-            "((full_name_folded % {f} OR {f} <% fields_folded) AND {each})"
-        ));
+        any.push(format!("(full_name_folded % {f} AND {each})"));
+        any.push(format!("({f} <% fields_folded AND {each})"));
         score.push(format!("similarity(full_name_folded, {f})"));
         score.push(format!("word_similarity({f}, fields_folded)"));
     }
@@ -168,7 +189,7 @@ fn free_text(sql: &mut Sql, raw: &str) {
         }
         score.push(format!("CASE WHEN id_number = {p} THEN 1.0 WHEN id_number ^@ {p} OR case_code ^@ {p} OR date_of_birth ^@ {p} THEN 0.9 END"));
     }
-    sql.clauses.push(format!("({})", any.join(" OR ")));
+    sql.alternatives = any;
     sql.scores.push(format!("greatest({})", score.join(", ")));
 }
 
@@ -262,7 +283,11 @@ fn document(sql: &mut Sql, s: &Search) {
     }
 }
 
-/// The whole statement: the hits counted and one page of them, in one query.
+/// The whole statement: the matches counted and one page of them, in one
+/// query. The newest [`RANKED_MAX`] matches (and one more, to tell whether
+/// there are more) are the candidates: only they are counted, scored and
+/// paged through. Newest first is what an index on `digitised_at` gives
+/// without reading the rest, so a broad query stops early.
 fn statement(s: &Search) -> Result<(String, Sql, u32), IndexError> {
     let mut sql = Sql::default();
     if let Some(q) = given(&s.text) {
@@ -272,7 +297,12 @@ fn statement(s: &Search) -> Result<(String, Sql, u32), IndexError> {
     document(&mut sql, s);
     let limit = match s.limit {
         0 => DEFAULT_LIMIT,
-        n => n.min(MAX_LIMIT),
+        n if n > MAX_LIMIT => {
+            return Err(IndexError::BadQuery(format!(
+                "limit must be 1-{MAX_LIMIT} hits a page, not {n}"
+            )));
+        }
+        n => n,
     };
     let score = if sql.scores.is_empty() {
         "0::real".to_string()
@@ -284,25 +314,62 @@ fn statement(s: &Search) -> Result<(String, Sql, u32), IndexError> {
             .collect();
         format!("({})::real", parts.join(" + "))
     };
-    let filter = if sql.clauses.is_empty() {
-        "true".to_string()
-    } else {
-        sql.clauses.join(" AND ")
-    };
+    let candidates = sql.bind(i64::from(RANKED_MAX) + 1);
+    let matches = candidates_of(&sql, &candidates);
+    let ranked = sql.bind(i64::from(RANKED_MAX));
     let l = sql.bind(i64::from(limit));
     let o = sql.bind(i64::from(s.offset));
     let text = format!(
-        "WITH hits AS (SELECT document_id, digitised_at, {score} AS score FROM documents WHERE {filter}) \
+        "WITH matches AS MATERIALIZED ({matches}), \
+              newest AS (SELECT document_id, digitised_at FROM matches \
+                         ORDER BY digitised_at DESC, document_id LIMIT {ranked}), \
+              hits AS (SELECT n.document_id, n.digitised_at, {score} AS score \
+                       FROM newest n JOIN documents USING (document_id)) \
          SELECT t.total, p.score, d.document_id, d.case_code, d.batch_id, d.doc_type, d.title, \
                 d.confidence, d.needs_review, d.fields, d.page_count, d.digitised_at, d.pdf_key, \
-                d.text_key, d.body \
-         FROM (SELECT count(*) AS total FROM hits) t \
+                d.text_key, d.body, d.corrected \
+         FROM (SELECT count(*) AS total FROM matches) t \
          LEFT JOIN LATERAL (SELECT document_id, score, digitised_at FROM hits \
                             ORDER BY score DESC, digitised_at DESC, document_id LIMIT {l} OFFSET {o}) p ON true \
          LEFT JOIN documents d ON d.document_id = p.document_id \
          ORDER BY p.score DESC, p.digitised_at DESC, p.document_id"
     );
     Ok((text, sql, limit))
+}
+
+/// The newest `cap` documents meeting every clause and any one of the
+/// alternatives. Each alternative is a query of its own (`UNION`), so that
+/// each reads its own index and checks only its own condition: as one `OR`,
+/// every row a lossy trigram index offers would also have its text's
+/// `tsvector` read to check the other ways. Each stops at `cap` too, so a
+/// query of common words reads the newest rows only.
+fn candidates_of(sql: &Sql, cap: &str) -> String {
+    let newest = format!("ORDER BY digitised_at DESC, document_id LIMIT {cap}");
+    let select = |conditions: Vec<&str>| {
+        let filter = if conditions.is_empty() {
+            "true".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
+        format!("SELECT document_id, digitised_at FROM documents WHERE {filter} {newest}")
+    };
+    let every: Vec<&str> = sql.clauses.iter().map(String::as_str).collect();
+    if sql.alternatives.is_empty() {
+        return select(every);
+    }
+    let branches: Vec<String> = sql
+        .alternatives
+        .iter()
+        .map(|a| {
+            let mut conditions = vec![a.as_str()];
+            conditions.extend(&every);
+            format!("({})", select(conditions))
+        })
+        .collect();
+    format!(
+        "SELECT document_id, digitised_at FROM ({}) a {newest}",
+        branches.join(" UNION ")
+    )
 }
 
 /// Run a search.
@@ -317,12 +384,15 @@ pub async fn run(client: &Client, s: &Search) -> Result<Page, IndexError> {
     let terms = terms(s);
     let mut page = Page {
         total: 0,
+        total_exact: true,
         offset: s.offset,
         limit,
         hits: Vec::new(),
     };
     for row in rows {
-        page.total = row.get::<_, i64>("total") as u64;
+        let matched = row.get::<_, i64>("total") as u64;
+        page.total = matched.min(u64::from(RANKED_MAX));
+        page.total_exact = matched <= u64::from(RANKED_MAX);
         let Some(document_id) = row.get::<_, Option<String>>("document_id") else {
             continue;
         };
@@ -344,6 +414,9 @@ pub async fn run(client: &Client, s: &Search) -> Result<Page, IndexError> {
             text_key: row.get("text_key"),
             score: row.get("score"),
             snippet: snippet(&body, &terms),
+            corrected: row
+                .get::<_, Option<Vec<String>>>("corrected")
+                .unwrap_or_default(),
         });
     }
     Ok(page)

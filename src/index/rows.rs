@@ -6,6 +6,8 @@
 use super::IndexError;
 use crate::fold::fold_lower;
 use crate::record::BatchRecord;
+use crate::record::amendment::Amendment;
+use crate::record::effective;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio_postgres::{Client, GenericClient};
@@ -36,22 +38,38 @@ pub struct Row {
     pub text_sha256: String,
     pub body: String,
     pub body_folded: String,
+    /// The values officers' amendments changed (`type`, `fields.<name>`…).
+    pub corrected: Vec<String>,
+    /// An officer corrected or confirmed the reading: out of the review queue.
+    pub reviewed: bool,
 }
 
-/// The rows of a record's documents; `texts[i]` is document `i`'s OCR text
-/// (empty, or missing, when it could not be read).
-pub fn rows(record: &BatchRecord, texts: &[String]) -> Vec<Row> {
-    let case_code = record.case_code.as_str();
+/// The rows of a record's documents as amended ([`effective::apply`]);
+/// `texts[i]` is the record's document `i`'s OCR text (empty, or missing,
+/// when it could not be read). A document split off by an officer has the
+/// text of the document its first page came from.
+pub fn rows(record: &BatchRecord, amendments: &[Amendment], texts: &[String]) -> Vec<Row> {
+    let batch = effective::apply(record, amendments);
+    let case_code = batch.case_code.as_str();
     let agency = case_code.split('-').next().unwrap_or(case_code);
     let digitised_at = OffsetDateTime::parse(&record.finished_at, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(&record.started_at, &Rfc3339))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    record
+    let text_of = |key: &str| {
+        record
+            .documents
+            .iter()
+            .position(|d| d.text.key == key)
+            .and_then(|i| texts.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    batch
         .documents
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let body = texts.get(i).cloned().unwrap_or_default();
+        .map(|e| {
+            let d = &e.document;
+            let body = text_of(&d.text.key);
             let field = |name: &str| d.fields.get(name).map(|v| v.trim().to_string());
             let fields_folded = d
                 .fields
@@ -82,6 +100,8 @@ pub fn rows(record: &BatchRecord, texts: &[String]) -> Vec<Row> {
                 text_sha256: d.text.sha256.clone(),
                 body_folded: fold_lower(&body),
                 body,
+                corrected: e.corrected.clone(),
+                reviewed: e.reviewed,
             }
         })
         .collect()
@@ -90,18 +110,26 @@ pub fn rows(record: &BatchRecord, texts: &[String]) -> Vec<Row> {
 const INSERT: &str = "INSERT INTO documents (document_id, record_key, case_code, agency, batch_id, \
      doc_type, title, confidence, needs_review, fields, full_name, full_name_folded, id_number, \
      date_of_birth, fields_folded, page_count, digitised_at, pdf_key, pdf_sha256, text_key, \
-     text_sha256, body, body_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-     $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
+     text_sha256, body, body_folded, corrected, reviewed) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+
+/// What the index notes of a record it holds: its key, the record, and
+/// the key of the latest amendment its rows apply (none: the machine's
+/// reading as recorded).
+pub struct Indexed<'a> {
+    pub key: &'a str,
+    pub record: &'a BatchRecord,
+    pub amendment: Option<&'a str>,
+}
 
 /// Replace a record's rows in a transaction of its own.
 pub async fn replace(
     client: &mut Client,
-    record_key: &str,
-    record: &BatchRecord,
+    at: &Indexed<'_>,
     rows: &[Row],
 ) -> Result<(), IndexError> {
     let tx = client.transaction().await?;
-    write(&tx, record_key, record, rows).await?;
+    write(&tx, at, rows).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -111,10 +139,10 @@ pub async fn replace(
 /// the record as indexed.
 pub async fn write(
     tx: &impl GenericClient,
-    record_key: &str,
-    record: &BatchRecord,
+    at: &Indexed<'_>,
     rows: &[Row],
 ) -> Result<(), IndexError> {
+    let (record_key, record) = (at.key, at.record);
     let ids: Vec<&str> = rows.iter().map(|r| r.document_id.as_str()).collect();
     // Two processes indexing one record at once (a worker's batch and
     // another's sync) take turns: the second replaces the first's rows
@@ -154,19 +182,22 @@ pub async fn write(
                 &r.text_sha256,
                 &r.body,
                 &r.body_folded,
+                &r.corrected,
+                &r.reviewed,
             ],
         )
         .await?;
     }
     tx.execute(
-        "INSERT INTO indexed_records (record_key, case_code, batch_id, documents) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (record_key) DO UPDATE SET \
-         documents = EXCLUDED.documents, indexed_at = now()",
+        "INSERT INTO indexed_records (record_key, case_code, batch_id, documents, amendment) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (record_key) DO UPDATE SET \
+         documents = EXCLUDED.documents, amendment = EXCLUDED.amendment, indexed_at = now()",
         &[
             &record_key,
             &record.case_code.as_str(),
             &record.batch_id,
             &(rows.len() as i32),
+            &at.amendment,
         ],
     )
     .await?;

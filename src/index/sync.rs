@@ -4,10 +4,11 @@
 //! it, through the catalog.
 
 use super::{Index, IndexError, rows};
-use crate::catalog::records;
+use crate::catalog::{amendments, records};
 use crate::record::BatchRecord;
+use crate::record::amendment::Amendment;
 use crate::store::Store;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// What a sync or a rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -36,15 +37,40 @@ pub struct Status {
     pub index_documents: usize,
     /// Records in the store the index does not hold yet (`sohoa index sync`).
     pub missing: usize,
+    /// Records the index holds without their latest amendments (`sohoa
+    /// index sync` indexes them again).
+    pub amended: usize,
 }
 
-/// The keys of the records the index holds.
-async fn indexed_keys(index: &Index) -> Result<BTreeSet<String>, IndexError> {
+/// The keys of the records the index holds, each with the key of the
+/// latest amendment its rows apply.
+async fn indexed_keys(index: &Index) -> Result<BTreeMap<String, Option<String>>, IndexError> {
     let client = index.reader().await?;
     let rows = client
-        .query("SELECT record_key FROM indexed_records", &[])
+        .query("SELECT record_key, amendment FROM indexed_records", &[])
         .await?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The records of the store the index lacks or holds without their
+/// latest amendment, in key order, and how many are of the second kind.
+async fn behind(
+    store: &dyn Store,
+    index: &Index,
+) -> Result<(Vec<String>, usize, usize), IndexError> {
+    let have = indexed_keys(index).await?;
+    let latest = amendments::latest_per_batch(store).await?;
+    let (mut out, mut missing, mut amended) = (Vec::new(), 0, 0);
+    for key in records::record_keys(store).await? {
+        let want = crate::keys::batch_of_record(&key).and_then(|b| latest.get(b));
+        match have.get(&key) {
+            None => missing += 1,
+            Some(applied) if applied.as_ref() != want => amended += 1,
+            Some(_) => continue,
+        }
+        out.push(key);
+    }
+    Ok((out, missing, amended))
 }
 
 /// A record and its documents' texts, read through the catalog.
@@ -52,7 +78,7 @@ async fn load(
     store: &dyn Store,
     key: &str,
     report: &mut SyncReport,
-) -> Result<Option<(BatchRecord, Vec<String>)>, IndexError> {
+) -> Result<Option<(BatchRecord, Vec<Amendment>, Vec<String>)>, IndexError> {
     let record = match records::read_record(store, key).await {
         Ok(Some(r)) => r,
         Ok(None) => return Ok(None),
@@ -73,24 +99,34 @@ async fn load(
             }
         }
     }
-    Ok(Some((record, texts)))
+    let amendments = amendments::of_batch(store, &record.batch_id).await?;
+    Ok(Some((record, amendments, texts)))
 }
 
-/// Index every record of the store the index does not hold yet, each in
-/// its own transaction (an interrupted sync keeps what it did).
-pub async fn sync(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexError> {
-    let have = indexed_keys(index).await?;
+/// Index one record again now, with its amendments (after an officer
+/// amended it). Returns how many documents it has.
+pub async fn reindex(store: &dyn Store, index: &Index, key: &str) -> Result<usize, IndexError> {
     let mut report = SyncReport::default();
-    for key in records::record_keys(store).await? {
-        if have.contains(&key) {
-            continue;
-        }
-        let Some((record, texts)) = load(store, &key, &mut report).await? else {
+    let Some((record, amendments, texts)) = load(store, key, &mut report).await? else {
+        return Ok(0);
+    };
+    index.put_amended(key, &record, &amendments, &texts).await?;
+    Ok(record.documents.len())
+}
+
+/// Index every record of the store the index does not hold yet, or holds
+/// without its latest amendments, each in its own transaction (an
+/// interrupted sync keeps what it did).
+pub async fn sync(store: &dyn Store, index: &Index) -> Result<SyncReport, IndexError> {
+    let (keys, _, _) = behind(store, index).await?;
+    let mut report = SyncReport::default();
+    for key in keys {
+        let Some((record, amendments, texts)) = load(store, &key, &mut report).await? else {
             continue;
         };
         // One record the index refuses does not hold up the others; an
         // index that cannot be reached ends the sync.
-        match index.put_record(&key, &record, &texts).await {
+        match index.put_amended(&key, &record, &amendments, &texts).await {
             Ok(()) => {
                 report.records += 1;
                 report.documents += record.documents.len();
@@ -118,11 +154,17 @@ pub async fn rebuild(store: &dyn Store, index: &Index) -> Result<SyncReport, Ind
                 .await?;
             let mut report = SyncReport::default();
             for key in &keys {
-                let Some((record, texts)) = load(store, key, &mut report).await? else {
+                let Some((record, amendments, texts)) = load(store, key, &mut report).await? else {
                     continue;
                 };
-                let rows = rows::rows(&record, &texts);
-                rows::write(&tx, key, &record, &rows).await?;
+                let rows = rows::rows(&record, &amendments, &texts);
+                let latest = amendments.last().map(amendments::key_of);
+                let at = rows::Indexed {
+                    key,
+                    record: &record,
+                    amendment: latest.as_deref(),
+                };
+                rows::write(&tx, &at, &rows).await?;
                 report.records += 1;
                 report.documents += rows.len();
             }
@@ -136,6 +178,7 @@ pub async fn rebuild(store: &dyn Store, index: &Index) -> Result<SyncReport, Ind
 pub async fn status(store: &dyn Store, index: &Index) -> Result<Status, IndexError> {
     let in_store = records::record_keys(store).await?;
     let have = indexed_keys(index).await?;
+    let (_, missing, amended) = behind(store, index).await?;
     let client = index.reader().await?;
     let documents: i64 = client
         .query_one("SELECT count(*) FROM documents", &[])
@@ -145,6 +188,7 @@ pub async fn status(store: &dyn Store, index: &Index) -> Result<Status, IndexErr
         store_records: in_store.len(),
         index_records: have.len(),
         index_documents: documents as usize,
-        missing: in_store.iter().filter(|k| !have.contains(*k)).count(),
+        missing,
+        amended,
     })
 }

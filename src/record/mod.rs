@@ -7,7 +7,9 @@
 //! use these types, and none of them drags a pipeline stage, a store or
 //! the API along. Who reads and writes records is the `catalog`'s job.
 
+pub mod amendment;
 pub mod case_code;
+pub mod effective;
 
 pub use case_code::CaseCode;
 use serde::{Deserialize, Serialize};
@@ -277,6 +279,11 @@ pub struct BatchSummary {
     /// Blank and separator pages left out.
     pub skipped_pages: usize,
     pub warnings: Vec<String>,
+    /// The case code the batch was recorded under, when an officer has
+    /// re-attached it to this case since (the record keeps its key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reattached_from: Option<String>,
 }
 
 /// One document of a case.
@@ -310,6 +317,22 @@ pub struct DocumentSummary {
     pub pages: usize,
     pub pdf: ObjectRef,
     pub text: ObjectRef,
+    /// The values officers' amendments changed (`type`, `fields.<name>`,
+    /// `needs_review`, `pages`, `case_code`); absent when none did. The
+    /// values above are the amended ones; the machine's are in the
+    /// document's history.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<String>,
+    /// An officer corrected or confirmed the reading.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reviewed: bool,
+    /// How many amendments concern the document.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub amendments: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl DocumentSummary {
@@ -327,32 +350,59 @@ impl DocumentSummary {
             pages: d.pages.len(),
             pdf: d.pdf.clone(),
             text: d.text.clone(),
+            corrected: Vec::new(),
+            reviewed: false,
+            amendments: 0,
+        }
+    }
+
+    /// A document as amended ([`effective::apply`]).
+    pub fn amended(batch_id: &str, d: &effective::EffectiveDocument) -> DocumentSummary {
+        DocumentSummary {
+            corrected: d.corrected.clone(),
+            reviewed: d.reviewed,
+            amendments: d.amendments,
+            ..DocumentSummary::new(batch_id, &d.document)
         }
     }
 }
 
 impl CaseView {
-    /// From the case's records as `(key, record)`, in key order.
+    /// From the case's records as `(key, record)`, in key order, without
+    /// amendments.
     pub fn new(case_code: &str, records: &[(String, BatchRecord)]) -> CaseView {
+        let amended: Vec<_> = records
+            .iter()
+            .map(|(k, r)| (k.clone(), r.clone(), effective::apply(r, &[])))
+            .collect();
+        CaseView::amended(case_code, &amended)
+    }
+
+    /// From the case's records as `(key, record, record as amended)`.
+    pub fn amended(
+        case_code: &str,
+        records: &[(String, BatchRecord, effective::EffectiveBatch)],
+    ) -> CaseView {
         CaseView {
             case_code: case_code.to_string(),
             batches: records
                 .iter()
-                .map(|(key, r)| BatchSummary {
+                .map(|(key, r, e)| BatchSummary {
                     batch_id: r.batch_id.clone(),
                     record_key: key.clone(),
                     station: r.station.clone(),
                     finished_at: r.finished_at.clone(),
                     skipped_pages: r.skipped_pages.len(),
                     warnings: r.warnings.clone(),
+                    reattached_from: e.reattached_from.clone(),
                 })
                 .collect(),
             documents: records
                 .iter()
-                .flat_map(|(_, r)| {
-                    r.documents
+                .flat_map(|(_, r, e)| {
+                    e.documents
                         .iter()
-                        .map(|d| DocumentSummary::new(&r.batch_id, d))
+                        .map(|d| DocumentSummary::amended(&r.batch_id, d))
                 })
                 .collect(),
         }

@@ -97,6 +97,12 @@ fn kind(l: Lang, d: &DocumentSummary) -> Markup {
         (d.doc_type)
         @if let Some(t) = &d.title { br; small { (t) } }
         @if d.needs_review { br; span.review { (l.t("cần xem lại", "needs review")) } }
+        @if !d.corrected.is_empty() {
+            br; span.corrected title=(d.corrected.join(", ")) {
+                (l.t("đã sửa: ", "corrected: ")) (d.corrected.join(", "))
+            }
+        }
+        @if d.reviewed { br; span.ok { (l.t("đã xem lại", "reviewed")) } }
     }
 }
 

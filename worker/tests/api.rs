@@ -1383,3 +1383,375 @@ async fn a_search_is_scoped_to_the_unit_and_logged() {
         "{logged:?}"
     );
 }
+
+/// A case of the other unit that no batch was recorded under.
+const NEW_CASE: &str = "000.00.00.H56-221006-0099";
+
+/// A store holding the amendment tests' records, indexed by a sync into
+/// a database of its own.
+async fn amend_fixture(s3_name: &str, name: &str) -> (S3Server, Names, SearchDb) {
+    let s3 = S3Server::start(s3_name);
+    let names = Names::new(name);
+    let db = SearchDb::new(name);
+    put_amend_records(&s3, &names).await;
+    let (store, url) = (names.store(), db.url());
+    let out = sohoa(&s3, &["index", "sync", "--store", &store, "--index", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (s3, names, db)
+}
+
+/// Three batches straight into the store, each a day apart: `bamend1`
+/// (two documents, the first flagged for review) and `bamend3` (one, not
+/// flagged) under [`CASE`], `bamend2` (one, flagged) under [`OTHER_CASE`].
+async fn put_amend_records(s3: &S3Server, names: &Names) {
+    let doc = |name: &str, review: bool| synthetic::Doc {
+        doc_type: "birth_certificate".into(),
+        full_name: Some(name.into()),
+        id_number: Some("001203004567".into()),
+        date_of_birth: Some("01/02/2003".into()),
+        needs_review: review,
+        text: format!("GIẤY KHAI SINH của {name}"),
+    };
+    for (case, batch, day, docs) in [
+        (
+            CASE,
+            "bamend1",
+            "01",
+            vec![doc("Nguyễn Văn Đức", true), doc("Lê Thị Hoa", false)],
+        ),
+        (OTHER_CASE, "bamend2", "02", vec![doc("Phạm Văn Nam", true)]),
+        (CASE, "bamend3", "03", vec![doc("Trần Văn Bình", false)]),
+    ] {
+        let at = format!("2026-03-{day}T09:30:00Z");
+        let record = synthetic::record(case, batch, &at, &docs);
+        for (d, r) in docs.iter().zip(&record.documents) {
+            put(s3, names, &r.text.key, d.text.clone().into_bytes()).await;
+        }
+        let key = format!("cases/{case}/{batch}.json");
+        put(s3, names, &key, serde_json::to_vec(&record).unwrap()).await;
+        let index = json!({"batch_id": batch, "record": key});
+        put(
+            s3,
+            names,
+            &format!("batches/{batch}.json"),
+            index.to_string().into_bytes(),
+        )
+        .await;
+    }
+}
+
+/// The document `id` of a case view.
+fn doc_of<'a>(view: &'a Value, id: &str) -> &'a Value {
+    view["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in {view}"))
+}
+
+/// Validate a stored amendment against `schemas/amendment.schema.json`.
+fn assert_amendment_schema(body: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/amendment.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{body:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_s_correction_is_appended_and_shown_everywhere_and_the_record_is_unchanged() {
+    let (s3, names, db) = amend_fixture("api-amend", "api_amend").await;
+    let (store, url) = (names.store(), db.url());
+    let officer = token(&s3, &names, "officer-a", "officer", None);
+    let h04 = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let archivist = token(&s3, &names, "archivist-a", "archivist", None);
+    let station = token(&s3, &names, "station-a", "station", None);
+    let api = Api::start(&s3, &names, &["--index", &url]);
+    let http = reqwest::Client::new();
+    let record_key = format!("cases/{CASE}/bamend1.json");
+    let record_before = object_bytes(&s3, &names, &record_key).await;
+    let amend_path = format!("/v1/cases/{CASE}/documents/bamend1-d01/amendments");
+    let amend = |t: &str, body: Value| {
+        http.post(api.url(&amend_path))
+            .bearer_auth(t.to_string())
+            .json(&body)
+    };
+    let correction = json!({
+        "note": "the heading was misread; the name is on the second line",
+        "type": "marital_status",
+        "fields": {"full_name": "Nguyễn Văn Dũng"},
+    });
+    // Archivists and stations may not amend, nor an officer of another unit.
+    for t in [&archivist, &station, &h04] {
+        let (status, err) = send(amend(t, correction.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+        assert_schema("Error", &err);
+    }
+    // A note is required; types and fields are checked.
+    for bad in [
+        json!({"type": "marital_status"}),
+        json!({"note": "  ", "type": "marital_status"}),
+        json!({"note": "x", "type": "no_such_type"}),
+        json!({"note": "x", "fields": {"favourite_colour": "blue"}}),
+        json!({"note": "x", "fields": {"id_number": "12ab"}}),
+        json!({"note": "x"}),
+    ] {
+        let (status, err) = send(amend(&officer, bad.clone())).await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{bad}: {status} {err}"
+        );
+    }
+    let (status, made) = send(amend(&officer, correction.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}\n{}", api.log());
+    assert_schema("AmendmentMade", &made);
+    assert_eq!(made["document"]["type"], "marital_status");
+    // A second amendment in a row: a confirmation, kept after the first.
+    let (status, confirmed) = send(amend(
+        &officer,
+        json!({"note": "checked against the paper", "confirm": true}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{confirmed}");
+    // The case shows the amended values, marked corrected.
+    let (status, view) = send(
+        http.get(api.url(&format!("/v1/cases/{CASE}")))
+            .bearer_auth(&officer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema("CaseView", &view);
+    let d = doc_of(&view, "bamend1-d01");
+    assert_eq!(d["type"], "marital_status");
+    assert_eq!(d["fields"]["full_name"], "Nguyễn Văn Dũng");
+    assert_eq!(d["needs_review"], false);
+    assert_eq!(
+        d["corrected"],
+        json!(["fields.full_name", "needs_review", "type"])
+    );
+    assert_eq!(d["amendments"], 2);
+    assert!(doc_of(&view, "bamend1-d02").get("corrected").is_none());
+    // The history: the machine's reading, then each amendment in order.
+    let (status, history) = send(
+        http.get(api.url(&format!("/v1/cases/{CASE}/documents/bamend1-d01/history")))
+            .bearer_auth(&archivist),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    assert_schema("DocumentHistory", &history);
+    assert_eq!(history["machine"]["type"], "birth_certificate");
+    assert_eq!(history["machine"]["fields"]["full_name"], "Nguyễn Văn Đức");
+    let amendments = history["amendments"].as_array().unwrap();
+    assert_eq!(amendments.len(), 2);
+    assert_eq!(amendments[0]["note"], correction["note"]);
+    assert_eq!(amendments[0]["by"]["name"], "officer-a");
+    assert_eq!(
+        amendments[0]["change"]["doc_type"]["before"],
+        "birth_certificate"
+    );
+    assert_eq!(amendments[1]["note"], "checked against the paper");
+    assert_eq!(history["current"]["type"], "marital_status");
+    for a in amendments {
+        assert_amendment_schema(a);
+    }
+    // The record is byte for byte what the machine wrote.
+    assert_eq!(object_bytes(&s3, &names, &record_key).await, record_before);
+    let stored = keys(&s3, &names, "amendments/batches/bamend1/").await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    // `sohoa case` shows it.
+    let out = sohoa(&s3, &["case", CASE, "--store", &store]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("marital_status"), "{text}");
+    assert!(
+        text.contains("corrected: fields.full_name, needs_review, type"),
+        "{text}"
+    );
+    // The search index finds it by its new type, marked corrected.
+    let (_, page) = send(
+        http.get(api.url("/v1/search?type=marital_status"))
+            .bearer_auth(&officer),
+    )
+    .await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["hits"][0]["document_id"], "bamend1-d01");
+    assert_eq!(page["hits"][0]["fields"]["full_name"], "Nguyễn Văn Dũng");
+    assert!(
+        page["hits"][0]["corrected"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("type"))
+    );
+    // Every amendment, allowed or refused, is in the access log (a role
+    // that may never amend is refused before the case is looked at).
+    let log = access_log(&s3, &names, None);
+    let amends: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["action"] == "document.amend")
+        .collect();
+    assert!(
+        amends
+            .iter()
+            .any(|e| e["outcome"] == "refused" && e["who"] == "archivist-a")
+    );
+    assert!(amends.iter().filter(|e| e["outcome"] == "allowed").count() >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_queue_is_oldest_first_unit_scoped_and_drops_a_confirmed_document() {
+    let (s3, names, db) = amend_fixture("api-review", "api_review").await;
+    let url = db.url();
+    let officer = token(&s3, &names, "officer-r", "officer", None);
+    let h04 = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let archivist = token(&s3, &names, "archivist-r", "archivist", None);
+    let api = Api::start(&s3, &names, &["--index", &url]);
+    let http = reqwest::Client::new();
+    let queue = async |t: &str, q: &str| {
+        send(http.get(api.url(&format!("/v1/review?{q}"))).bearer_auth(t)).await
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["document_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, page) = queue(&officer, "").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_schema("ReviewPage", &page);
+    assert_eq!(ids(&page), ["bamend1-d01", "bamend2-d01"]);
+    // Under a confidence the officer chooses: every document, oldest first.
+    let (_, page) = queue(&officer, "below=0.95").await;
+    assert_eq!(
+        ids(&page),
+        ["bamend1-d01", "bamend1-d02", "bamend2-d01", "bamend3-d01"]
+    );
+    // Another unit's queue is neither shown nor counted.
+    let (_, page) = queue(&h04, "").await;
+    assert_eq!(
+        (ids(&page), page["total"].clone()),
+        (vec!["bamend2-d01".to_string()], json!(1))
+    );
+    let (status, _) = queue(&archivist, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = queue(&officer, "below=2").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Confirmed, it leaves the queue (also the below-confidence one).
+    let (status, made) = send(
+        http.post(api.url(&format!(
+            "/v1/cases/{CASE}/documents/bamend1-d01/amendments"
+        )))
+        .bearer_auth(&officer)
+        .json(&json!({"note": "read correctly", "confirm": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (_, page) = queue(&officer, "").await;
+    assert_eq!(ids(&page), ["bamend2-d01"]);
+    let (_, page) = queue(&officer, "below=0.95").await;
+    assert_eq!(ids(&page), ["bamend1-d02", "bamend2-d01", "bamend3-d01"]);
+    let log = access_log(&s3, &names, None);
+    assert!(log.iter().any(|e| e["action"] == "review.read"
+        && e["who"] == "officer-h04"
+        && e["detail"] == "1 documents waiting"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reattached_batch_shows_under_its_new_case_only_and_a_cli_amendment_is_synced() {
+    let (s3, names, db) = amend_fixture("api-reattach", "api_reattach").await;
+    let (store, url) = (names.store(), db.url());
+    let officer = token(&s3, &names, "officer-m", "officer", None);
+    let h04 = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let api = Api::start(&s3, &names, &["--index", &url]);
+    let http = reqwest::Client::new();
+    let get = async |path: String| send(http.get(api.url(&path)).bearer_auth(&officer)).await;
+    // An officer of one unit cannot move its batch into another unit's case.
+    let (status, _) = send(
+        http.post(api.url(&format!(
+            "/v1/cases/{OTHER_CASE}/documents/bamend2-d01/amendments"
+        )))
+        .bearer_auth(&h04)
+        .json(&json!({"note": "wrong desk", "reattach_to": CASE})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, made) = send(
+        http.post(api.url(&format!(
+            "/v1/cases/{CASE}/documents/bamend1-d02/amendments"
+        )))
+        .bearer_auth(&officer)
+        .json(&json!({"note": "the receipt belongs to another dossier", "reattach_to": NEW_CASE})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}\n{}", api.log());
+    assert_eq!(made["case_code"], NEW_CASE);
+    let (status, view) = get(format!("/v1/cases/{NEW_CASE}")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_schema("CaseView", &view);
+    assert_eq!(view["batches"][0]["batch_id"], "bamend1");
+    assert_eq!(view["batches"][0]["reattached_from"], CASE);
+    assert!(
+        doc_of(&view, "bamend1-d01")["corrected"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("case_code"))
+    );
+    let (_, old) = get(format!("/v1/cases/{CASE}")).await;
+    let batches: Vec<&Value> = old["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["batch_id"])
+        .collect();
+    assert_eq!(batches, [&json!("bamend3")]);
+    let (status, _) = get(format!("/v1/cases/{NEW_CASE}/documents/bamend1-d01")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get(format!("/v1/cases/{CASE}/documents/bamend1-d01")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = get(format!("/v1/search?case_prefix={NEW_CASE}")).await;
+    assert_eq!(page["total"], 2, "{page}");
+    // `sohoa amend` without an index: the next sync catches it up.
+    let out = sohoa(
+        &s3,
+        &[
+            "amend",
+            CASE,
+            "bamend3-d01",
+            "--type",
+            "id_card",
+            "--note",
+            "a card, not a certificate",
+            "--by",
+            "desk-7",
+            "--store",
+            &store,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status_of = || {
+        let out = sohoa(
+            &s3,
+            &[
+                "index", "status", "--json", "--store", &store, "--index", &url,
+            ],
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(status_of()["amended"], 1);
+    let out = sohoa(&s3, &["index", "sync", "--store", &store, "--index", &url]);
+    assert!(out.status.success());
+    assert_eq!(status_of()["amended"], 0);
+    let (_, page) = get("/v1/search?type=id_card".to_string()).await;
+    assert_eq!(page["hits"][0]["document_id"], "bamend3-d01", "{page}");
+}

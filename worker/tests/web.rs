@@ -262,9 +262,9 @@ async fn an_officer_signs_in_finds_a_name_typed_without_diacritics_and_sees_the_
         let form = c.form(Locator::Css("form.filters")).await.unwrap();
         form.set_by_name("name", "nguyen van duc").await.unwrap();
         form.submit().await.unwrap();
+        let results = text_of(&c, "table.results").await;
         let url = c.current_url().await.unwrap();
         assert!(url.as_str().contains("name=nguyen+van+duc"), "{url}");
-        let results = text_of(&c, "table.results").await;
         assert!(
             results.contains("Nguyễn Văn Đức") && results.contains(CASE),
             "{results}"

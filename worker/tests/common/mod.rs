@@ -557,8 +557,8 @@ pub async fn publish_raw(names: &Names, body: &Value) {
     let _ = conn.close(200, "bye".into()).await;
 }
 
-/// An object of the test's bucket, as JSON.
-pub async fn get_json(s3: &S3Server, names: &Names, key: &str) -> Value {
+/// An object's bytes, read with a plain S3 client.
+pub async fn object_bytes(s3: &S3Server, names: &Names, key: &str) -> Vec<u8> {
     let out = s3_client(s3)
         .get_object()
         .bucket(&names.bucket)
@@ -566,7 +566,12 @@ pub async fn get_json(s3: &S3Server, names: &Names, key: &str) -> Value {
         .send()
         .await
         .unwrap();
-    serde_json::from_slice(&out.body.collect().await.unwrap().into_bytes()).unwrap()
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+/// An object of the test's bucket, as JSON.
+pub async fn get_json(s3: &S3Server, names: &Names, key: &str) -> Value {
+    serde_json::from_slice(&object_bytes(s3, names, key).await).unwrap()
 }
 
 /// Put an object straight into the test's bucket (no sohoa code).
