@@ -15,103 +15,9 @@ mod synthetic;
 
 use sohoa::index::{Index, Search};
 use std::time::{Duration, Instant};
-use synthetic::{Doc, Rng};
+use synthetic::{Known, Rng, UNITS};
 
-const UNITS: &[&str] = &[
-    "000.00.13.H04",
-    "000.00.00.H56",
-    "000.00.21.H26",
-    "000.00.07.H29",
-    "000.00.31.H40",
-];
 const QUERIES: usize = 200;
-
-/// What the queries look for: people and parcels that were indexed.
-#[derive(Default)]
-struct Known {
-    ids: Vec<String>,
-    names: Vec<String>,
-    parcels: Vec<String>,
-}
-
-fn batch(
-    rng: &mut Rng,
-    n: usize,
-    known: &mut Known,
-) -> (String, sohoa::record::BatchRecord, Vec<String>) {
-    let unit = rng.pick(UNITS);
-    let case = format!(
-        "{unit}-{:02}{:02}{:02}-{:04}",
-        20 + rng.next() % 7,
-        1 + rng.next() % 12,
-        1 + rng.next() % 28,
-        rng.next() % 10_000
-    );
-    let batch_id = format!("bench{n:07}");
-    let mut docs = Vec::new();
-    for _ in 0..10 {
-        let who = synthetic::name(rng);
-        let id = synthetic::id_number(rng);
-        let dob = format!(
-            "{:02}/{:02}/{}",
-            1 + rng.next() % 28,
-            1 + rng.next() % 12,
-            1940 + rng.next() % 80
-        );
-        let parcel = format!("{}", 1 + rng.next() % 999_999);
-        let words = 150 + (rng.next() % 450) as usize;
-        let mut text = synthetic::text(rng, words, &who, &id, &dob);
-        text.push_str(&format!(
-            "\nThửa đất số {parcel}, tờ bản đồ số {}\n",
-            1 + rng.next() % 99
-        ));
-        if rng.next().is_multiple_of(50) {
-            known.ids.push(id.clone());
-            known.names.push(who.clone());
-            known.parcels.push(parcel);
-        }
-        docs.push(Doc {
-            doc_type: rng.pick(synthetic::TYPES).into(),
-            full_name: Some(who),
-            id_number: Some(id),
-            date_of_birth: Some(dob),
-            needs_review: rng.next().is_multiple_of(20),
-            text,
-        });
-    }
-    let finished = format!(
-        "2026-{:02}-{:02}T08:00:00Z",
-        1 + rng.next() % 11,
-        1 + rng.next() % 28
-    );
-    let record = synthetic::record(&case, &batch_id, &finished, &docs);
-    let key = sohoa::keys::record(&case, &batch_id);
-    (key, record, synthetic::texts(&docs))
-}
-
-/// Index the documents (or, `dry`, only generate them again: what the
-/// queries look for, against an index filled before).
-async fn fill(index: &Index, documents: usize, dry: bool) -> (Known, Duration) {
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let mut known = Known::default();
-    let started = Instant::now();
-    let mut chunk = Vec::new();
-    for n in 0..documents.div_ceil(10) {
-        chunk.push(batch(&mut rng, n, &mut known));
-        if chunk.len() == 100 {
-            if !dry {
-                index.put_records(&chunk).await.expect("index records");
-            }
-            chunk.clear();
-            eprint!("\r{} documents indexed", (n + 1) * 10);
-        }
-    }
-    if !dry {
-        index.put_records(&chunk).await.expect("index records");
-    }
-    eprintln!();
-    (known, started.elapsed())
-}
 
 /// p50 and p95 of the query's latency over `searches`, and the mean hits.
 async fn time(index: &Index, searches: Vec<Search>) -> (Duration, Duration, f64) {
@@ -213,7 +119,7 @@ async fn main() {
             .await
             .expect("empty the index");
     }
-    let (known, took) = fill(&index, documents, dry).await;
+    let (known, took) = synthetic::fill(&index, documents, dry).await;
     client
         .batch_execute("VACUUM ANALYZE documents")
         .await

@@ -3,7 +3,9 @@
 # Vietnamese and orientation models, Leptonica, the C toolchain bindgen
 # needs, poppler-utils (pdftotext, used by the tests), time (GNU time:
 # the tests' peak-RSS figures) and PostgreSQL (the search index; pg_trgm
-# comes with Debian's server package). Idempotent.
+# comes with Debian's server package), and Chromium with its WebDriver
+# (the web page's browser tests drive /usr/bin/chromedriver headless).
+# Idempotent.
 #
 # SOHOA_PG_TRUST_LOCAL=1 (CI and development machines only) also lets the
 # user `postgres` connect over 127.0.0.1 without a password, as the tests
@@ -11,7 +13,8 @@
 set -euo pipefail
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-          clang libclang-dev pkg-config poppler-utils time ca-certificates postgresql)
+          clang libclang-dev pkg-config poppler-utils time ca-certificates postgresql
+          chromium chromium-driver)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `station` | upload batches, read batch status |
 //! | `officer` | read batch status, cases and documents; amend documents' readings and see the review queue |
-//! | `archivist` | read cases and documents, run and read audits |
+//! | `archivist` | read cases and documents, run and read audits, read the access log |
 //! | `admin` | everything, and manage tokens |
 //!
 //! A token with a unit (an agency prefix such as `000.00.13.H04`) reaches
@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 
 /// What a token may do: `station` uploads batches and reads batch status;
 /// `officer` reads batch status, cases and documents, amends documents'
-/// readings and sees the review queue; `archivist` reads
-/// cases and documents and runs and reads audits; `admin` does everything
-/// and manages tokens.
+/// readings and sees the review queue; `archivist` reads cases and
+/// documents, runs and reads audits and reads the access log; `admin`
+/// does everything and manages tokens.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
 )]
@@ -53,7 +53,7 @@ impl Role {
             Role::Admin => true,
             Role::Station => matches!(p, Upload | BatchStatus),
             Role::Officer => matches!(p, BatchStatus | ReadCases | Amend),
-            Role::Archivist => matches!(p, ReadCases | Audit),
+            Role::Archivist => matches!(p, ReadCases | Audit | ReadAccessLog),
         }
     }
 }
@@ -68,6 +68,8 @@ pub enum Permission {
     /// its batch; see the review queue.
     Amend,
     Audit,
+    /// The access log (the web page's; the command line reads the store).
+    ReadAccessLog,
     ManageTokens,
 }
 
@@ -246,11 +248,19 @@ pub async fn lookup(store: &dyn Store, secret: &str) -> Result<Option<TokenRecor
     if !well_formed {
         return Ok(None);
     }
-    let sha = hash(secret);
-    let Some(bytes) = store.get(&keys::token(&sha)).await? else {
+    lookup_hash(store, &hash(secret)).await
+}
+
+/// The active token whose secret hashes to `sha` (a web session keeps
+/// only this), if any: made and not revoked.
+pub async fn lookup_hash(store: &dyn Store, sha: &str) -> Result<Option<TokenRecord>, StoreError> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(bytes) = store.get(&keys::token(sha)).await? else {
         return Ok(None);
     };
-    if store.exists(&keys::revoked(&sha)).await? {
+    if store.exists(&keys::revoked(sha)).await? {
         return Ok(None);
     }
     Ok(serde_json::from_slice::<TokenRecord>(&bytes)
@@ -265,7 +275,15 @@ mod tests {
     #[test]
     fn roles_allow_only_their_routes() {
         use Permission::*;
-        let all = [Upload, BatchStatus, ReadCases, Amend, Audit, ManageTokens];
+        let all = [
+            Upload,
+            BatchStatus,
+            ReadCases,
+            Amend,
+            Audit,
+            ReadAccessLog,
+            ManageTokens,
+        ];
         let allowed = |r: Role| {
             all.iter()
                 .filter(|p| r.allows(**p))
@@ -274,7 +292,10 @@ mod tests {
         };
         assert_eq!(allowed(Role::Station), vec![Upload, BatchStatus]);
         assert_eq!(allowed(Role::Officer), vec![BatchStatus, ReadCases, Amend]);
-        assert_eq!(allowed(Role::Archivist), vec![ReadCases, Audit]);
+        assert_eq!(
+            allowed(Role::Archivist),
+            vec![ReadCases, Audit, ReadAccessLog]
+        );
         assert_eq!(allowed(Role::Admin), all.to_vec());
     }
 

@@ -21,6 +21,8 @@
 //! | `amendments/cases/<case_code>/<batch_id>/<time>-<rand>.json` | a batch re-attached to this case: where listing the case finds it | once per time |
 //! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) | once |
 //! | `auth/revoked/<sha256>.json` | the token's revocation | once |
+//! | `auth/sessions/<sha256>.json` | a web session (only its secret's SHA-256 is kept) | once |
+//! | `auth/ended/<sha256>.json` | the session's end (signed out) | once |
 //!
 //! Every key is made of plain segments ([`validate`]), so nothing derived
 //! from input can name a key outside its place.
@@ -157,11 +159,14 @@ pub fn day_segment(t: OffsetDateTime) -> String {
 
 // Audits.
 
+pub const AUDITS: &str = "audits/";
+pub const AUDITS_STARTED: &str = "audits/started/";
+
 pub fn audit_report(audit_id: &str) -> String {
-    format!("audits/{audit_id}.json")
+    format!("{AUDITS}{audit_id}.json")
 }
 pub fn audit_started(audit_id: &str) -> String {
-    format!("audits/started/{audit_id}.json")
+    format!("{AUDITS_STARTED}{audit_id}.json")
 }
 
 // The access log.
@@ -229,6 +234,18 @@ pub fn token(sha256: &str) -> String {
 }
 pub fn revoked(sha256: &str) -> String {
     format!("{REVOKED}{sha256}.json")
+}
+
+// Web sessions: kept as tokens are, hashed, their end a record of its own.
+
+pub const SESSIONS: &str = "auth/sessions/";
+pub const ENDED_SESSIONS: &str = "auth/ended/";
+
+pub fn session(sha256: &str) -> String {
+    format!("{SESSIONS}{sha256}.json")
+}
+pub fn session_ended(sha256: &str) -> String {
+    format!("{ENDED_SESSIONS}{sha256}.json")
 }
 
 /// A key probed by health checks (never written).

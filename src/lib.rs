@@ -14,7 +14,8 @@
 //!   [`index`] (the search index in PostgreSQL, derived from the records);
 //! - how batches travel: [`submit`] (stage → publish → record the
 //!   submission) over [`queue`] (messages, topology, publishing);
-//! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP);
+//! - who may do what: [`auth`] (tokens and roles), [`api`] (HTTP), [`web`]
+//!   (the officers' and archivists' page);
 //! - small shared rules: [`ids`], [`clock`], [`fold`] (text folding for
 //!   matching), [`names`] (how names are spelled), [`metrics`],
 //!   [`panic_message`].
@@ -45,6 +46,7 @@ pub mod render;
 pub mod split;
 pub mod store;
 pub mod submit;
+pub mod web;
 
 /// The text a caught panic carries (`panic!` with a literal or a formatted
 /// message), for the reason a failure names.

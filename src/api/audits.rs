@@ -85,10 +85,10 @@ pub struct AuditRunning {
     #[schema(pattern = "^running$")]
     status: &'static str,
     #[serde(flatten)]
-    start: AuditStart,
+    pub(crate) start: AuditStart,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    progress: Option<AuditProgress>,
+    pub(crate) progress: Option<AuditProgress>,
     /// Why no progress is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -98,9 +98,9 @@ pub struct AuditRunning {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditProgress {
     /// Objects checked so far.
-    checked: usize,
+    pub(crate) checked: usize,
     /// Objects to check (0 until the records are read).
-    total: usize,
+    pub(crate) total: usize,
 }
 
 /// Running (`status` `running`) or finished (`complete` or `incomplete`).
@@ -147,13 +147,36 @@ pub async fn start(
         })?
     };
     let case = req.case_code.as_deref().map(parse_case).transpose()?;
+    let id = begin(&caller, &state, case).await?;
+    let status_url = format!("/v1/audits/{id}");
+    let body = AuditAccepted {
+        id,
+        status: "running",
+        status_url: status_url.clone(),
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, status_url)],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Authorise, log and start an audit of one case or of the whole store
+/// in the background: the one way the API and the web page start one.
+/// Returns its id.
+pub(crate) async fn begin(
+    caller: &Caller,
+    state: &Arc<AppState>,
+    case: Option<crate::record::CaseCode>,
+) -> Result<String, ApiError> {
     let id = crate::ids::new_audit();
     let target = Target {
         case_code: case.as_ref().map(|c| c.as_str()),
         target: Some(&id),
     };
     caller
-        .authorize(&state, Permission::Audit, "audit.start", target, true)
+        .authorize(state, Permission::Audit, "audit.start", target, true)
         .await?;
     if state.audits.count() >= MAX_RUNNING {
         return Err(ApiError::new(
@@ -184,18 +207,7 @@ pub async fn start(
     state.audits.insert(progress.clone());
     state.metrics.audits_started.inc();
     tokio::spawn(run(state.clone(), progress));
-    let status_url = format!("/v1/audits/{id}");
-    let body = AuditAccepted {
-        id,
-        status: "running",
-        status_url: status_url.clone(),
-    };
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, status_url)],
-        Json(body),
-    )
-        .into_response())
+    Ok(id)
 }
 
 /// An object check as the report shows it: the store's own error for an
@@ -348,7 +360,7 @@ pub async fn get(
 
 /// The report if it is stored, else this instance's progress, else the
 /// start marker (the audit runs on another instance).
-async fn find(state: &AppState, id: &str) -> Result<Option<AuditStatus>, ApiError> {
+pub(crate) async fn find(state: &AppState, id: &str) -> Result<Option<AuditStatus>, ApiError> {
     let store = state.store.as_ref();
     let unreadable = |what: &'static str| {
         move |e: crate::catalog::CatalogError| match e {

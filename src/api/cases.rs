@@ -2,6 +2,7 @@
 //! themselves, streamed with their hash checked on the way out.
 
 use super::doc::{CasePath, DocumentPath, IfNoneMatch, STORE_UNAVAILABLE};
+use super::download::Disposition;
 use super::error::ErrorBody;
 use super::{ApiError, AppState, Caller, Target, accepts, download};
 use crate::auth::Permission;
@@ -20,13 +21,13 @@ pub(super) fn path<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ApiError> 
         .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
 }
 
-pub(super) fn parse_case(s: &str) -> Result<CaseCode, ApiError> {
+pub(crate) fn parse_case(s: &str) -> Result<CaseCode, ApiError> {
     s.parse::<CaseCode>()
         .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// Document ids are `<batch_id>-dNN`: the batch id's characters only.
-fn check_document_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn check_document_id(id: &str) -> Result<(), ApiError> {
     Ok(crate::ids::check_document(id)?)
 }
 
@@ -76,8 +77,9 @@ async fn find_document(
         .ok_or_else(|| ApiError::not_found(format!("case {code} has no document '{id}'")))
 }
 
+/// Which of a document's objects.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Pdf,
     Text,
 }
@@ -114,10 +116,10 @@ pub async fn document(
 ) -> Result<Response, ApiError> {
     let (code, id) = path(p)?;
     if accepts(&headers, "application/pdf") {
-        return download(caller, state, &code, &id, Kind::Pdf, &headers).await;
+        return download(caller, state, (&code, &id), Kind::Pdf, &headers).await;
     }
     if accepts(&headers, "text/plain") {
-        return download(caller, state, &code, &id, Kind::Text, &headers).await;
+        return download(caller, state, (&code, &id), Kind::Text, &headers).await;
     }
     let code = parse_case(&code)?;
     check_document_id(&id)?;
@@ -159,7 +161,7 @@ pub async fn pdf(
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (code, id) = path(p)?;
-    download(caller, state, &code, &id, Kind::Pdf, &headers).await
+    download(caller, state, (&code, &id), Kind::Pdf, &headers).await
 }
 
 /// `GET .../documents/{id}/text`.
@@ -183,17 +185,35 @@ pub async fn text(
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (code, id) = path(p)?;
-    download(caller, state, &code, &id, Kind::Text, &headers).await
+    download(caller, state, (&code, &id), Kind::Text, &headers).await
 }
 
-/// Stream a document's PDF or text, hash-checked on the way out
-/// ([`download`](super::download)).
+/// Stream a document's PDF or text as an attachment, hash-checked on the
+/// way out ([`download`](super::download)).
 async fn download(
     caller: Caller,
     state: Arc<AppState>,
-    code: &str,
-    id: &str,
+    case_and_id: (&str, &str),
     kind: Kind,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    stream(
+        caller,
+        state,
+        case_and_id,
+        (kind, Disposition::Attachment),
+        headers,
+    )
+    .await
+}
+
+/// Authorise, log and stream a document's PDF or text, hash-checked on
+/// the way out: the one download path of the API and the web page.
+pub(crate) async fn stream(
+    caller: Caller,
+    state: Arc<AppState>,
+    (code, id): (&str, &str),
+    (kind, disposition): (Kind, Disposition),
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let code = parse_case(code)?;
@@ -254,7 +274,7 @@ async fn download(
         reader,
         &object.sha256,
         content_type,
-        &format!("{id}.{ext}"),
+        (&format!("{id}.{ext}"), disposition),
         alarm,
     ))
 }

@@ -70,12 +70,30 @@ impl Alarm {
     }
 }
 
+/// How a browser is to take a download: saved as a file, or shown in
+/// place (the web page's PDF frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Attachment,
+    Inline,
+}
+
+impl Disposition {
+    fn header(self, filename: &str) -> String {
+        let kind = match self {
+            Disposition::Attachment => "attachment",
+            Disposition::Inline => "inline",
+        };
+        format!("{kind}; filename=\"{filename}\"")
+    }
+}
+
 /// The response streaming `reader`'s bytes, hash-checked against `sha256`.
 pub fn response(
     reader: ObjectReader,
     sha256: &str,
     content_type: &'static str,
-    filename: &str,
+    (filename, disposition): (&str, Disposition),
     alarm: Alarm,
 ) -> Response {
     let size = reader.size;
@@ -106,7 +124,7 @@ pub fn response(
     h.insert("digest", val(format!("sha-256={b64}")));
     h.insert(
         header::CONTENT_DISPOSITION,
-        val(format!("attachment; filename=\"{filename}\"")),
+        val(disposition.header(filename)),
     );
     h.insert(
         header::CACHE_CONTROL,

@@ -15,14 +15,14 @@
 //! The OpenAPI 3.1 document is generated from the handlers ([`doc`]) and
 //! kept as `schemas/openapi.json`.
 
-mod amend;
-mod audits;
+pub(crate) mod amend;
+pub(crate) mod audits;
 mod batches;
-mod cases;
+pub(crate) mod cases;
 mod doc;
-mod download;
+pub(crate) mod download;
 mod error;
-mod search;
+pub(crate) mod search;
 mod tokens;
 
 pub use error::ApiError;
@@ -72,6 +72,14 @@ pub struct Config {
     pub topology: Topology,
     /// What an upload's files may cost to read.
     pub limits: crate::ingest::Limits,
+    /// The web page's own origin as browsers see it (e.g.
+    /// `https://sohoa.example.gov.vn`): a form sent with this `Origin` is
+    /// taken as the page's own. Without it, only browsers that send
+    /// `Sec-Fetch-Site: same-origin` can post forms. An `https://` origin
+    /// also marks the session cookie `Secure`.
+    pub public_origin: Option<String>,
+    /// How long a web session lasts after sign-in.
+    pub session_ttl: std::time::Duration,
 }
 
 impl Default for Config {
@@ -85,6 +93,8 @@ impl Default for Config {
             amqp: None,
             topology: Topology::default(),
             limits: crate::ingest::Limits::default(),
+            public_origin: None,
+            session_ttl: crate::web::session::DEFAULT_TTL,
         }
     }
 }
@@ -289,7 +299,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 
 /// A 401 into the access log (at most one per client address a minute;
 /// every one counted). The token itself is never written.
-async fn log_unauthenticated(parts: &Parts, state: &AppState, reason: &str) {
+pub(crate) async fn log_unauthenticated(parts: &Parts, state: &AppState, reason: &str) {
     state.metrics.unauthenticated.inc();
     let (from, forwarded_for) = client(parts);
     if !state.log_unauthenticated_now(&from) {
@@ -349,14 +359,20 @@ impl Caller {
         let token = auth::lookup(state.store.as_ref(), secret)
             .await?
             .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+        Ok(Caller::with_token(parts, token))
+    }
+
+    /// The caller of this request holding `token`, however it was proven
+    /// (a bearer header here, a web session in [`crate::web`]).
+    pub(crate) fn with_token(parts: &Parts, token: TokenRecord) -> Caller {
         let (from, forwarded_for) = client(parts);
-        Ok(Caller {
+        Caller {
             token,
             from,
             forwarded_for,
             method: parts.method.to_string(),
             path: parts.uri.path().chars().take(500).collect(),
-        })
+        }
     }
 }
 
@@ -512,6 +528,7 @@ fn routes(upload_limit: usize) -> OpenApiRouter<Arc<AppState>> {
 pub fn router(state: Arc<AppState>) -> Router {
     let (router, _) = routes(state.config.max_upload_bytes).split_for_parts();
     router
+        .merge(crate::web::router(state.clone()))
         .fallback(|| async { ApiError::not_found("no such route; see /v1/openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

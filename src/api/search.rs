@@ -143,13 +143,28 @@ pub async fn search(
     caller
         .refuse_role(&state, Permission::ReadCases, "search")
         .await?;
-    let result = run(&caller, &state, q).await;
-    // What was asked, as sent (also when it could not be parsed), capped.
-    let asked: String = raw
-        .unwrap_or_default()
-        .chars()
-        .take(MAX_LOGGED_QUERY)
-        .collect();
+    let params = q
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::bad_request(e.body_text()));
+    let page = logged(&caller, &state, &raw.unwrap_or_default(), params).await?;
+    Ok(Json(page))
+}
+
+/// Run a search and write it to the access log with what was asked (as
+/// sent, also when it could not be parsed, capped) and its outcome: the
+/// one search path of the API and the web page. The caller's role is
+/// checked before.
+pub(crate) async fn logged(
+    caller: &Caller,
+    state: &AppState,
+    asked: &str,
+    params: Result<SearchParams, ApiError>,
+) -> Result<Page, ApiError> {
+    let result = match params {
+        Ok(params) => run(caller, state, params).await,
+        Err(e) => Err(e),
+    };
+    let asked: String = asked.chars().take(MAX_LOGGED_QUERY).collect();
     let detail = match &result {
         Ok(page) => format!(
             "query {asked}: {}{} documents found",
@@ -159,28 +174,17 @@ pub async fn search(
         Err(e) => format!("query {asked}: failed ({}: {})", e.code, e.message),
     };
     caller
-        .log(
-            &state,
-            "search",
-            "allowed",
-            &Target::default(),
-            Some(detail),
-        )
+        .log(state, "search", "allowed", &Target::default(), Some(detail))
         .await?;
-    Ok(Json(result?))
+    result
 }
 
 /// Longest query string the access log keeps of a search (characters).
 const MAX_LOGGED_QUERY: usize = 500;
 
-/// The search itself, every failure as the answer's error (the handler
+/// The search itself, every failure as the answer's error ([`logged`]
 /// logs each outcome).
-async fn run(
-    caller: &Caller,
-    state: &AppState,
-    q: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Page, ApiError> {
-    let Query(params) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+async fn run(caller: &Caller, state: &AppState, params: SearchParams) -> Result<Page, ApiError> {
     let Some(index) = state.index.clone() else {
         return Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

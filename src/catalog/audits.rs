@@ -107,3 +107,31 @@ pub async fn start(store: &dyn Store, id: &str) -> Result<Option<AuditStart>, Ca
         None => Ok(None),
     }
 }
+
+/// Every audit: the reports stored, newest start first, and the starts
+/// with no report yet (running, or stopped with their instance). A report
+/// that cannot be read is skipped with a warning.
+pub async fn list(store: &dyn Store) -> Result<(Vec<AuditReport>, Vec<AuditStart>), StoreError> {
+    let mut reports = Vec::new();
+    let mut started = Vec::new();
+    for key in store.list(keys::AUDITS).await? {
+        let Some(bytes) = store.get(&key).await? else {
+            continue;
+        };
+        if key.starts_with(keys::AUDITS_STARTED) {
+            match serde_json::from_slice::<AuditStart>(&bytes) {
+                Ok(s) => started.push(s),
+                Err(e) => tracing::warn!("{key} is not an audit start ({e}); skipped"),
+            }
+        } else {
+            match serde_json::from_slice::<AuditReport>(&bytes) {
+                Ok(r) => reports.push(r),
+                Err(e) => tracing::warn!("{key} is not an audit report ({e}); skipped"),
+            }
+        }
+    }
+    started.retain(|s| !reports.iter().any(|r| r.start.id == s.id));
+    reports.sort_by(|a, b| b.start.started_at.cmp(&a.start.started_at));
+    started.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    Ok((reports, started))
+}

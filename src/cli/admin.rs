@@ -45,6 +45,15 @@ pub struct ServeArgs {
     /// The search index for GET /v1/search.
     #[command(flatten)]
     pub index: IndexArg,
+    /// The web page's origin as browsers reach it (scheme, host and port,
+    /// e.g. https://sohoa.example.gov.vn): forms sent from it are accepted
+    /// on plain HTTP too (browsers send `Sec-Fetch-Site` only over HTTPS
+    /// and to localhost); https:// also makes the session cookie Secure.
+    #[arg(long, env = "SOHOA_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Hours a web session lasts after sign-in.
+    #[arg(long, env = "SOHOA_SESSION_HOURS", default_value_t = 8)]
+    pub session_hours: u64,
 }
 
 /// Serve the HTTP API until SIGTERM or Ctrl-C.
@@ -58,6 +67,8 @@ pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
         amqp: args.amqp,
         topology: args.topology,
         limits: args.limits,
+        public_origin: args.public_origin,
+        session_ttl: std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 30) * 3600),
     };
     let listen = args.listen.as_str();
     let store: Arc<dyn Store> = Arc::from(open_store(&args.store.store).await?);

@@ -6,6 +6,7 @@
 use sha2::{Digest, Sha256};
 use sohoa::record::BatchRecord;
 use sohoa::store::Store;
+use std::time::{Duration, Instant};
 
 /// One document to make.
 #[derive(Clone, Debug, Default)]
@@ -285,4 +286,106 @@ pub fn text(rng: &mut Rng, words: usize, who: &str, id: &str, dob: &str) -> Stri
         out.push(if i % 12 == 11 { '\n' } else { ' ' });
     }
     out
+}
+
+/// The units (agency codes) the benchmarks' cases belong to.
+pub const UNITS: &[&str] = &[
+    "000.00.13.H04",
+    "000.00.00.H56",
+    "000.00.21.H26",
+    "000.00.07.H29",
+    "000.00.31.H40",
+];
+
+/// What the benchmarks' queries look for: people and parcels that were
+/// indexed (one document in 50), and the batches (one in 50) whose
+/// records a page benchmark also stores, to open their cases.
+#[derive(Default)]
+pub struct Known {
+    pub ids: Vec<String>,
+    pub names: Vec<String>,
+    pub parcels: Vec<String>,
+    /// Record key, record and texts.
+    pub batches: Vec<(String, BatchRecord, Vec<String>)>,
+}
+
+/// The `n`th synthetic batch of ten documents of the benchmarks.
+fn bench_batch(rng: &mut Rng, n: usize, known: &mut Known) -> (String, BatchRecord, Vec<String>) {
+    let unit = rng.pick(UNITS);
+    let case = format!(
+        "{unit}-{:02}{:02}{:02}-{:04}",
+        20 + rng.next() % 7,
+        1 + rng.next() % 12,
+        1 + rng.next() % 28,
+        rng.next() % 10_000
+    );
+    let batch_id = format!("bench{n:07}");
+    let mut docs = Vec::new();
+    for _ in 0..10 {
+        let who = name(rng);
+        let id = id_number(rng);
+        let dob = format!(
+            "{:02}/{:02}/{}",
+            1 + rng.next() % 28,
+            1 + rng.next() % 12,
+            1940 + rng.next() % 80
+        );
+        let parcel = format!("{}", 1 + rng.next() % 999_999);
+        let words = 150 + (rng.next() % 450) as usize;
+        let mut text = text(rng, words, &who, &id, &dob);
+        text.push_str(&format!(
+            "\nThửa đất số {parcel}, tờ bản đồ số {}\n",
+            1 + rng.next() % 99
+        ));
+        if rng.next().is_multiple_of(50) {
+            known.ids.push(id.clone());
+            known.names.push(who.clone());
+            known.parcels.push(parcel);
+        }
+        docs.push(Doc {
+            doc_type: rng.pick(TYPES).into(),
+            full_name: Some(who),
+            id_number: Some(id),
+            date_of_birth: Some(dob),
+            needs_review: rng.next().is_multiple_of(20),
+            text,
+        });
+    }
+    let finished = format!(
+        "2026-{:02}-{:02}T08:00:00Z",
+        1 + rng.next() % 11,
+        1 + rng.next() % 28
+    );
+    let record = record(&case, &batch_id, &finished, &docs);
+    let key = sohoa::keys::record(&case, &batch_id);
+    (key, record, texts(&docs))
+}
+
+/// The benchmarks' index: `documents` synthetic documents, ten to a
+/// batch record, 100 records a transaction (or, `dry`, only generate them
+/// again: what the queries look for, against an index filled before).
+pub async fn fill(index: &sohoa::index::Index, documents: usize, dry: bool) -> (Known, Duration) {
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut known = Known::default();
+    let started = Instant::now();
+    let mut chunk = Vec::new();
+    for n in 0..documents.div_ceil(10) {
+        let made = bench_batch(&mut rng, n, &mut known);
+        if n % 50 == 0 {
+            known.batches.push(made.clone());
+        }
+        chunk.push(made);
+        if chunk.len() == 100 {
+            if !dry {
+                index.put_records(&chunk).await.expect("index records");
+            }
+            chunk.clear();
+            eprint!("\r{} documents indexed", (n + 1) * 10);
+        }
+    }
+    if !dry {
+        index.put_records(&chunk).await.expect("index records");
+    }
+    eprintln!();
+    (known, started.elapsed())
 }

@@ -11,7 +11,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A route to try: method, path, JSON body, the roles it admits, the
@@ -27,96 +27,6 @@ type Route<'a> = (
 /// The example batch's case (from its receipt).
 const CASE: &str = "000.00.00.H56-221006-0012";
 const OTHER_CASE: &str = "000.00.13.H04-210628-0001";
-
-/// A running `sohoa serve`; killed on drop.
-struct Api {
-    child: Child,
-    base: String,
-    log: std::path::PathBuf,
-}
-
-impl Api {
-    fn start(s3: &S3Server, names: &Names, extra: &[&str]) -> Api {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = temp_dir(&format!("api-log-{port}")).join("api.log");
-        let mut cmd = Command::new(sohoa_bin());
-        s3.env(&mut cmd);
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args([
-                "--store",
-                &names.store(),
-                "--amqp",
-                AMQP,
-                "--queue",
-                &names.queue,
-            ])
-            .args(extra)
-            .env("SOHOA_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        let child = cmd.spawn().expect("start sohoa serve");
-        let t = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                t.elapsed() < Duration::from_secs(20),
-                "sohoa serve did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Api {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `sohoa token add`; returns the secret (the last line of stdout).
-fn token(s3: &S3Server, names: &Names, name: &str, role: &str, unit: Option<&str>) -> String {
-    let mut args = vec!["token", "add", "--name", name, "--role", role];
-    if let Some(u) = unit {
-        args.extend(["--unit", u]);
-    }
-    let store = names.store();
-    args.extend(["--store", &store]);
-    let out = sohoa(s3, &args);
-    assert!(
-        out.status.success(),
-        "token add: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let secret = stdout
-        .trim_end()
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        secret.starts_with("sohoa_"),
-        "token on the last line: {stdout}"
-    );
-    secret
-}
 
 /// Digitise the example batch straight into the test's store.
 fn process_example(s3: &S3Server, names: &Names) -> Value {
@@ -244,24 +154,6 @@ fn scan_named(file_name: &str) -> reqwest::multipart::Form {
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
     )
-}
-
-fn access_log(s3: &S3Server, names: &Names, case: Option<&str>) -> Vec<Value> {
-    let store = names.store();
-    let mut args = vec!["access-log", "--json", "--store", &store];
-    if let Some(c) = case {
-        args.extend(["--case", c]);
-    }
-    let out = sohoa(s3, &args);
-    assert!(
-        out.status.success(),
-        "access-log: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

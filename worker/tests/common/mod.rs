@@ -256,11 +256,21 @@ impl Worker {
 
     /// Wait (up to a minute) until a metric reads `value`.
     pub fn wait_for_metric(&self, name: &str, value: f64) {
+        self.wait_for_metric_to(name, value, |v| v == value);
+    }
+
+    /// Wait (up to a minute) until a counter reads `value` or more.
+    pub fn wait_for_metric_at_least(&self, name: &str, value: f64) {
+        self.wait_for_metric_to(name, value, |v| v >= value);
+    }
+
+    fn wait_for_metric_to(&self, name: &str, value: f64, reached: impl Fn(f64) -> bool) {
         let t = Instant::now();
-        while self.metric(name) != Some(value) {
+        while !self.metric(name).is_some_and(&reached) {
             assert!(
                 t.elapsed() < Duration::from_secs(60),
-                "{name} never reached {value}: {}",
+                "{name} never reached {value} (it reads {:?}): {}",
+                self.metric(name),
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(100));
@@ -658,4 +668,115 @@ impl Drop for SearchDb {
     fn drop(&mut self) {
         let _ = SearchDb::run_psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
     }
+}
+
+/// A running `sohoa serve`; killed on drop.
+pub struct Api {
+    pub child: Child,
+    pub base: String,
+    log: std::path::PathBuf,
+}
+
+impl Api {
+    pub fn start(s3: &S3Server, names: &Names, extra: &[&str]) -> Api {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = temp_dir(&format!("api-log-{port}")).join("api.log");
+        let mut cmd = Command::new(sohoa_bin());
+        s3.env(&mut cmd);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "--store",
+                &names.store(),
+                "--amqp",
+                AMQP,
+                "--queue",
+                &names.queue,
+            ])
+            // The web page's origin as the tests' browser reaches it.
+            .args(["--public-origin", &format!("http://127.0.0.1:{port}")])
+            .args(extra)
+            .env("SOHOA_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let child = cmd.spawn().expect("start sohoa serve");
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "sohoa serve did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Api {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `sohoa token add`; returns the secret (the last line of stdout).
+pub fn token(s3: &S3Server, names: &Names, name: &str, role: &str, unit: Option<&str>) -> String {
+    let mut args = vec!["token", "add", "--name", name, "--role", role];
+    if let Some(u) = unit {
+        args.extend(["--unit", u]);
+    }
+    let store = names.store();
+    args.extend(["--store", &store]);
+    let out = sohoa(s3, &args);
+    assert!(
+        out.status.success(),
+        "token add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let secret = stdout
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        secret.starts_with("sohoa_"),
+        "token on the last line: {stdout}"
+    );
+    secret
+}
+
+/// The store's access log, as `sohoa access-log --json` prints it.
+pub fn access_log(s3: &S3Server, names: &Names, case: Option<&str>) -> Vec<Value> {
+    let store = names.store();
+    let mut args = vec!["access-log", "--json", "--store", &store];
+    if let Some(c) = case {
+        args.extend(["--case", c]);
+    }
+    let out = sohoa(s3, &args);
+    assert!(
+        out.status.success(),
+        "access-log: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
