@@ -498,6 +498,25 @@ impl Events {
         out
     }
 
+    /// Collect events until one names `batch_id` or `timeout` passes;
+    /// every event seen, in order (the one for `batch_id` last, if it came).
+    pub async fn until_batch(
+        &mut self,
+        batch_id: &str,
+        timeout: Duration,
+    ) -> Vec<(String, Value, Option<String>)> {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        while let Some(e) = self.next_with_id(timeout.saturating_sub(t.elapsed())).await {
+            let done = e.1["batch_id"] == batch_id;
+            out.push(e);
+            if done {
+                break;
+            }
+        }
+        out
+    }
+
     pub async fn close(self) {
         let _ = self.conn.close(200, "done".into()).await;
     }
