@@ -331,13 +331,22 @@ fn has_quality_mark(c: char) -> bool {
 /// A word with one letter OCR read twice where its marks stack ("CHÂẦU"
 /// for "CHÂU", "ÔÊNG" for "ÔNG", "ĐỨỮNH"): two vowels side by side that
 /// both carry a circumflex, breve or horn, which no Vietnamese syllable
-/// has but "ươ" ("Trương"). The word's two readings with one of the two
+/// has but "ươ" ("Trương"); or the same plain vowel twice, once with its
+/// tone mark ("PẢÁN", "Luụa"), which no syllable has but the "oo" of a
+/// few loanwords ("xoong"). The word's two readings with one of the two
 /// left out.
 pub fn stacked_twice(word: &str) -> Option<[String; 2]> {
     let chars: Vec<char> = word.chars().collect();
     let i = chars.windows(2).position(|p| {
-        p.iter().all(|c| is_vowel(*c) && has_quality_mark(*c))
-            && !(base(p[0]) == 'U' && base(p[1]) == 'O')
+        let (a, b) = (p[0], p[1]);
+        let stacked = [a, b].iter().all(|c| is_vowel(*c) && has_quality_mark(*c))
+            && !(base(a) == 'U' && base(b) == 'O');
+        let doubled = is_vowel(a)
+            && base(a) == base(b)
+            && base(a) != 'O'
+            && !has_quality_mark(a)
+            && !has_quality_mark(b);
+        stacked || doubled
     })?;
     let without = |k: usize| {
         chars
@@ -423,6 +432,17 @@ mod tests {
         );
         // "Đứnh" and "Đữnh" are no common name: the name was misread.
         assert_eq!(common_spellings("Đứữnh Quỳnh Ly"), None);
+        // The same vowel twice, once with its tone.
+        assert_eq!(
+            common_spellings("Võ Ngọc Luụa").as_deref(),
+            Some("Võ Ngọc Lụa")
+        );
+        assert_eq!(common_spellings("Hồ Quốc Pảán"), None);
+        // "ưu" and "uô" are no letter read twice.
+        assert_eq!(
+            common_spellings("Lưu Quốc Tuấn").as_deref(),
+            Some("Lưu Quốc Tuấn")
+        );
         assert!(is_ong_read_twice("ÔÊNG"));
         assert!(!is_ong_read_twice("ÔNG") && !is_ong_read_twice("Hồng"));
     }

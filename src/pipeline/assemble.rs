@@ -16,6 +16,7 @@ use crate::render::{self, RenderPage};
 use crate::split::{self, Group, PageFacts, PageKind};
 use crate::store::Store;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A batch assembled in memory: its record (not yet finished) and the
@@ -59,12 +60,18 @@ pub fn assemble(
     let (case_code, case_code_source) = case_code(&pages, &is_receipt, info.case_code.clone())?;
     let mut warnings = page_warnings(&pages, &sources);
     warnings.extend(stray_code_warnings(&pages, &sources, &is_receipt));
-    let applicant = applicant(&pages, &is_receipt);
+    let applicants: Vec<String> = [
+        applicant(&pages, &is_receipt),
+        subject(&groups, &pages, &is_receipt),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut objects = Vec::new();
     let mut documents = Vec::new();
     let batch = BatchFacts {
         case_code: &case_code,
-        applicant: applicant.as_deref(),
+        applicants: applicants.iter().map(String::as_str).collect(),
     };
     let built = documents_of(&groups, &pages, &sources, opts, &batch, batch_id)?;
     for (n, (g, doc)) in groups.iter().zip(built).enumerate() {
@@ -315,8 +322,9 @@ fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
 /// What the batch as a whole tells each of its documents.
 struct BatchFacts<'a> {
     case_code: &'a CaseCode,
-    /// The applicant's name, as the intake receipt gives it.
-    applicant: Option<&'a str>,
+    /// Who applies, in the order to try: the name the intake receipt
+    /// gives, then the person the batch's documents are about.
+    applicants: Vec<&'a str>,
 }
 
 /// The applicant's name, read off the receipt pages (none unless they
@@ -327,7 +335,7 @@ fn applicant(pages: &[PageOut], is_receipt: &[bool]) -> Option<String> {
         .zip(is_receipt)
         .filter(|(p, receipt)| **receipt && p.kind == PageKind::Content)
         .filter_map(|(p, _)| {
-            fields::extract(&[&p.text], clock::today(), None)
+            fields::extract(&[&p.text], clock::today(), &[])
                 .values
                 .remove("full_name")
         })
@@ -335,6 +343,34 @@ fn applicant(pages: &[PageOut], is_receipt: &[bool]) -> Option<String> {
     names.dedup();
     match names.as_slice() {
         [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// The person the batch's documents are about: the main person most of
+/// its documents other than the receipt name (two at least, and more than
+/// any other). A receipt may name an attorney who hands the dossier in,
+/// who is then in none of the columns of a form printing two people.
+fn subject(groups: &[Group], pages: &[PageOut], is_receipt: &[bool]) -> Option<String> {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for g in groups
+        .iter()
+        .filter(|g| !g.pages.iter().any(|&i| is_receipt[i]))
+    {
+        let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
+        if let Some(name) = fields::extract(&texts, clock::today(), &[])
+            .values
+            .remove("full_name")
+        {
+            *count.entry(name).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(usize, String)> = count.into_iter().map(|(n, c)| (c, n)).collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
+    match ranked.as_slice() {
+        [(top, name), rest @ ..] if *top >= 2 && rest.first().is_none_or(|r| r.0 < *top) => {
+            Some(name.clone())
+        }
         _ => None,
     }
 }
@@ -347,13 +383,8 @@ struct Document {
 
 /// The document's key fields: read off its text, and off an ID card's
 /// QR code when one of its pages carries it.
-fn key_fields(
-    g: &Group,
-    pages: &[PageOut],
-    texts: &[&PageText],
-    applicant: Option<&str>,
-) -> Fields {
-    let mut found = fields::extract(texts, clock::today(), applicant);
+fn key_fields(g: &Group, pages: &[PageOut], texts: &[&PageText], applicants: &[&str]) -> Fields {
+    let mut found = fields::extract(texts, clock::today(), applicants);
     if let Some(card) = &g.id_card {
         let carries = |i: usize| {
             pages[i]
@@ -433,7 +464,7 @@ fn document(
     let Fields {
         values: mut fields,
         sources: field_sources,
-    } = key_fields(g, pages, &texts, batch.applicant);
+    } = key_fields(g, pages, &texts, &batch.applicants);
     if decision.type_id == "receipt" {
         fields.insert("case_code".into(), batch.case_code.to_string());
     }
