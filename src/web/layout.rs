@@ -49,6 +49,9 @@ fn nav(f: &Frame) -> Markup {
             a.brand href="/" { "sohoa" }
             @if let Some(c) = f.caller {
                 a href="/" { (l.t("Tìm kiếm", "Search")) }
+                @if c.token.role.allows(Permission::Amend) {
+                    a href="/review" { (l.t("Xem lại", "Review")) }
+                }
                 @if c.token.role.allows(Permission::Audit) {
                     a href="/fixity" { (l.t("Kiểm tra toàn vẹn", "Fixity")) }
                 }

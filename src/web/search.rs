@@ -17,18 +17,18 @@ use maud::{Markup, html};
 use std::sync::Arc;
 
 /// The query's pairs with a value (an empty form field means "any").
-fn given_pairs(raw: &str) -> Vec<&str> {
+pub fn given_pairs(raw: &str) -> Vec<&str> {
     raw.split('&')
         .filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
         .collect()
 }
 
 /// The filters of a query string, as the API reads them.
-fn params(pairs: &[&str]) -> Result<SearchParams, ApiError> {
+pub fn params<T: serde::de::DeserializeOwned>(pairs: &[&str]) -> Result<T, ApiError> {
     let uri: Uri = format!("/?{}", pairs.join("&"))
         .parse()
         .map_err(|_| ApiError::bad_request("malformed query"))?;
-    Query::<SearchParams>::try_from_uri(&uri)
+    Query::<T>::try_from_uri(&uri)
         .map(|Query(p)| p)
         .map_err(|e| ApiError::bad_request(e.body_text()))
 }
@@ -191,9 +191,9 @@ mod tests {
     fn empty_fields_are_no_filter_and_the_rest_are_the_api_s() {
         let pairs = given_pairs("q=&name=nguyen+van+duc&from=&needs_review=true&type=");
         assert_eq!(pairs, vec!["name=nguyen+van+duc", "needs_review=true"]);
-        let p = params(&pairs).unwrap();
+        let p: SearchParams = params(&pairs).unwrap();
         assert_eq!(p.name.as_deref(), Some("nguyen van duc"));
         assert!(p.needs_review);
-        assert!(params(&["nonsense=1"]).is_err());
+        assert!(params::<SearchParams>(&["nonsense=1"]).is_err());
     }
 }
