@@ -606,9 +606,11 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
             .unwrap();
         let results = text_of(&c, "table.results").await;
         assert!(results.contains("bweb2-d01"), "{results}");
+        let session = session_cookie(&c).await.unwrap();
         c.close().await.unwrap();
+        session
     };
-    tokio::time::timeout(BOUND, run).await.expect("bounded");
+    let session = tokio::time::timeout(BOUND, run).await.expect("bounded");
     // The API shows the amendment, in the case and in the history.
     let http = reqwest::Client::new();
     let get = |path: String| http.get(site.api.url(&path)).bearer_auth(&site.officer).send();
@@ -637,8 +639,71 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     // The batch record is never rewritten.
     let record_after = object_bytes(&site.s3, &site.names, &record_key).await;
     assert_eq!(record_before, record_after, "the record changed");
+    // The other forms, as the page sends them: a page turned and split
+    // off (a refused turn first), then the batch re-attached.
+    let form = |id: &str, fields: &[(&str, &str)]| {
+        let path = format!("/cases/{HOSTILE_CASE}/documents/{id}/amendments");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        http.post(site.api.url(&path))
+            .header("cookie", &session)
+            .header("origin", &site.api.base)
+            .form(fields)
+            .send()
+    };
+    let pages = |turn: &'static str| {
+        [
+            ("action", "pages"),
+            ("to0", "bweb2-d02"),
+            ("turn0", turn),
+            ("note", "trang này là một giấy tờ riêng"),
+        ]
+    };
+    let refused = form("bweb2-d01", &pages("45")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("chỉ xoay trang 0, 90, 180 hoặc 270 độ"), "{page}");
+    let split = form("bweb2-d01", &pages("90")).await.unwrap();
+    assert_eq!(split.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        split.headers()["location"],
+        format!("/cases/{HOSTILE_CASE}").as_str(),
+        "the document's only page left it"
+    );
+    let moved = form(
+        "bweb2-d02",
+        &[("action", "reattach"), ("to", CASE), ("note", "nộp nhầm hồ sơ")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        moved.headers()["location"],
+        format!("/cases/{CASE}/documents/bweb2-d02?saved=1").as_str()
+    );
+    let view: Value = get(format!("/v1/cases/{CASE}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let split_off = view["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "bweb2-d02")
+        .unwrap_or_else(|| panic!("bweb2-d02 under {CASE}: {view}"));
+    let corrected = split_off["corrected"].as_array().unwrap();
+    assert!(
+        corrected.contains(&json!("pages")) && corrected.contains(&json!("case_code")),
+        "{split_off}"
+    );
+    let record_after = object_bytes(&site.s3, &site.names, &record_key).await;
+    assert_eq!(record_before, record_after, "the record changed");
     let log = site.log();
-    for action in ["review.read", "document.amend"] {
+    for action in ["review.read", "document.amend", "batch.reattach"] {
         assert!(
             log.iter()
                 .any(|e| e["who"] == "desk-1" && e["action"] == action && e["outcome"] == "allowed"),
