@@ -19,11 +19,11 @@ use axum::response::Response;
 use maud::{Markup, html};
 use std::sync::Arc;
 
-fn case_link(code: &str) -> String {
+pub fn case_link(code: &str) -> String {
     format!("/cases/{}", segment(code))
 }
 
-fn document_link(code: &str, id: &str) -> String {
+pub fn document_link(code: &str, id: &str) -> String {
     format!("/cases/{}/documents/{}", segment(code), segment(id))
 }
 

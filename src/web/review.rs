@@ -11,7 +11,8 @@
 //! document's page in the reader's language; a success goes back there
 //! (303) with a notice.
 
-use super::layout::{self, Frame, segment};
+use super::case::{case_link, document_link};
+use super::layout::{self, Frame};
 use super::search::{given_pairs, params};
 use super::{Failed, Lang, OrPage, Signed, html, message};
 use crate::api::amend::{ReviewParams, authorize_amend, logged_queue, made};
@@ -34,10 +35,6 @@ use std::sync::Arc;
 
 /// The turns an officer may give a page, clockwise.
 const TURNS: [u32; 4] = [0, 90, 180, 270];
-
-fn document_link(code: &str, id: &str) -> String {
-    format!("/cases/{}/documents/{}", segment(code), segment(id))
-}
 
 /// `GET /review?below=0.8&offset=20`.
 pub async fn queue(
@@ -98,16 +95,6 @@ pub async fn queue(
 
 /// The documents waiting, oldest first, with links to the next page.
 fn items(l: Lang, p: &ReviewPage, pairs: &[&str]) -> Markup {
-    let shown = p.offset as u64 + p.items.len() as u64;
-    let at = |offset: u64| {
-        let mut q: Vec<String> = pairs
-            .iter()
-            .filter(|x| !x.starts_with("offset="))
-            .map(|x| x.to_string())
-            .collect();
-        q.push(format!("offset={offset}"));
-        format!("/review?{}", q.join("&"))
-    };
     html! {
         p role="status" { strong { (p.total) } " " (l.t("văn bản chờ xem lại", "documents waiting for review")) }
         @if !p.items.is_empty() {
@@ -121,14 +108,7 @@ fn items(l: Lang, p: &ReviewPage, pairs: &[&str]) -> Markup {
                 tbody { @for i in &p.items { (item(l, i)) } }
             }
         }
-        div.pager {
-            @if p.offset > 0 {
-                a href=(at((p.offset as u64).saturating_sub(p.limit as u64))) { "← " (l.t("Trước", "Previous")) }
-            }
-            @if shown < p.total {
-                a href=(at(shown)) { (l.t("Sau", "Next")) " →" }
-            }
-        }
+        (layout::pager(l, "/review", pairs, (p.offset, p.limit), (p.items.len(), p.total)))
     }
 }
 
@@ -136,7 +116,7 @@ fn item(l: Lang, i: &ReviewItem) -> Markup {
     html! {
         tr {
             td { a href=(document_link(&i.case_code, &i.document_id)) { (i.document_id) } }
-            td { a href=(format!("/cases/{}", segment(&i.case_code))) { (i.case_code) } }
+            td { a href=(case_link(&i.case_code)) { (i.case_code) } }
             td {
                 (i.doc_type)
                 @if i.needs_review { br; span.review { (l.t("cần xem lại", "needs review")) } }
@@ -416,7 +396,7 @@ pub async fn amend(
         Ok(m) => {
             let back = match &m.document {
                 Some(_) => format!("{}?saved=1", document_link(&m.case_code, &id)),
-                None => format!("/cases/{}", segment(&m.case_code)),
+                None => case_link(&m.case_code),
             };
             Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response())
         }
