@@ -315,10 +315,12 @@ pub async fn amend(
         .ok_or_else(no_document)?;
     let current = a.document(document_id).ok_or_else(no_document)?;
     let change = match (&request.reattach_to, &request.pages) {
-        (Some(_), Some(_)) => return Err(invalid(
+        (Some(_), Some(_)) => {
+            return Err(invalid(
                 "send reattach_to or pages, not both",
                 "chỉ gắn sang hồ sơ khác hoặc sắp xếp trang, không làm cả hai một lần",
-            )),
+            ));
+        }
         (Some(to), None) => {
             only_this(request, "reattach_to")?;
             reattach(case, to)?
@@ -397,15 +399,12 @@ fn only_this(r: &AmendRequest, what: &str) -> Result<(), AmendError> {
 }
 
 fn reattach(case: &CaseCode, to: &str) -> Result<Change, AmendError> {
-    let to: CaseCode = to
-        .trim()
-        .parse()
-        .map_err(|e| {
-            invalid(
-                format!("reattach_to: {e}"),
-                format!("mã hồ sơ mới không hợp lệ: {e}"),
-            )
-        })?;
+    let to: CaseCode = to.trim().parse().map_err(|e| {
+        invalid(
+            format!("reattach_to: {e}"),
+            format!("mã hồ sơ mới không hợp lệ: {e}"),
+        )
+    })?;
     if &to == case {
         return Err(invalid(
             format!("the batch is already under case {case}"),

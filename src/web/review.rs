@@ -173,8 +173,16 @@ pub fn forms(l: Lang, code: &CaseCode, a: &Amended, d: &EffectiveDocument) -> Ma
 fn correct_form(l: Lang, action: &str, d: &EffectiveDocument, note: Markup) -> Markup {
     let labels = [
         ("full_name", l.t("Họ tên", "Full name"), "Nguyễn Văn An"),
-        ("id_number", l.t("Số định danh", "ID number"), "001203004567"),
-        ("date_of_birth", l.t("Ngày sinh", "Date of birth"), "dd/mm/yyyy"),
+        (
+            "id_number",
+            l.t("Số định danh", "ID number"),
+            "001203004567",
+        ),
+        (
+            "date_of_birth",
+            l.t("Ngày sinh", "Date of birth"),
+            "dd/mm/yyyy",
+        ),
     ];
     html! {
         form.correct method="post" action=(action) {
@@ -344,7 +352,10 @@ fn arrangement(
     let id = d.document.id.clone();
     let mut pages: BTreeMap<String, Vec<PageRef>> = BTreeMap::from([(id.clone(), Vec::new())]);
     for (i, r) in d.page_refs.iter().enumerate() {
-        let to = f.get(&format!("to{i}")).cloned().unwrap_or_else(|| id.clone());
+        let to = f
+            .get(&format!("to{i}"))
+            .cloned()
+            .unwrap_or_else(|| id.clone());
         let turned_deg = match f.get(&format!("turn{i}")) {
             None => r.turned_deg,
             Some(t) => t.trim().parse().map_err(|_| {

@@ -123,8 +123,7 @@ async fn put_case(s3: &S3Server, names: &Names, case: &str, batch: &str, doc: sy
         doc.text.into_bytes(),
     )
     .await;
-    let key = sohoa::keys::record(case, batch);
-    put(s3, names, &key, serde_json::to_vec(&record).unwrap()).await;
+    put_record(s3, names, &record).await;
 }
 
 impl Site {
@@ -568,7 +567,10 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
         let queue = text_with(&c, "table.review", "bweb1-d01").await;
         let url = c.current_url().await.unwrap();
         assert!(url.as_str().ends_with("/review?below=0.95"), "{url}");
-        assert!(queue.contains("bweb1-d01") && queue.contains("bweb2-d01"), "{queue}");
+        assert!(
+            queue.contains("bweb1-d01") && queue.contains("bweb2-d01"),
+            "{queue}"
+        );
         c.find(Locator::LinkText("bweb2-d01"))
             .await
             .unwrap()
@@ -584,7 +586,9 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
         assert!(saved.contains("Đã lưu"), "{saved}");
         let page = body_text(&c).await;
         assert!(
-            page.contains("đã sửa: type") && page.contains("đã xem lại") && page.contains(note),
+            page.contains("đã sửa: needs_review, type")
+                && page.contains("đã xem lại")
+                && page.contains(note),
             "{page}"
         );
         // It left the queue.
@@ -597,7 +601,7 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
             .unwrap();
         let case = text_of(&c, "table.documents").await;
         assert!(
-            case.contains("birth_certificate") && case.contains("đã sửa: type"),
+            case.contains("birth_certificate") && case.contains("đã sửa: needs_review, type"),
             "{case}"
         );
         // The search finds it under its new type.
@@ -613,7 +617,11 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     let session = tokio::time::timeout(BOUND, run).await.expect("bounded");
     // The API shows the amendment, in the case and in the history.
     let http = reqwest::Client::new();
-    let get = |path: String| http.get(site.api.url(&path)).bearer_auth(&site.officer).send();
+    let get = |path: String| {
+        http.get(site.api.url(&path))
+            .bearer_auth(&site.officer)
+            .send()
+    };
     let view: Value = get(format!("/v1/cases/{HOSTILE_CASE}"))
         .await
         .unwrap()
@@ -622,7 +630,13 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
         .unwrap();
     let doc = &view["documents"][0];
     assert_eq!(doc["type"], "birth_certificate", "{view}");
-    assert!(doc["corrected"].as_array().unwrap().contains(&json!("type")), "{view}");
+    assert!(
+        doc["corrected"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("type")),
+        "{view}"
+    );
     let history: Value = get(format!(
         "/v1/cases/{HOSTILE_CASE}/documents/bweb2-d01/history"
     ))
@@ -633,7 +647,11 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     .unwrap();
     assert_eq!(history["machine"]["type"], "other", "{history}");
     let amendments = history["amendments"].as_array().unwrap();
-    assert_eq!(amendments.len(), 1, "the refused form stored nothing: {history}");
+    assert_eq!(
+        amendments.len(),
+        1,
+        "the refused form stored nothing: {history}"
+    );
     assert_eq!(amendments[0]["note"], note);
     assert_eq!(amendments[0]["by"]["name"], "desk-1");
     // The batch record is never rewritten.
@@ -664,7 +682,10 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     let refused = form("bweb2-d01", &pages("45")).await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
-    assert!(page.contains("chỉ xoay trang 0, 90, 180 hoặc 270 độ"), "{page}");
+    assert!(
+        page.contains("chỉ xoay trang 0, 90, 180 hoặc 270 độ"),
+        "{page}"
+    );
     let split = form("bweb2-d01", &pages("90")).await.unwrap();
     assert_eq!(split.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -674,7 +695,11 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     );
     let moved = form(
         "bweb2-d02",
-        &[("action", "reattach"), ("to", CASE), ("note", "nộp nhầm hồ sơ")],
+        &[
+            ("action", "reattach"),
+            ("to", CASE),
+            ("note", "nộp nhầm hồ sơ"),
+        ],
     )
     .await
     .unwrap();
@@ -705,8 +730,9 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
     let log = site.log();
     for action in ["review.read", "document.amend", "batch.reattach"] {
         assert!(
-            log.iter()
-                .any(|e| e["who"] == "desk-1" && e["action"] == action && e["outcome"] == "allowed"),
+            log.iter().any(|e| e["who"] == "desk-1"
+                && e["action"] == action
+                && e["outcome"] == "allowed"),
             "{action} not logged: {log:?}"
         );
     }
@@ -721,7 +747,14 @@ async fn the_english_switch_turns_the_pages_into_english_and_back() {
         site.sign_in(&c, &site.officer).await;
         let case = site.api.url(&format!("/cases/{CASE}"));
         c.goto(&case).await.unwrap();
-        let lang = || async { c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap() };
+        let lang = || async {
+            c.find(Locator::Css("html"))
+                .await
+                .unwrap()
+                .attr("lang")
+                .await
+                .unwrap()
+        };
         assert_eq!(lang().await.as_deref(), Some("vi"));
         assert!(body_text(&c).await.contains("Lô quét"));
         c.find(Locator::LinkText("English"))
@@ -732,10 +765,16 @@ async fn the_english_switch_turns_the_pages_into_english_and_back() {
             .unwrap();
         let english = text_with(&c, "main", "Batches").await;
         assert!(
-            english.contains("Batches") && english.contains("Documents") && !english.contains("Lô quét"),
+            english.contains("Batches")
+                && english.contains("Documents")
+                && !english.contains("Lô quét"),
             "{english}"
         );
-        assert_eq!(c.current_url().await.unwrap().as_str(), case, "back on the same page");
+        assert_eq!(
+            c.current_url().await.unwrap().as_str(),
+            case,
+            "back on the same page"
+        );
         assert_eq!(lang().await.as_deref(), Some("en"));
         // It stays English from page to page, until switched back.
         c.goto(&site.api.url("/review")).await.unwrap();
