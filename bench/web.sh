@@ -8,7 +8,8 @@
 # PostgreSQL at 127.0.0.1:5432 (SOHOA_BENCH_POSTGRES to use another
 # server), stores the records of one batch in 50 in a temporary local
 # store, serves the page in-process and prints the p50/p95 time of 200
-# search pages of each kind and 200 case pages, fetched over HTTP as a
+# search pages of each kind, 200 case pages and 200 review-queue pages of
+# each kind (flagged; under 80 %), fetched over HTTP as a
 # signed-in officer (examples/web_bench.rs). The goal: p95 under
 # 300 ms. The database is dropped at the end.
 set -euo pipefail

@@ -8,8 +8,8 @@ database of its own on the PostgreSQL at 127.0.0.1:5432 (user postgres, as
 the tests use it; dropped at the end), serves the page on loopback, and
 drives Debian's chromium headless through /usr/bin/chromedriver (plain
 WebDriver over HTTP, no other package) to sign in, search, open the
-document and run an audit, writing search.png, case.png, document.png and
-fixity.png. Needs `cargo build --release` first and scripts/setup.sh.
+document, open the review queue and run an audit, writing search.png,
+case.png, document.png, review.png and fixity.png. Needs `cargo build --release` first and scripts/setup.sh.
 """
 
 import argparse
@@ -127,6 +127,8 @@ def main():
         w.shot(os.path.join(a.out, "document.png"))
         w.go(origin + "/cases/000.00.00.H56-221006-0012")
         w.shot(os.path.join(a.out, "case.png"))
+        w.go(origin + "/review?below=0.95")
+        w.shot(os.path.join(a.out, "review.png"))
         w.click("header form button")
         w.type("#token", archivist)
         w.click("form.signin button")

@@ -1,5 +1,5 @@
 //! The web page's benchmark (`bench/web.sh` runs it): the p50/p95 time of
-//! the search page and the case page, as a signed-in officer's browser
+//! the search page, the case page and the review queue, as a signed-in officer's browser
 //! gets them, against the search index of `bench/index.sh` (the same
 //! generator, default 100 000 documents).
 //!
@@ -172,6 +172,16 @@ async fn main() {
         "case page",
         (0..PAGES).map(|_| pick(&cases, &mut rng)).collect(),
     ));
+    // The queue's first ten pages, flagged only, then also under 80 %.
+    for (kind, below) in [
+        ("review queue: flagged", ""),
+        ("review queue: under 80 %", "below=0.8&"),
+    ] {
+        let paths = (0..PAGES)
+            .map(|_| format!("/review?{below}offset={}", rng.next() % 10 * 20))
+            .collect();
+        pages.push((kind, paths));
+    }
     println!(
         "documents indexed      {documents} (index filled in {:.0} s)",
         took.as_secs_f64()

@@ -25,7 +25,7 @@ impl From<AmendError> for ApiError {
     fn from(e: AmendError) -> ApiError {
         match e {
             AmendError::NoDocument { .. } => ApiError::not_found(e.to_string()),
-            AmendError::Invalid(m) => ApiError::unprocessable(m),
+            AmendError::Invalid(m) => ApiError::unprocessable(m.en).with_vi(m.vi),
             AmendError::Catalog(e) => e.into(),
         }
     }
@@ -80,26 +80,51 @@ pub async fn amend(
     let (code, id) = path(p)?;
     let code = parse_case(&code)?;
     crate::ids::check_document(&id)?;
-    let target = Target {
-        case_code: Some(code.as_str()),
-        target: Some(&id),
-    };
-    caller
-        .authorize(&state, Permission::Amend, "document.amend", target, true)
-        .await?;
+    authorize_amend(&caller, &state, &code, &id).await?;
     let req: AmendRequest = serde_json::from_slice(&body?).map_err(|e| {
         ApiError::bad_request(format!(
             "body must be {{\"note\": ..., and \"type\"/\"fields\"/\"confirm\", or \"reattach_to\", or \"pages\"}}: {e}"
         ))
     })?;
+    let made = made(&caller, &state, code, &id, &req).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Whether the caller may amend this document of this case (role and
+/// unit), in the access log as `document.amend`.
+pub async fn authorize_amend(
+    caller: &Caller,
+    state: &AppState,
+    code: &CaseCode,
+    id: &str,
+) -> Result<(), ApiError> {
+    let target = Target {
+        case_code: Some(code.as_str()),
+        target: Some(id),
+    };
+    caller
+        .authorize(state, Permission::Amend, "document.amend", target, true)
+        .await
+}
+
+/// Append an amendment an authorised caller asks for (the API's and the
+/// web page's one way): a re-attach is authorised for the case it goes
+/// to, the amendment is stored, the index brought in step.
+pub async fn made(
+    caller: &Caller,
+    state: &AppState,
+    code: CaseCode,
+    id: &str,
+    req: &AmendRequest,
+) -> Result<AmendmentMade, ApiError> {
     if let Some(to) = &req.reattach_to {
         let to = parse_case(to.trim())?;
         let target = Target {
             case_code: Some(to.as_str()),
-            target: Some(&id),
+            target: Some(id),
         };
         caller
-            .authorize(&state, Permission::Amend, "batch.reattach", target, true)
+            .authorize(state, Permission::Amend, "batch.reattach", target, true)
             .await?;
     }
     let by = Author {
@@ -107,27 +132,24 @@ pub async fn amend(
         role: caller.token.role.as_str().to_string(),
         unit: caller.token.unit.clone(),
     };
-    let made = amendments::amend(state.store.as_ref(), &code, &id, by, &req).await?;
-    reindex(&state, &made.record_key).await;
+    let made = amendments::amend(state.store.as_ref(), &code, id, by, req).await?;
+    reindex(state, &made.record_key).await;
     let now: CaseCode = match &made.amendment.change {
         Change::Reattach { to, .. } => parse_case(to)?,
         _ => code,
     };
-    let document = amendments::find_document(state.store.as_ref(), &now, &id)
+    let document = amendments::find_document(state.store.as_ref(), &now, id)
         .await?
         .and_then(|a| {
-            a.document(&id)
+            a.document(id)
                 .map(|d| DocumentSummary::amended(&a.record.batch_id, d))
         });
-    Ok((
-        StatusCode::CREATED,
-        Json(AmendmentMade {
-            key: made.key,
-            amendment: made.amendment,
-            case_code: now.as_str().to_string(),
-            document,
-        }),
-    ))
+    Ok(AmendmentMade {
+        key: made.key,
+        amendment: made.amendment,
+        case_code: now.as_str().to_string(),
+        document,
+    })
 }
 
 /// Bring the index in step with an amended record, when the server has
@@ -220,32 +242,46 @@ pub async fn review(
     State(state): State<Arc<AppState>>,
     q: Result<Query<ReviewParams>, QueryRejection>,
 ) -> Result<Json<ReviewPage>, ApiError> {
+    let params = q
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::bad_request(e.body_text()));
+    Ok(Json(logged_queue(&caller, &state, params).await?))
+}
+
+/// A page of the queue for the caller (the API's and the web page's one
+/// way): its role checked, its unit's documents only, and the reading in
+/// the access log as `review.read` with how many wait, or why it failed.
+pub async fn logged_queue(
+    caller: &Caller,
+    state: &AppState,
+    params: Result<ReviewParams, ApiError>,
+) -> Result<ReviewPage, ApiError> {
     caller
-        .refuse_role(&state, Permission::Amend, "review.read")
+        .refuse_role(state, Permission::Amend, "review.read")
         .await?;
-    let result = queue(&caller, &state, q).await;
+    let result = queue(caller, state, params).await;
     let detail = match &result {
         Ok(page) => format!("{} documents waiting", page.total),
         Err(e) => format!("failed ({}: {})", e.code, e.message),
     };
     caller
         .log(
-            &state,
+            state,
             "review.read",
             "allowed",
             &Target::default(),
             Some(detail),
         )
         .await?;
-    Ok(Json(result?))
+    result
 }
 
 async fn queue(
     caller: &Caller,
     state: &AppState,
-    q: Result<Query<ReviewParams>, QueryRejection>,
+    params: Result<ReviewParams, ApiError>,
 ) -> Result<ReviewPage, ApiError> {
-    let Query(params) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let params = params?;
     if params
         .limit
         .is_some_and(|l| l == 0 || l > crate::index::query::MAX_LIMIT)

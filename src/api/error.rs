@@ -14,6 +14,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The message in Vietnamese, when there is one: the web page shows it
+    /// to a Vietnamese reader; the API never sends it.
+    pub vi: Option<String>,
 }
 
 impl ApiError {
@@ -22,7 +25,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            vi: None,
         }
+    }
+    /// The same error, with its message in Vietnamese for the web page.
+    pub fn with_vi(mut self, vi: impl Into<String>) -> ApiError {
+        self.vi = Some(vi.into());
+        self
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)

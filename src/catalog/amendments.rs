@@ -65,7 +65,7 @@ pub enum AmendError {
     #[error("case {case} has no document '{document}'")]
     NoDocument { case: String, document: String },
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Refusal),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -76,22 +76,46 @@ impl From<StoreError> for AmendError {
     }
 }
 
-fn invalid(s: impl Into<String>) -> AmendError {
-    AmendError::Invalid(s.into())
+/// Why an amendment is refused, in both languages of the web page (the
+/// API and `sohoa amend` say it in English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub en: String,
+    pub vi: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+fn invalid(en: impl Into<String>, vi: impl Into<String>) -> AmendError {
+    AmendError::Invalid(Refusal {
+        en: en.into(),
+        vi: vi.into(),
+    })
 }
 
 /// The type ids an officer may give: the taxonomy's, and `other`.
 pub fn type_ids() -> &'static BTreeSet<String> {
-    static IDS: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
-        let mut ids: BTreeSet<String> = crate::classify::Taxonomy::default_set()
+    static IDS: std::sync::LazyLock<BTreeSet<String>> =
+        std::sync::LazyLock::new(|| type_names().keys().cloned().collect());
+    &IDS
+}
+
+/// The same types with their names in the taxonomy (`other`: "Khác").
+pub fn type_names() -> &'static BTreeMap<String, String> {
+    static NAMES: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
+        let mut names: BTreeMap<String, String> = crate::classify::Taxonomy::default_set()
             .types
             .into_iter()
-            .map(|t| t.id)
+            .map(|t| (t.id, t.name))
             .collect();
-        ids.insert(crate::classify::OTHER.to_string());
-        ids
+        names.insert(crate::classify::OTHER.to_string(), "Khác".to_string());
+        names
     });
-    &IDS
+    &NAMES
 }
 
 /// A batch's amendments, in the order they were made.
@@ -291,7 +315,12 @@ pub async fn amend(
         .ok_or_else(no_document)?;
     let current = a.document(document_id).ok_or_else(no_document)?;
     let change = match (&request.reattach_to, &request.pages) {
-        (Some(_), Some(_)) => return Err(invalid("send reattach_to or pages, not both")),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "send reattach_to or pages, not both",
+                "chỉ gắn sang hồ sơ khác hoặc sắp xếp trang, không làm cả hai một lần",
+            ));
+        }
         (Some(to), None) => {
             only_this(request, "reattach_to")?;
             reattach(case, to)?
@@ -344,12 +373,16 @@ pub async fn amend(
 fn check_note(note: &str) -> Result<String, AmendError> {
     let note = note.trim();
     if note.is_empty() {
-        return Err(invalid("a note saying why is required"));
+        return Err(invalid(
+            "a note saying why is required",
+            "cần ghi chú lý do sửa",
+        ));
     }
     if note.chars().count() > MAX_NOTE {
-        return Err(invalid(format!(
-            "the note is longer than {MAX_NOTE} characters"
-        )));
+        return Err(invalid(
+            format!("the note is longer than {MAX_NOTE} characters"),
+            format!("ghi chú dài quá {MAX_NOTE} ký tự"),
+        ));
     }
     Ok(note.to_string())
 }
@@ -357,20 +390,26 @@ fn check_note(note: &str) -> Result<String, AmendError> {
 /// A re-attach or page request carries nothing of a reading.
 fn only_this(r: &AmendRequest, what: &str) -> Result<(), AmendError> {
     if r.doc_type.is_some() || !r.fields.is_empty() || r.confirm {
-        return Err(invalid(format!(
-            "{what} is an amendment of its own: send type, fields or confirm separately"
-        )));
+        return Err(invalid(
+            format!("{what} is an amendment of its own: send type, fields or confirm separately"),
+            "việc này là một lần sửa riêng: sửa loại, thông tin hoặc xác nhận trong lần khác",
+        ));
     }
     Ok(())
 }
 
 fn reattach(case: &CaseCode, to: &str) -> Result<Change, AmendError> {
-    let to: CaseCode = to
-        .trim()
-        .parse()
-        .map_err(|e| invalid(format!("reattach_to: {e}")))?;
+    let to: CaseCode = to.trim().parse().map_err(|e| {
+        invalid(
+            format!("reattach_to: {e}"),
+            format!("mã hồ sơ mới không hợp lệ: {e}"),
+        )
+    })?;
     if &to == case {
-        return Err(invalid(format!("the batch is already under case {case}")));
+        return Err(invalid(
+            format!("the batch is already under case {case}"),
+            format!("lô quét đã thuộc hồ sơ {case}"),
+        ));
     }
     Ok(Change::Reattach {
         from: case.as_str().to_string(),
@@ -381,24 +420,32 @@ fn reattach(case: &CaseCode, to: &str) -> Result<Change, AmendError> {
 /// A field's value as an officer typed it: trimmed; empty means none.
 fn field_value(name: &str, v: &Option<String>) -> Result<Option<String>, AmendError> {
     if !KEY_FIELDS.contains(&name) {
-        return Err(invalid(format!(
-            "'{}' is not a key field; fields are {}",
-            name.chars().take(40).collect::<String>(),
-            KEY_FIELDS.join(", ")
-        )));
+        let name = name.chars().take(40).collect::<String>();
+        let fields = KEY_FIELDS.join(", ");
+        return Err(invalid(
+            format!("'{name}' is not a key field; fields are {fields}"),
+            format!("'{name}' không phải thông tin sửa được; sửa được: {fields}"),
+        ));
     }
     let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty());
     if let Some(v) = v {
         if v.chars().count() > MAX_VALUE || v.chars().any(char::is_control) {
-            return Err(invalid(format!(
-                "{name}: at most {MAX_VALUE} characters, no control characters"
-            )));
+            return Err(invalid(
+                format!("{name}: at most {MAX_VALUE} characters, no control characters"),
+                format!("{name}: tối đa {MAX_VALUE} ký tự, không có ký tự điều khiển"),
+            ));
         }
         if name == "id_number" && !(v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(invalid("id_number: the citizen number has 12 digits"));
+            return Err(invalid(
+                "id_number: the citizen number has 12 digits",
+                "số định danh cá nhân gồm đúng 12 chữ số",
+            ));
         }
         if name == "date_of_birth" && !is_date(v) {
-            return Err(invalid("date_of_birth: a real date as dd/mm/yyyy"));
+            return Err(invalid(
+                "date_of_birth: a real date as dd/mm/yyyy",
+                "ngày sinh phải là một ngày có thật, không ở tương lai, dạng dd/mm/yyyy",
+            ));
         }
     }
     Ok(v.map(str::to_string))
@@ -414,11 +461,12 @@ fn reading(current: &EffectiveDocument, r: &AmendRequest) -> Result<Change, Amen
     let d = &current.document;
     let doc_type = match r.doc_type.as_deref().map(str::trim) {
         Some(t) if !type_ids().contains(t) => {
-            return Err(invalid(format!(
-                "'{}' is not a type of the taxonomy ({})",
-                t.chars().take(60).collect::<String>(),
-                type_ids().iter().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            let t = t.chars().take(60).collect::<String>();
+            let ids = type_ids().iter().cloned().collect::<Vec<_>>().join(", ");
+            return Err(invalid(
+                format!("'{t}' is not a type of the taxonomy ({ids})"),
+                format!("'{t}' không phải loại giấy tờ trong danh mục ({ids})"),
+            ));
         }
         Some(t) if t != d.doc_type => Some(TextChange {
             before: Some(d.doc_type.clone()),
@@ -437,6 +485,7 @@ fn reading(current: &EffectiveDocument, r: &AmendRequest) -> Result<Change, Amen
     if doc_type.is_none() && fields.is_empty() && !r.confirm {
         return Err(invalid(
             "nothing to change: give a new type, fields, reattach_to or pages, or confirm: true to confirm the reading as it is",
+            "không có gì thay đổi: sửa loại hoặc thông tin, hoặc xác nhận kết quả đọc như hiện có",
         ));
     }
     Ok(Change::Reading {
@@ -452,7 +501,10 @@ fn reading(current: &EffectiveDocument, r: &AmendRequest) -> Result<Change, Amen
 /// A re-arrangement of pages between documents of the batch.
 fn arrange(a: &Amended, pages: &BTreeMap<String, Vec<PageRef>>) -> Result<Change, AmendError> {
     if pages.is_empty() {
-        return Err(invalid("pages: name at least one document"));
+        return Err(invalid(
+            "pages: name at least one document",
+            "sắp xếp trang: cần nêu ít nhất một văn bản",
+        ));
     }
     let mut before_all = Vec::new();
     let mut after_all = Vec::new();
@@ -466,22 +518,26 @@ fn arrange(a: &Amended, pages: &BTreeMap<String, Vec<PageRef>>) -> Result<Change
                 Vec::new()
             }
             None => {
-                return Err(invalid(format!(
-                    "pages: '{}' is not a document of batch {} (a new one is named {}-dNN)",
-                    id.chars().take(80).collect::<String>(),
-                    a.record.batch_id,
-                    a.record.batch_id
-                )));
+                let (id, batch) = (id.chars().take(80).collect::<String>(), &a.record.batch_id);
+                return Err(invalid(
+                    format!(
+                        "pages: '{id}' is not a document of batch {batch} (a new one is named {batch}-dNN)"
+                    ),
+                    format!(
+                        "sắp xếp trang: '{id}' không phải văn bản của lô {batch} (văn bản mới có mã {batch}-dNN)"
+                    ),
+                ));
             }
         };
         if let Some(p) = after
             .iter()
             .find(|p| p.turned_deg % 90 != 0 || p.turned_deg >= 360)
         {
-            return Err(invalid(format!(
-                "pages: a page may be turned 0, 90, 180 or 270 degrees, not {}",
-                p.turned_deg
-            )));
+            let deg = p.turned_deg;
+            return Err(invalid(
+                format!("pages: a page may be turned 0, 90, 180 or 270 degrees, not {deg}"),
+                format!("sắp xếp trang: chỉ xoay trang 0, 90, 180 hoặc 270 độ, không phải {deg}"),
+            ));
         }
         before_all.extend(before.iter().map(|p| (p.original.clone(), p.page)));
         after_all.extend(after.iter().map(|p| (p.original.clone(), p.page)));
@@ -496,10 +552,14 @@ fn arrange(a: &Amended, pages: &BTreeMap<String, Vec<PageRef>>) -> Result<Change
     if before_all != after_all {
         return Err(invalid(
             "pages: the documents named must together keep exactly the pages they had (each once); name every document a page moves from or to",
+            "sắp xếp trang: các văn bản nêu ra phải giữ đủ các trang vốn có, mỗi trang một lần",
         ));
     }
     if documents.iter().all(|d| d.before == d.after) {
-        return Err(invalid("pages: nothing moved or turned"));
+        return Err(invalid(
+            "pages: nothing moved or turned",
+            "sắp xếp trang: không có trang nào được chuyển hay xoay",
+        ));
     }
     Ok(Change::Pages { documents })
 }

@@ -34,6 +34,9 @@ pub struct ReviewItem {
     #[serde(rename = "type")]
     pub doc_type: String,
     pub confidence: f32,
+    /// Why the machine chose the type (empty in rows indexed before the
+    /// index kept it).
+    pub reason: String,
     pub needs_review: bool,
     pub fields: std::collections::BTreeMap<String, String>,
     pub pages: u32,
@@ -58,7 +61,7 @@ pub struct ReviewPage {
 const STATEMENT: &str = "WITH q AS (SELECT document_id, digitised_at FROM documents \
      WHERE NOT reviewed AND (needs_review OR ($1::real IS NOT NULL AND confidence < $1::real)) \
        AND ($2::text IS NULL OR agency = $2 OR case_code ^@ ($2 || '.') OR case_code ^@ ($2 || '-'))) \
-     SELECT t.total, d.document_id, d.case_code, d.batch_id, d.doc_type, d.confidence, \
+     SELECT t.total, d.document_id, d.case_code, d.batch_id, d.doc_type, d.confidence, d.reason, \
             d.needs_review, d.fields, d.page_count, d.digitised_at, d.corrected \
      FROM (SELECT count(*) AS total FROM q) t \
      LEFT JOIN LATERAL (SELECT document_id, digitised_at FROM q \
@@ -102,6 +105,7 @@ pub async fn run(client: &Client, r: &Review) -> Result<ReviewPage, IndexError> 
             batch_id: row.get("batch_id"),
             doc_type: row.get("doc_type"),
             confidence: row.get("confidence"),
+            reason: row.get("reason"),
             needs_review: row.get("needs_review"),
             fields: serde_json::from_value(fields).unwrap_or_default(),
             pages: row.get::<_, i32>("page_count").max(0) as u32,

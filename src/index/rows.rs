@@ -23,6 +23,8 @@ pub struct Row {
     pub doc_type: String,
     pub title: Option<String>,
     pub confidence: f32,
+    /// Why the machine chose the type.
+    pub reason: String,
     pub needs_review: bool,
     pub fields: serde_json::Value,
     pub full_name: Option<String>,
@@ -85,6 +87,7 @@ pub fn rows(record: &BatchRecord, amendments: &[Amendment], texts: &[String]) ->
                 doc_type: d.doc_type.clone(),
                 title: d.title.clone(),
                 confidence: d.confidence,
+                reason: d.reason.clone(),
                 needs_review: d.needs_review,
                 fields: serde_json::to_value(&d.fields).unwrap_or_default(),
                 full_name_folded: field("full_name").map(|n| fold_lower(&n)),
@@ -110,8 +113,9 @@ pub fn rows(record: &BatchRecord, amendments: &[Amendment], texts: &[String]) ->
 const INSERT: &str = "INSERT INTO documents (document_id, record_key, case_code, agency, batch_id, \
      doc_type, title, confidence, needs_review, fields, full_name, full_name_folded, id_number, \
      date_of_birth, fields_folded, page_count, digitised_at, pdf_key, pdf_sha256, text_key, \
-     text_sha256, body, body_folded, corrected, reviewed) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+     text_sha256, body, body_folded, corrected, reviewed, reason) VALUES ($1, $2, $3, $4, $5, $6, \
+     $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+     $26)";
 
 /// What the index notes of a record it holds: its key, the record, and
 /// the key of the latest amendment its rows apply (none: the machine's
@@ -184,6 +188,7 @@ pub async fn write(
                 &r.body_folded,
                 &r.corrected,
                 &r.reviewed,
+                &r.reason,
             ],
         )
         .await?;

@@ -5,24 +5,25 @@
 //! PDF as `document.pdf`, through the API's hash-checked stream).
 
 use super::layout::{Frame, page, segment};
-use super::{Failed, Lang, OrPage, Signed, html};
+use super::{Failed, Lang, OrPage, Signed, html, review};
 use crate::api::cases::{Kind, check_document_id, parse_case, stream};
 use crate::api::download::Disposition;
-use crate::api::{ApiError, AppState, Target};
+use crate::api::{ApiError, AppState, Caller, Target};
 use crate::auth::Permission;
-use crate::catalog::records;
-use crate::record::{BatchSummary, DocumentSummary};
+use crate::catalog::{amendments, records};
+use crate::record::effective::{self, EffectiveDocument};
+use crate::record::{BatchSummary, CaseCode, DocumentSummary};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use std::sync::Arc;
 
-fn case_link(code: &str) -> String {
+pub fn case_link(code: &str) -> String {
     format!("/cases/{}", segment(code))
 }
 
-fn document_link(code: &str, id: &str) -> String {
+pub fn document_link(code: &str, id: &str) -> String {
     format!("/cases/{}/documents/{}", segment(code), segment(id))
 }
 
@@ -126,40 +127,106 @@ fn document_row(l: Lang, code: &str, d: &DocumentSummary) -> Markup {
     }
 }
 
-/// `GET /cases/{code}/documents/{id}`: the PDF beside the text.
+#[derive(serde::Deserialize)]
+pub struct DocumentQuery {
+    /// Set after a review form was stored: the page says so.
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `GET /cases/{code}/documents/{id}`: the PDF beside the text (and, for
+/// an officer who may amend, the review forms and the history).
 pub async fn document(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     Signed { caller, .. }: Signed,
     Path((code, id)): Path<(String, String)>,
+    Query(q): Query<DocumentQuery>,
 ) -> Result<Response, Failed> {
     let code = parse_case(&code).or_page(lang)?;
     check_document_id(&id).or_page(lang)?;
+    let notice = match q.saved {
+        Some(_) => Notice::Saved,
+        None => Notice::None,
+    };
+    document_page(&state, &caller, lang, &code, &id, notice).await
+}
+
+/// What a document's page says above it after a review form.
+pub enum Notice<'a> {
+    None,
+    Saved,
+    /// The form was refused: why.
+    Refused(&'a ApiError),
+}
+
+/// A document's page, read and logged as `document.read`.
+pub async fn document_page(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    code: &CaseCode,
+    id: &str,
+    notice: Notice<'_>,
+) -> Result<Response, Failed> {
     let target = Target {
         case_code: Some(code.as_str()),
-        target: Some(&id),
+        target: Some(id),
     };
     caller
-        .authorize(&state, Permission::ReadCases, "document.read", target, true)
+        .authorize(state, Permission::ReadCases, "document.read", target, true)
         .await
         .or_page(lang)?;
     let store = state.store.as_ref();
-    let (batch, record) = records::find_document(store, &code, &id)
+    let not_found = || ApiError::not_found(format!("case {code} has no document '{id}'"));
+    let a = amendments::find_document(store, code, id)
         .await
         .or_page(lang)?
-        .ok_or_else(|| ApiError::not_found(format!("case {code} has no document '{id}'")))
+        .ok_or_else(not_found)
         .or_page(lang)?;
-    let text = records::document_text(store, &record).await.or_page(lang)?;
-    let d = DocumentSummary::new(&batch, &record);
-    let here = document_link(code.as_str(), &id);
+    let current = a.document(id).ok_or_else(not_found).or_page(lang)?;
+    let text = records::document_text(store, &current.document)
+        .await
+        .or_page(lang)?;
+    let here = document_link(code.as_str(), id);
     let frame = Frame {
         lang,
-        caller: Some(&caller),
+        caller: Some(caller),
         here: &here,
     };
-    let pdf = format!("{here}/pdf");
     let l = lang;
+    let amends = caller.token.role.allows(Permission::Amend);
+    let concerning: Vec<_> = a
+        .amendments
+        .iter()
+        .filter(|x| effective::concerns(x, id))
+        .collect();
     let body = html! {
+        @match notice {
+            Notice::Saved => p.notice role="status" { (l.t("Đã lưu bản sửa đổi.", "The amendment is stored.")) },
+            Notice::Refused(e) => p.error role="alert" { (l.t("Chưa lưu: ", "Not stored: ")) (super::message(l, e)) },
+            Notice::None => {},
+        }
+        (document_body(l, code, &here, &a.record.batch_id, current, text.as_deref()))
+        (review::history(l, &concerning))
+        @if amends { (review::forms(l, code, &a, current)) }
+    };
+    let title = format!("{} {id}", l.t("Văn bản", "Document"));
+    Ok(html(page(&frame, &title, body)))
+}
+
+/// The document's summary, its PDF in a frame and its OCR text.
+fn document_body(
+    l: Lang,
+    code: &CaseCode,
+    here: &str,
+    batch_id: &str,
+    current: &EffectiveDocument,
+    text: Option<&str>,
+) -> Markup {
+    let d = DocumentSummary::amended(batch_id, current);
+    let pdf = format!("{here}/pdf");
+    html! {
         p {
             a href=(case_link(code.as_str())) { "← " (l.t("Hồ sơ", "Case")) " " (code.as_str()) }
             " · " (kind(l, &d)) " · " (format!("{:.0} %", d.confidence * 100.0))
@@ -170,7 +237,7 @@ pub async fn document(
         p { small { "SHA-256: " span.hash { (d.pdf.sha256) } } }
         div.document {
             iframe src=(pdf) title=(l.t("Bản PDF", "The PDF")) {}
-            @match &text {
+            @match text {
                 Some(t) => pre.ocr lang="vi" { (t) },
                 None => p.error role="alert" { (l.t(
                     "Không đọc được văn bản OCR: tệp thiếu hoặc không khớp mã băm đã ghi.",
@@ -178,9 +245,7 @@ pub async fn document(
                 )) },
             }
         }
-    };
-    let title = format!("{} {id}", l.t("Văn bản", "Document"));
-    Ok(html(page(&frame, &title, body)))
+    }
 }
 
 #[derive(serde::Deserialize)]

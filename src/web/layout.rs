@@ -49,6 +49,9 @@ fn nav(f: &Frame) -> Markup {
             a.brand href="/" { "sohoa" }
             @if let Some(c) = f.caller {
                 a href="/" { (l.t("Tìm kiếm", "Search")) }
+                @if c.token.role.allows(Permission::Amend) {
+                    a href="/review" { (l.t("Xem lại", "Review")) }
+                }
                 @if c.token.role.allows(Permission::Audit) {
                     a href="/fixity" { (l.t("Kiểm tra toàn vẹn", "Fixity")) }
                 }
@@ -91,6 +94,34 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
         p { a href="/" { (lang.t("Về trang đầu", "Back to the start")) } }
     };
     (status, html(page(&frame, title, body))).into_response()
+}
+
+/// Links to the previous and next pages of a list at `path` (its query's
+/// other `pairs` kept): `at` is the list's offset and page size, `shown`
+/// how many are on this page and how many there are in all.
+pub fn pager(l: Lang, path: &str, pairs: &[&str], at: (u32, u32), shown: (usize, u64)) -> Markup {
+    let (offset, limit) = at;
+    let (on_page, total) = shown;
+    let next = offset as u64 + on_page as u64;
+    let link = |offset: u64| {
+        let mut q: Vec<String> = pairs
+            .iter()
+            .filter(|x| !x.starts_with("offset="))
+            .map(|x| x.to_string())
+            .collect();
+        q.push(format!("offset={offset}"));
+        format!("{path}?{}", q.join("&"))
+    };
+    html! {
+        div.pager {
+            @if offset > 0 {
+                a href=(link((offset as u64).saturating_sub(limit as u64))) { "← " (l.t("Trước", "Previous")) }
+            }
+            @if next < total {
+                a href=(link(next)) { (l.t("Sau", "Next")) " →" }
+            }
+        }
+    }
 }
 
 /// Percent-encode a query value (everything but unreserved characters).

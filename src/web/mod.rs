@@ -9,6 +9,8 @@
 //! | `GET /cases/{code}` | a case: batches and documents ([`case`]) |
 //! | `GET /cases/{code}/documents/{id}` | a document: its PDF beside its text |
 //! | `GET /cases/{code}/documents/{id}/pdf` | the PDF, the API's hash-checked stream (`?download=1` to save it) |
+//! | `GET /review` | the review queue: flagged or under a confidence, oldest first ([`review`]) |
+//! | `POST /cases/{code}/documents/{id}/amendments` | a review form of the document's page: confirm, correct, pages, re-attach |
 //! | `GET /fixity`, `POST /fixity/audits`, `GET /fixity/audits/{id}` | audits: last per case and store, start one, a report ([`fixity`]) |
 //! | `GET /access-log` | who read what, filtered ([`access_log`]) |
 //! | `GET /lang/{vi,en}` | the language switch ([`lang`]) |
@@ -19,8 +21,9 @@
 //!   session to the same [`Caller`] as a bearer token, and authorises and
 //!   logs through [`Caller::authorize`], searches through
 //!   `api::search::logged`, streams through `api::cases::stream`, starts
-//!   audits through `api::audits::begin`: roles, unit scoping and the
-//!   access log are the API's.
+//!   audits through `api::audits::begin`, reads the review queue through
+//!   `api::amend::logged_queue` and amends through `api::amend::made`:
+//!   roles, unit scoping, checks and the access log are the API's.
 //! - **No cross-site writes.** Every unsafe method is refused unless the
 //!   browser vouches for this origin ([`origin`]).
 //! - **No script runs.** Every HTML answer carries a Content-Security-Policy
@@ -32,6 +35,7 @@ pub mod fixity;
 pub mod lang;
 pub mod layout;
 pub mod origin;
+pub mod review;
 pub mod search;
 pub mod session;
 pub mod sign_in;
@@ -61,6 +65,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/cases/{code}", get(case::case))
         .route("/cases/{code}/documents/{id}", get(case::document))
         .route("/cases/{code}/documents/{id}/pdf", get(case::pdf))
+        .route(
+            "/cases/{code}/documents/{id}/amendments",
+            post(review::amend),
+        )
+        .route("/review", get(review::queue))
         .route("/fixity", get(fixity::overview))
         .route("/fixity/audits", post(fixity::start))
         .route("/fixity/audits/{id}", get(fixity::audit))
@@ -164,8 +173,14 @@ pub struct Failed(pub Lang, pub ApiError);
 
 impl IntoResponse for Failed {
     fn into_response(self) -> Response {
-        layout::error_page(self.0, self.1.status, &self.1.message)
+        layout::error_page(self.0, self.1.status, message(self.0, &self.1))
     }
+}
+
+/// An error's message in the page's language (the API's English when it
+/// has no Vietnamese one).
+pub fn message(lang: Lang, e: &ApiError) -> &str {
+    lang.t(e.vi.as_deref().unwrap_or(&e.message), &e.message)
 }
 
 /// `?` on anything the API would answer with an error, in a page.

@@ -4,7 +4,8 @@
 //! (`api::search::logged`): the caller's unit inside the query, every
 //! search in the access log.
 
-use super::layout::{self, Frame, segment};
+use super::case::{case_link, document_link};
+use super::layout::{self, Frame};
 use super::{Failed, Lang, OrPage, Signed, html};
 use crate::api::search::{SearchParams, logged};
 use crate::api::{ApiError, AppState};
@@ -17,18 +18,18 @@ use maud::{Markup, html};
 use std::sync::Arc;
 
 /// The query's pairs with a value (an empty form field means "any").
-fn given_pairs(raw: &str) -> Vec<&str> {
+pub fn given_pairs(raw: &str) -> Vec<&str> {
     raw.split('&')
         .filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
         .collect()
 }
 
 /// The filters of a query string, as the API reads them.
-fn params(pairs: &[&str]) -> Result<SearchParams, ApiError> {
+pub fn params<T: serde::de::DeserializeOwned>(pairs: &[&str]) -> Result<T, ApiError> {
     let uri: Uri = format!("/?{}", pairs.join("&"))
         .parse()
         .map_err(|_| ApiError::bad_request("malformed query"))?;
-    Query::<SearchParams>::try_from_uri(&uri)
+    Query::<T>::try_from_uri(&uri)
         .map(|Query(p)| p)
         .map_err(|e| ApiError::bad_request(e.body_text()))
 }
@@ -127,16 +128,6 @@ fn filters(l: Lang, p: &SearchParams) -> Markup {
 
 /// The hits, with links to the next and previous pages.
 fn results(l: Lang, p: &Page, pairs: &[&str]) -> Markup {
-    let shown = p.offset as u64 + p.hits.len() as u64;
-    let at = |offset: u64| {
-        let mut q: Vec<String> = pairs
-            .iter()
-            .filter(|x| !x.starts_with("offset="))
-            .map(|x| x.to_string())
-            .collect();
-        q.push(format!("offset={offset}"));
-        format!("/?{}", q.join("&"))
-    };
     html! {
         p role="status" { (l.t("Tìm thấy", "Found")) " " strong { (p.total) } " " (l.t("văn bản", "documents")) }
         @if !p.hits.is_empty() {
@@ -149,28 +140,17 @@ fn results(l: Lang, p: &Page, pairs: &[&str]) -> Markup {
                 tbody { @for h in &p.hits { (hit(l, h)) } }
             }
         }
-        div.pager {
-            @if p.offset > 0 {
-                a href=(at((p.offset as u64).saturating_sub(p.limit as u64))) { "← " (l.t("Trước", "Previous")) }
-            }
-            @if shown < p.total {
-                a href=(at(shown)) { (l.t("Sau", "Next")) " →" }
-            }
-        }
+        (layout::pager(l, "/", pairs, (p.offset, p.limit), (p.hits.len(), p.total)))
     }
 }
 
 fn hit(l: Lang, h: &Hit) -> Markup {
-    let doc = format!(
-        "/cases/{}/documents/{}",
-        segment(&h.case_code),
-        segment(&h.document_id)
-    );
+    let doc = document_link(&h.case_code, &h.document_id);
     let field = |k: &str| h.fields.get(k).map(String::as_str).unwrap_or("—");
     html! {
         tr {
             td { a href=(doc) { (h.document_id) } }
-            td { a href=(format!("/cases/{}", segment(&h.case_code))) { (h.case_code) } }
+            td { a href=(case_link(&h.case_code)) { (h.case_code) } }
             td {
                 (h.doc_type)
                 @if let Some(t) = &h.title { br; small { (t) } }
@@ -191,9 +171,9 @@ mod tests {
     fn empty_fields_are_no_filter_and_the_rest_are_the_api_s() {
         let pairs = given_pairs("q=&name=nguyen+van+duc&from=&needs_review=true&type=");
         assert_eq!(pairs, vec!["name=nguyen+van+duc", "needs_review=true"]);
-        let p = params(&pairs).unwrap();
+        let p: SearchParams = params(&pairs).unwrap();
         assert_eq!(p.name.as_deref(), Some("nguyen van duc"));
         assert!(p.needs_review);
-        assert!(params(&["nonsense=1"]).is_err());
+        assert!(params::<SearchParams>(&["nonsense=1"]).is_err());
     }
 }

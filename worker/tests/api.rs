@@ -1431,16 +1431,7 @@ async fn put_amend_records(s3: &S3Server, names: &Names) {
         for (d, r) in docs.iter().zip(&record.documents) {
             put(s3, names, &r.text.key, d.text.clone().into_bytes()).await;
         }
-        let key = format!("cases/{case}/{batch}.json");
-        put(s3, names, &key, serde_json::to_vec(&record).unwrap()).await;
-        let index = json!({"batch_id": batch, "record": key});
-        put(
-            s3,
-            names,
-            &format!("batches/{batch}.json"),
-            index.to_string().into_bytes(),
-        )
-        .await;
+        put_record(s3, names, &record).await;
     }
 }
 

@@ -123,8 +123,7 @@ async fn put_case(s3: &S3Server, names: &Names, case: &str, batch: &str, doc: sy
         doc.text.into_bytes(),
     )
     .await;
-    let key = sohoa::keys::record(case, batch);
-    put(s3, names, &key, serde_json::to_vec(&record).unwrap()).await;
+    put_record(s3, names, &record).await;
 }
 
 impl Site {
@@ -205,6 +204,20 @@ async fn text_of(c: &Client, css: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no readable '{css}' on the page: {last:?}")
+}
+
+/// The text of the first element matching `css` once it contains
+/// `needle` (a form's answer may still be loading), or what it shows
+/// after ten seconds.
+async fn text_with(c: &Client, css: &str, needle: &str) -> String {
+    let t = Instant::now();
+    loop {
+        let text = text_of(c, css).await;
+        if text.contains(needle) || t.elapsed() > Duration::from_secs(10) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The page's text as shown.
@@ -514,4 +527,267 @@ async fn a_script_in_the_ocr_text_shows_as_text_and_never_runs() {
         csp.contains("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
     );
+}
+
+/// The flagged document's review form, filled and sent.
+async fn send_correction(c: &Client, doc_type: &str, note: &str) {
+    let form = c.form(Locator::Css("form.correct")).await.unwrap();
+    form.set_by_name("type", doc_type).await.unwrap();
+    form.set_by_name("note", note).await.unwrap();
+    form.submit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everywhere() {
+    let site = Site::start("review").await;
+    let record_key = sohoa::keys::record(HOSTILE_CASE, "bweb2");
+    let record_before = object_bytes(&site.s3, &site.names, &record_key).await;
+    let note = "tiêu đề bị đọc sai: đây là giấy khai sinh";
+    let driver = Driver::start();
+    let run = async {
+        let c = driver.browser().await;
+        site.sign_in(&c, &site.officer).await;
+        c.find(Locator::LinkText("Xem lại"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // Only the flagged document waits; a bound on confidence, kept in
+        // the URL, adds the other (read at 90 %).
+        let queue = text_of(&c, "table.review").await;
+        assert!(
+            queue.contains("bweb2-d01") && queue.contains(HOSTILE_CASE),
+            "{queue}"
+        );
+        assert!(!queue.contains("bweb1-d01"), "{queue}");
+        let form = c.form(Locator::Css("form.filters")).await.unwrap();
+        form.set_by_name("below", "0.95").await.unwrap();
+        form.submit().await.unwrap();
+        let queue = text_with(&c, "table.review", "bweb1-d01").await;
+        let url = c.current_url().await.unwrap();
+        assert!(url.as_str().ends_with("/review?below=0.95"), "{url}");
+        assert!(
+            queue.contains("bweb1-d01") && queue.contains("bweb2-d01"),
+            "{queue}"
+        );
+        c.find(Locator::LinkText("bweb2-d01"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // A note of spaces is refused, and the page says why in Vietnamese.
+        send_correction(&c, "birth_certificate", "   ").await;
+        let refused = text_with(&c, "main p.error", "ghi chú").await;
+        assert!(refused.contains("cần ghi chú lý do"), "{refused}");
+        send_correction(&c, "birth_certificate", note).await;
+        let saved = text_with(&c, "main p.notice", "Đã lưu").await;
+        assert!(saved.contains("Đã lưu"), "{saved}");
+        let page = body_text(&c).await;
+        assert!(
+            page.contains("đã sửa: needs_review, type")
+                && page.contains("đã xem lại")
+                && page.contains(note),
+            "{page}"
+        );
+        // It left the queue.
+        c.goto(&site.api.url("/review")).await.unwrap();
+        let queue = body_text(&c).await;
+        assert!(!queue.contains("bweb2-d01"), "{queue}");
+        // The case page shows the new type with its mark.
+        c.goto(&site.api.url(&format!("/cases/{HOSTILE_CASE}")))
+            .await
+            .unwrap();
+        let case = text_of(&c, "table.documents").await;
+        assert!(
+            case.contains("birth_certificate") && case.contains("đã sửa: needs_review, type"),
+            "{case}"
+        );
+        // The search finds it under its new type.
+        c.goto(&site.api.url("/?type=birth_certificate"))
+            .await
+            .unwrap();
+        let results = text_of(&c, "table.results").await;
+        assert!(results.contains("bweb2-d01"), "{results}");
+        let session = session_cookie(&c).await.unwrap();
+        c.close().await.unwrap();
+        session
+    };
+    let session = tokio::time::timeout(BOUND, run).await.expect("bounded");
+    // The API shows the amendment, in the case and in the history.
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        http.get(site.api.url(&path))
+            .bearer_auth(&site.officer)
+            .send()
+    };
+    let view: Value = get(format!("/v1/cases/{HOSTILE_CASE}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let doc = &view["documents"][0];
+    assert_eq!(doc["type"], "birth_certificate", "{view}");
+    assert!(
+        doc["corrected"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("type")),
+        "{view}"
+    );
+    let history: Value = get(format!(
+        "/v1/cases/{HOSTILE_CASE}/documents/bweb2-d01/history"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(history["machine"]["type"], "other", "{history}");
+    let amendments = history["amendments"].as_array().unwrap();
+    assert_eq!(
+        amendments.len(),
+        1,
+        "the refused form stored nothing: {history}"
+    );
+    assert_eq!(amendments[0]["note"], note);
+    assert_eq!(amendments[0]["by"]["name"], "desk-1");
+    // The batch record is never rewritten.
+    let record_after = object_bytes(&site.s3, &site.names, &record_key).await;
+    assert_eq!(record_before, record_after, "the record changed");
+    // The other forms, as the page sends them: a page turned and split
+    // off (a refused turn first), then the batch re-attached.
+    let form = |id: &str, fields: &[(&str, &str)]| {
+        let path = format!("/cases/{HOSTILE_CASE}/documents/{id}/amendments");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        http.post(site.api.url(&path))
+            .header("cookie", &session)
+            .header("origin", &site.api.base)
+            .form(fields)
+            .send()
+    };
+    let pages = |turn: &'static str| {
+        [
+            ("action", "pages"),
+            ("to0", "bweb2-d02"),
+            ("turn0", turn),
+            ("note", "trang này là một giấy tờ riêng"),
+        ]
+    };
+    let refused = form("bweb2-d01", &pages("45")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("chỉ xoay trang 0, 90, 180 hoặc 270 độ"),
+        "{page}"
+    );
+    let split = form("bweb2-d01", &pages("90")).await.unwrap();
+    assert_eq!(split.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        split.headers()["location"],
+        format!("/cases/{HOSTILE_CASE}").as_str(),
+        "the document's only page left it"
+    );
+    let moved = form(
+        "bweb2-d02",
+        &[
+            ("action", "reattach"),
+            ("to", CASE),
+            ("note", "nộp nhầm hồ sơ"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        moved.headers()["location"],
+        format!("/cases/{CASE}/documents/bweb2-d02?saved=1").as_str()
+    );
+    let view: Value = get(format!("/v1/cases/{CASE}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let split_off = view["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "bweb2-d02")
+        .unwrap_or_else(|| panic!("bweb2-d02 under {CASE}: {view}"));
+    let corrected = split_off["corrected"].as_array().unwrap();
+    assert!(
+        corrected.contains(&json!("pages")) && corrected.contains(&json!("case_code")),
+        "{split_off}"
+    );
+    let record_after = object_bytes(&site.s3, &site.names, &record_key).await;
+    assert_eq!(record_before, record_after, "the record changed");
+    let log = site.log();
+    for action in ["review.read", "document.amend", "batch.reattach"] {
+        assert!(
+            log.iter().any(|e| e["who"] == "desk-1"
+                && e["action"] == action
+                && e["outcome"] == "allowed"),
+            "{action} not logged: {log:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_english_switch_turns_the_pages_into_english_and_back() {
+    let site = Site::start("english").await;
+    let driver = Driver::start();
+    let run = async {
+        let c = driver.browser().await;
+        site.sign_in(&c, &site.officer).await;
+        let case = site.api.url(&format!("/cases/{CASE}"));
+        c.goto(&case).await.unwrap();
+        let lang = || async {
+            c.find(Locator::Css("html"))
+                .await
+                .unwrap()
+                .attr("lang")
+                .await
+                .unwrap()
+        };
+        assert_eq!(lang().await.as_deref(), Some("vi"));
+        assert!(body_text(&c).await.contains("Lô quét"));
+        c.find(Locator::LinkText("English"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let english = text_with(&c, "main", "Batches").await;
+        assert!(
+            english.contains("Batches")
+                && english.contains("Documents")
+                && !english.contains("Lô quét"),
+            "{english}"
+        );
+        assert_eq!(
+            c.current_url().await.unwrap().as_str(),
+            case,
+            "back on the same page"
+        );
+        assert_eq!(lang().await.as_deref(), Some("en"));
+        // It stays English from page to page, until switched back.
+        c.goto(&site.api.url("/review")).await.unwrap();
+        assert!(text_of(&c, "main h1").await.contains("Review queue"));
+        c.find(Locator::LinkText("Tiếng Việt"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let h1 = text_with(&c, "main h1", "Hàng đợi xem lại").await;
+        assert!(h1.contains("Hàng đợi xem lại"), "{h1}");
+        c.close().await.unwrap();
+    };
+    tokio::time::timeout(BOUND, run).await.expect("bounded");
 }

@@ -598,6 +598,22 @@ pub async fn object_bytes(s3: &S3Server, names: &Names, key: &str) -> Vec<u8> {
     out.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
+/// A batch record straight into the store, with the pointer the pipeline
+/// writes beside it (`batches/<id>.json`), as `store_record` leaves them;
+/// returns the record's key.
+pub async fn put_record(
+    s3: &S3Server,
+    names: &Names,
+    record: &sohoa::record::BatchRecord,
+) -> String {
+    let key = sohoa::keys::record(record.case_code.as_str(), &record.batch_id);
+    put(s3, names, &key, serde_json::to_vec(record).unwrap()).await;
+    let pointer = serde_json::json!({"batch_id": record.batch_id, "record": key});
+    let index = sohoa::keys::batch_index(&record.batch_id);
+    put(s3, names, &index, pointer.to_string().into_bytes()).await;
+    key
+}
+
 /// An object of the test's bucket, as JSON.
 pub async fn get_json(s3: &S3Server, names: &Names, key: &str) -> Value {
     serde_json::from_slice(&object_bytes(s3, names, key).await).unwrap()
