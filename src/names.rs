@@ -6,7 +6,10 @@
 //! is not spelled as any common name word, but folds ([`fold`]) to exactly
 //! one of them, is written as that one. A word spelled as a common one is
 //! left alone, and so is one that folds to several ("Thứ": "Thu" or
-//! "Thư"?): a wrong name is worse than one read as printed.
+//! "Thư"?): a wrong name is worse than one read as printed. Of several,
+//! only the one whose tone is the word's turned the other way (acute for
+//! grave, or grave for acute: strokes that differ only in their slant,
+//! which OCR confuses over capitals, "TIỀN" for "TIẾN") is taken.
 //!
 //! The tables were written by hand from common Vietnamese names (not from
 //! any test set); where two common spellings fold alike, both are listed
@@ -247,8 +250,29 @@ fn spelled(word: &str, table: &[&'static str]) -> Option<&'static str> {
     let mut like = table.iter().filter(|t| fold(t) == folded);
     match (like.next(), like.next()) {
         (Some(one), None) => Some(one),
+        (Some(_), Some(_)) => {
+            let turned = tone_turned(word)?;
+            table.iter().find(|t| **t == turned).copied()
+        }
         _ => None,
     }
+}
+
+/// `word` with its acute tone mark turned into a grave one, or its grave
+/// into an acute; `None` when it carries neither.
+fn tone_turned(word: &str) -> Option<String> {
+    const GRAVE: char = '\u{300}';
+    const ACUTE: char = '\u{301}';
+    let marks: Vec<char> = word.nfd().collect();
+    if !marks.iter().any(|c| [GRAVE, ACUTE].contains(c)) {
+        return None;
+    }
+    let turned = marks.into_iter().map(|c| match c {
+        GRAVE => ACUTE,
+        ACUTE => GRAVE,
+        c => c,
+    });
+    Some(turned.nfc().collect())
 }
 
 /// The two middle names that mark sex: a middle word that folds to one of
@@ -414,6 +438,9 @@ mod tests {
             ("Lê Thanh Hòa", "Lê Thanh Hòa"),
             ("Lê Thanh Hoa", "Lê Thanh Hoa"),
             // Folds to two common names ("Thu", "Thư"): left as read.
+            // Of two ("Tiên", "Tiến"), the one with the tone turned.
+            ("Đoàn Tiền Bình", "Đoàn Tiến Bình"),
+            ("Hồ Tiền Văn Dũng", "Hồ Tiến Văn Dũng"),
             ("Võ Bích Thứ", "Võ Bích Thứ"),
             // No common name near: left as read.
             ("Lò Văn Pằng", "Lò Văn Pằng"),
