@@ -405,11 +405,14 @@ async fn every_route_admits_only_its_roles_and_units() {
             .any(|e| e["action"] == "audit.start" && e["who"] == "t-archivist")
     );
     // --since: nothing from tomorrow on; everything from yesterday on.
+    // Days are Vietnam's (UTC+07:00, no daylight saving), as `--since`
+    // reads them: from 17:00 UTC, Vietnam's tomorrow is UTC's today.
     let day = |offset: i64| {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64
+            + 7 * 3_600
             + offset * 86_400;
         let out = Command::new("date")
             .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%d"])
