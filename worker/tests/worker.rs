@@ -435,6 +435,22 @@ async fn bad_messages_fail_with_a_reason_and_the_worker_goes_on() {
     cleanup(&names).await;
 }
 
+/// Whether the store holds a failure record of any batch.
+fn has_failure_note(s3: &S3Server, names: &Names) -> bool {
+    std::fs::read_dir(s3.dir.join(&names.bucket).join("failures"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|b| {
+            std::fs::read_dir(b.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+                .next()
+                .is_some()
+        })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
     let s3 = S3Server::start("poison");
@@ -457,6 +473,14 @@ async fn a_message_that_kills_every_worker_reaches_the_dead_letter_queue() {
                 taken = true;
                 break;
             }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // On the last delivery the broker allows, the worker notes why in
+        // the store before it starts the batch (best effort): give it a
+        // moment (bounded) to do so before the "crash", which the count
+        // of in-flight batches alone can come ahead of.
+        let noted = std::time::Instant::now();
+        while taken && noted.elapsed() < Duration::from_secs(3) && !has_failure_note(&s3, &names) {
             std::thread::sleep(Duration::from_millis(100));
         }
         w.kill9(); // "crash" while holding the batch
