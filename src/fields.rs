@@ -242,9 +242,9 @@ pub fn extract(pages: &[&PageText], today: time::Date, applicants: &[&str]) -> F
         .iter()
         .enumerate()
         .flat_map(|(p, t)| {
-            t.lines
-                .iter()
-                .map(move |l: &Line| (p as u32 + 1, l.text_with_columns()))
+            t.rows()
+                .into_iter()
+                .map(move |l: Line| (p as u32 + 1, l.text_with_columns()))
         })
         .collect();
     mend_receipt_label(&mut raw_lines);

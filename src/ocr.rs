@@ -84,6 +84,26 @@ impl Line {
     }
 }
 
+/// The nearest line not yet taken that continues line `i` on its row
+/// ([`PageText::rows`]).
+fn continuation(lines: &[Line], taken: &[bool], i: usize) -> Option<usize> {
+    let a = lines[i].bbox;
+    let height = |b: [u32; 4]| b[3].saturating_sub(b[1]).max(1);
+    let ha = height(a);
+    (0..lines.len())
+        .filter(|&j| j != i && !taken[j] && !lines[j].words.is_empty())
+        .filter_map(|j| {
+            let b = lines[j].bbox;
+            let hb = height(b);
+            let overlap = a[3].min(b[3]).saturating_sub(a[1].max(b[1]));
+            let gap = b[0].checked_sub(a[2])?;
+            let alike = ha.max(hb) * 2 < ha.min(hb) * 3;
+            (alike && overlap * 4 >= ha.min(hb) * 3 && gap <= ha).then_some((gap, j))
+        })
+        .min()
+        .map(|(_, j)| j)
+}
+
 /// The OCR result of one page.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct PageText {
@@ -99,6 +119,36 @@ impl PageText {
             s.push('\n');
         }
         s
+    }
+
+    /// The page's lines with each row Tesseract cut in two joined again:
+    /// a fold's crease or a rule crossing a line of print makes it read
+    /// the part right of it as a line of its own ("… hồ sơ của: Bà Đinh
+    /// Thị Mỹ" and, apart, "Yến"). A line continues another when it
+    /// stands on the same row (their boxes overlap over most of the lower
+    /// one's height, and neither is half again as tall as the other) and
+    /// starts right of its end, at most one line height away: farther is
+    /// another column.
+    pub fn rows(&self) -> Vec<Line> {
+        let mut lines = self.lines.clone();
+        let mut taken = vec![false; lines.len()];
+        for i in 0..lines.len() {
+            if taken[i] {
+                continue;
+            }
+            while let Some(j) = continuation(&lines, &taken, i) {
+                taken[j] = true;
+                let words = std::mem::take(&mut lines[j].words);
+                lines[i].words.extend(words);
+                lines[i].fit_box();
+            }
+        }
+        lines
+            .into_iter()
+            .zip(taken)
+            .filter(|(l, taken)| !taken && !l.words.is_empty())
+            .map(|(l, _)| l)
+            .collect()
     }
 
     pub fn word_count(&self) -> usize {
@@ -481,5 +531,48 @@ mod tests {
         assert_eq!(t.lines[0].bbox, [10, 20, 85, 32]);
         assert_eq!(t.text(), "GIẤY ỦY\nQUYỀN\n");
         assert!((t.mean_conf() - 83.1667).abs() < 0.01);
+    }
+
+    /// A line of `words`, each `(text, x0, x1)`, on the row `y0..y1`.
+    fn line_at(words: &[(&str, u32, u32)], y0: u32, y1: u32) -> Line {
+        let mut line = Line {
+            words: words
+                .iter()
+                .map(|&(text, x0, x1)| Word {
+                    text: text.into(),
+                    bbox: [x0, y0, x1, y1],
+                    conf: 90.0,
+                })
+                .collect(),
+            bbox: [0; 4],
+        };
+        line.fit_box();
+        line
+    }
+
+    #[test]
+    fn a_row_cut_by_a_crease_is_read_as_one_line_and_columns_rows_and_headings_are_not() {
+        let cut = line_at(
+            &[("của:", 100, 160), ("Bà", 170, 200), ("Mỹ", 210, 250)],
+            100,
+            130,
+        );
+        let rest = line_at(&[("Yến", 270, 320)], 102, 131);
+        let next_row = line_at(&[("Địa", 100, 150), ("chỉ:", 160, 200)], 140, 170);
+        let column = line_at(&[("Bên", 400, 440), ("nam", 450, 500)], 100, 130);
+        let heading = line_at(&[("GIẤY", 260, 340)], 90, 150);
+        let page = PageText {
+            lines: vec![cut.clone(), next_row.clone(), rest],
+        };
+        let rows: Vec<String> = page.rows().iter().map(Line::text).collect();
+        assert_eq!(rows, ["của: Bà Mỹ Yến", "Địa chỉ:"]);
+        // Another column (farther than a line height), a line on the next
+        // row, a taller line (a heading): each stays a line of its own.
+        for other in [column, next_row, heading] {
+            let page = PageText {
+                lines: vec![cut.clone(), other.clone()],
+            };
+            assert_eq!(page.rows(), page.lines, "{}", other.text());
+        }
     }
 }

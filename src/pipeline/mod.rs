@@ -61,6 +61,12 @@ pub enum PipelineError {
     BadRecord { key: String, reason: String },
     #[error("the page workers stopped unexpectedly")]
     PoolGone,
+    /// Building the batch's documents panicked: the input reached a bug,
+    /// and the same input would again.
+    #[error(
+        "building the batch's documents failed unexpectedly (panic: {0}); it was not digitised: report it with the batch's files"
+    )]
+    Panicked(String),
     /// The batch id's record holds other files or another case code.
     #[error("{message}")]
     Reused { batch_id: String, message: String },
@@ -87,6 +93,16 @@ impl PipelineError {
             PipelineError::Store(_) | PipelineError::PoolGone | PipelineError::OcrInit(_) => false,
             _ => true,
         }
+    }
+}
+
+/// Why a blocking task of the pipeline ended without its result: a
+/// panic is the input's (it fails the batch for good, naming the panic),
+/// a cancelled task the environment's.
+fn joined(e: tokio::task::JoinError) -> PipelineError {
+    match e.try_into_panic() {
+        Ok(panic) => PipelineError::Panicked(crate::panic_message(panic.as_ref())),
+        Err(_) => PipelineError::PoolGone,
     }
 }
 
@@ -224,7 +240,7 @@ pub async fn process(
         )
     })
     .await
-    .map_err(|_| PipelineError::PoolGone)??;
+    .map_err(joined)??;
     let outcome = assemble::store(store, &originals, built).await?;
     tracing::info!(
         batch = %outcome.record.batch_id,
@@ -234,4 +250,23 @@ pub async fn process(
         "batch processed"
     );
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_building_documents_fails_the_batch_for_good_naming_it() {
+        let e =
+            tokio::task::spawn_blocking(|| -> () { panic!("index out of bounds: the len is 0") })
+                .await
+                .map_err(joined)
+                .expect_err("a panicking task gives no result");
+        assert!(e.is_permanent(), "{e}");
+        assert!(
+            e.to_string().contains("index out of bounds: the len is 0"),
+            "{e}"
+        );
+    }
 }
