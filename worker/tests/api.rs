@@ -2035,6 +2035,28 @@ async fn moved_split_and_turned_pages_get_pdfs_of_their_own_and_the_machine_s_st
     assert!(!ok, "{report}");
     assert_eq!(report["mismatched"], 1, "{report}");
     assert_eq!(report["bad"][0]["key"], key);
+    // A machine's PDF that no longer matches its record is never taken
+    // apart: the re-arrangement is refused and nothing is stored.
+    let key = a["pdf"]["key"].as_str().unwrap();
+    let path = s3.dir.join(&names.bucket).join(key);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let stored = keys(&s3, &names, "amendments/").await;
+    let (status, err) = send(
+        http.post(api.url(&format!("/v1/cases/{CASE}/documents/{a_id}/amendments")))
+            .bearer_auth(&officer)
+            .json(&json!({"note": "back together", "pages": {a_id: merged, split_id.clone(): []}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{err}");
+    assert_eq!(err["error"]["code"], "integrity_failure", "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains(key),
+        "{err}"
+    );
+    assert_eq!(keys(&s3, &names, "amendments/").await, stored);
 }
 
 #[tokio::test(flavor = "multi_thread")]
