@@ -20,6 +20,13 @@ pub fn today() -> time::Date {
 /// (no daylight saving), so "2026-11-28" is the day as the desk lived it.
 pub const VIETNAM: time::UtcOffset = time::macros::offset!(+7);
 
+/// The day it is in Vietnam at `t`, as people type it (`2026-11-28`):
+/// what [`parse_since`] reads back as that day's midnight there.
+pub fn vietnam_day(t: OffsetDateTime) -> String {
+    let d = t.to_offset(VIETNAM).date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// Parse a "from when" given by a person: RFC 3339
 /// (`2026-11-28T07:00:00Z`) or a day (`2026-11-28`, from its midnight in
 /// Vietnam, UTC+07:00).
@@ -62,5 +69,18 @@ mod tests {
             time::macros::datetime!(2026-11-28 0:30 UTC)
         );
         assert!(parse_since("yesterday").is_err());
+    }
+
+    #[test]
+    fn vietnam_s_day_begins_at_17_00_utc() {
+        let evening = time::macros::datetime!(2026-11-28 16:59:59 UTC);
+        assert_eq!(vietnam_day(evening), "2026-11-28");
+        let later = time::macros::datetime!(2026-11-28 17:00 UTC);
+        assert_eq!(vietnam_day(later), "2026-11-29");
+        // Read back, the day starts at or before the time it was made from.
+        for t in [evening, later, OffsetDateTime::now_utc()] {
+            let since = parse_since(&vietnam_day(t)).unwrap();
+            assert!(since <= t && t - since < time::Duration::DAY, "{t}");
+        }
     }
 }

@@ -1,10 +1,13 @@
-//! Fixity: recompute the SHA-256 of every object the records name and
-//! compare it with what the record says (`sohoa verify` and the API's
-//! audits). It sits above the catalog, which lists the records, and the
+//! Fixity: recompute the SHA-256 of every object the records name (and
+//! the PDFs and texts their amendments made, which the amendments name)
+//! and compare it with what the record (or amendment) says (`sohoa
+//! verify` and the API's audits). It sits above the catalog, which lists the records, and the
 //! store, which streams the bytes. The report's JSON Schema is
 //! `schemas/verify-report.schema.json`.
 
 use crate::catalog::records::records;
+use crate::catalog::{CatalogError, amendments};
+use crate::record::amendment::Amendment;
 use crate::store::{Store, StoreError};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -89,11 +92,18 @@ pub async fn check(
     case: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<(VerifyReport, Vec<ObjectCheck>), StoreError> {
-    let (recs, unreadable_records) = records(store, case).await?;
+    let (recs, mut unreadable_records) = records(store, case).await?;
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
     for (_, r) in &recs {
         for (k, h) in r.objects() {
             expected.insert(k, h);
+        }
+        // The PDFs and texts the batch's amendments made, against the
+        // SHA-256 each amendment names.
+        match amendments::of_batch(store, &r.batch_id).await {
+            Ok(made) => expected.extend(made.iter().flat_map(Amendment::objects)),
+            Err(CatalogError::Store(e)) => return Err(e),
+            Err(CatalogError::Unreadable { key, .. }) => unreadable_records.push(key),
         }
     }
     let total = expected.len();

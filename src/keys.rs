@@ -19,6 +19,8 @@
 //! | `access-log/<date>/<time>-<rand>.json` | one API access | once |
 //! | `amendments/batches/<batch_id>/<time>-<rand>.json` | an officer's amendment of a batch's reading (never the record itself) | once per time |
 //! | `amendments/cases/<case_code>/<batch_id>/<time>-<rand>.json` | a batch re-attached to this case: where listing the case finds it | once per time |
+//! | `amendments/documents/<sha256>.pdf` | a document's PDF re-arranged by an amendment (pages moved, split off, turned), made from the machine's PDFs | content-addressed, before its amendment |
+//! | `amendments/text/<sha256>.txt` | the same document's OCR text, its pages in the new order | content-addressed, before its amendment |
 //! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) | once |
 //! | `auth/revoked/<sha256>.json` | the token's revocation | once |
 //! | `auth/sessions/<sha256>.json` | a web session (only its secret's SHA-256 is kept) | once |
@@ -209,6 +211,15 @@ pub fn batch_of_amendment(key: &str) -> Option<&str> {
     let (batch, file) = rest.split_once('/')?;
     (!file.contains('/') && file.ends_with(".json")).then_some(batch)
 }
+/// A document's PDF as an amendment re-arranged its pages (never among
+/// the machine's `documents/`).
+pub fn derived_pdf(sha256: &str) -> String {
+    format!("{AMENDMENTS}documents/{sha256}.pdf")
+}
+/// The OCR text of a document as an amendment re-arranged its pages.
+pub fn derived_text(sha256: &str) -> String {
+    format!("{AMENDMENTS}text/{sha256}.txt")
+}
 /// Batches re-attached to a case: their pointers.
 pub fn reattached_prefix(case_code: &str) -> String {
     format!("{AMENDMENTS}cases/{case_code}/")
@@ -295,6 +306,11 @@ mod tests {
         let a = amendment("b1", "20261128T071502.500000Z-ab12");
         assert_eq!(batch_of_amendment(&a), Some("b1"));
         assert!(a.starts_with(&all_amendments()));
+        for derived in [derived_pdf("ab12"), derived_text("ab12")] {
+            assert!(validate(&derived).is_ok());
+            assert_eq!(batch_of_amendment(&derived), None);
+            assert!(!derived.starts_with(&all_amendments()));
+        }
         let p = reattached("000.00.13.H04-210628-0001", "b1", "t-1");
         assert_eq!(
             batch_of_reattached(&reattached_prefix("000.00.13.H04-210628-0001"), &p),

@@ -63,13 +63,31 @@ pub fn render(pages: &[RenderPage], title: &str) -> Result<Vec<u8>, RenderError>
         });
         kids.push(Object::Reference(page_id));
     }
+    // A deterministic file identifier: a digest of the title and page images.
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    for page in pages {
+        h.update(&page.image.data);
+    }
+    finish(doc, pages_id, kids, title, h)
+}
+
+/// The document around its pages: the page tree, PDF/A-2b parts (XMP
+/// metadata matching the Info dictionary, an RGB output intent, as the
+/// images are DeviceGray / DeviceRGB) and a file ID from `id` (a digest
+/// of what makes the document, so the same input gives the same bytes).
+fn finish(
+    mut doc: Document,
+    pages_id: lopdf::ObjectId,
+    kids: Vec<Object>,
+    title: &str,
+    id: Sha256,
+) -> Result<Vec<u8>, RenderError> {
     let count = kids.len() as i64;
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
     );
-    // PDF/A-2b parts: XMP metadata matching the Info dictionary, an RGB
-    // output intent (the images are DeviceGray / DeviceRGB), a file ID.
     let producer = format!("sohoa {}", env!("CARGO_PKG_VERSION"));
     let metadata = Stream::new(
         dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
@@ -98,18 +116,150 @@ pub fn render(pages: &[RenderPage], title: &str) -> Result<Vec<u8>, RenderError>
     });
     doc.trailer.set("Root", catalog_id);
     doc.trailer.set("Info", info_id);
-    // A deterministic file identifier: a digest of the title and page images.
-    let mut h = Sha256::new();
-    h.update(title.as_bytes());
-    for page in pages {
-        h.update(&page.image.data);
-    }
-    let id = h.finalize()[..16].to_vec();
+    let id = id.finalize()[..16].to_vec();
     let id = Object::String(id, lopdf::StringFormat::Hexadecimal);
     doc.trailer.set("ID", vec![id.clone(), id]);
     let mut out = Vec::new();
     doc.save_to(&mut out)
         .map_err(|e| RenderError(e.to_string()))?;
+    Ok(out)
+}
+
+/// One page of a re-arranged document: page `page` (0-based) of the
+/// source PDF `source`, turned `turned_deg` clockwise on top of any turn
+/// it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageFrom {
+    pub source: usize,
+    pub page: usize,
+    pub turned_deg: u32,
+}
+
+/// A document re-arranged by an officer: its pages taken, in this order,
+/// from PDFs this module rendered (the machine's), each copied whole (its
+/// image as stored, its invisible text layer, its font) and turned with
+/// `/Rotate`, in a document with the same PDF/A-2b parts as [`render`].
+/// Nothing is decoded or re-encoded, and the output is deterministic: the
+/// same sources, pages and title give the same bytes.
+pub fn rearrange(
+    sources: &[&[u8]],
+    pages: &[PageFrom],
+    title: &str,
+) -> Result<Vec<u8>, RenderError> {
+    let fail = |e: lopdf::Error| RenderError(e.to_string());
+    let docs = sources
+        .iter()
+        .map(|b| Document::load_mem(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let mut copied = vec![std::collections::BTreeMap::new(); docs.len()];
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    for s in sources {
+        h.update(Sha256::digest(s));
+    }
+    let mut kids = Vec::new();
+    for p in pages {
+        let (src, map) = match (docs.get(p.source), copied.get_mut(p.source)) {
+            (Some(src), Some(map)) => (src, map),
+            _ => return Err(RenderError(format!("no source PDF {}", p.source))),
+        };
+        let id = src.get_pages().into_values().nth(p.page).ok_or_else(|| {
+            RenderError(format!(
+                "source PDF {} has no page {}",
+                p.source,
+                p.page + 1
+            ))
+        })?;
+        let page = src.get_dictionary(id).map_err(fail)?;
+        let mut new = dictionary! { "Type" => "Page", "Parent" => pages_id };
+        for key in ["MediaBox", "CropBox", "Resources", "Contents"] {
+            if let Some(v) = inherited(src, page, key.as_bytes()) {
+                let v = copy_object(&mut doc, src, v, map)?;
+                new.set(key, v);
+            }
+        }
+        let rotate = inherited(src, page, b"Rotate")
+            .and_then(|r| r.as_i64().ok())
+            .unwrap_or(0)
+            + i64::from(p.turned_deg);
+        if rotate.rem_euclid(360) != 0 {
+            new.set("Rotate", rotate.rem_euclid(360));
+        }
+        h.update(format!("{}/{}/{}", p.source, p.page, p.turned_deg).as_bytes());
+        kids.push(Object::Reference(doc.add_object(new)));
+    }
+    finish(doc, pages_id, kids, title, h)
+}
+
+/// A page's entry, or the one it inherits from the page tree above it.
+fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    let mut node = page;
+    for _ in 0..32 {
+        if let Ok(v) = node.get(key) {
+            return Some(v);
+        }
+        node = node
+            .get(b"Parent")
+            .and_then(Object::as_reference)
+            .and_then(|id| doc.get_dictionary(id))
+            .ok()?;
+    }
+    None
+}
+
+/// `obj` of `src` copied into `dst`, with every object it refers to
+/// (each once: `map` holds the ids already copied), leaving out links
+/// back up the page tree (`Parent`).
+fn copy_object(
+    dst: &mut Document,
+    src: &Document,
+    obj: &Object,
+    map: &mut std::collections::BTreeMap<lopdf::ObjectId, lopdf::ObjectId>,
+) -> Result<Object, RenderError> {
+    Ok(match obj {
+        Object::Reference(id) => {
+            if let Some(new) = map.get(id) {
+                return Ok(Object::Reference(*new));
+            }
+            let new = dst.new_object_id();
+            map.insert(*id, new);
+            let found = src
+                .get_object(*id)
+                .map_err(|e| RenderError(e.to_string()))?;
+            let copy = copy_object(dst, src, found, map)?;
+            dst.objects.insert(new, copy);
+            Object::Reference(new)
+        }
+        Object::Array(items) => Object::Array(
+            items
+                .iter()
+                .map(|o| copy_object(dst, src, o, map))
+                .collect::<Result<_, _>>()?,
+        ),
+        Object::Dictionary(d) => Object::Dictionary(copy_dictionary(dst, src, d, map)?),
+        Object::Stream(s) => {
+            let dict = copy_dictionary(dst, src, &s.dict, map)?;
+            Object::Stream(Stream::new(dict, s.content.clone()).with_compression(false))
+        }
+        other => other.clone(),
+    })
+}
+
+fn copy_dictionary(
+    dst: &mut Document,
+    src: &Document,
+    d: &Dictionary,
+    map: &mut std::collections::BTreeMap<lopdf::ObjectId, lopdf::ObjectId>,
+) -> Result<Dictionary, RenderError> {
+    let mut out = Dictionary::new();
+    for (k, v) in d.iter() {
+        if k.as_slice() != b"Parent" {
+            out.set(k.clone(), copy_object(dst, src, v, map)?);
+        }
+    }
     Ok(out)
 }
 
@@ -406,6 +556,90 @@ mod tests {
         assert!(catalog.get(b"OutputIntents").is_ok());
         assert!(doc.trailer.get(b"ID").is_ok());
         assert!(String::from_utf8_lossy(&pdf).contains("<pdfaid:part>2</pdfaid:part>"));
+    }
+
+    /// A one-page-per-text PDF, each page an image of its own size.
+    fn two_pages() -> Vec<u8> {
+        let img = |w: u32| Encoded {
+            filter: Filter::Flate,
+            data: {
+                use std::io::Write;
+                let mut e =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&vec![255u8; (w * 140) as usize]).unwrap();
+                e.finish().unwrap()
+            },
+            width: w,
+            height: 140,
+            bits_per_component: 8,
+            components: 1,
+        };
+        let text = |t: &str| PageText {
+            lines: vec![Line {
+                words: vec![Word {
+                    text: t.into(),
+                    bbox: [10, 10, 40, 30],
+                    conf: 90.0,
+                }],
+                bbox: [10, 10, 40, 30],
+            }],
+        };
+        let (i1, i2, t1, t2) = (img(100), img(120), text("Hồ"), text("Sơ"));
+        let pages = [
+            RenderPage {
+                image: &i1,
+                text: &t1,
+                dpi: 100,
+            },
+            RenderPage {
+                image: &i2,
+                text: &t2,
+                dpi: 100,
+            },
+        ];
+        render(&pages, "Hai trang").unwrap()
+    }
+
+    #[test]
+    fn a_rearranged_pdf_takes_the_pages_asked_for_whole_and_turned() {
+        let src = two_pages();
+        let pages = [
+            PageFrom {
+                source: 0,
+                page: 1,
+                turned_deg: 90,
+            },
+            PageFrom {
+                source: 0,
+                page: 0,
+                turned_deg: 0,
+            },
+        ];
+        let pdf = rearrange(&[&src], &pages, "Giấy tờ tách ra").unwrap();
+        assert_eq!(pdf, rearrange(&[&src], &pages, "Giấy tờ tách ra").unwrap());
+        let doc = Document::load_mem(&pdf).unwrap();
+        let ids: Vec<_> = doc.get_pages().into_values().collect();
+        assert_eq!(ids.len(), 2);
+        let first = doc.get_dictionary(ids[0]).unwrap();
+        assert_eq!(first.get(b"Rotate").unwrap().as_i64().unwrap(), 90);
+        assert!(doc.get_dictionary(ids[1]).unwrap().get(b"Rotate").is_err());
+        // Page 2 of the source (its text "Sơ", its 120-pixel image) first.
+        let content = String::from_utf8_lossy(&doc.get_page_content(ids[0])).to_string();
+        assert!(content.contains("<005301A1>"), "{content}");
+        let images = doc.get_page_images(ids[0]).unwrap();
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].width, 120);
+        let catalog = doc.catalog().unwrap();
+        assert!(catalog.get(b"Metadata").is_ok() && catalog.get(b"OutputIntents").is_ok());
+        // One page alone, and a page that is not there.
+        let one = rearrange(&[&src], &pages[..1], "x").unwrap();
+        assert_eq!(Document::load_mem(&one).unwrap().get_pages().len(), 1);
+        let missing = PageFrom {
+            source: 0,
+            page: 2,
+            turned_deg: 0,
+        };
+        assert!(rearrange(&[&src], &[missing], "x").is_err());
     }
 
     #[test]

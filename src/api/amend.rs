@@ -26,6 +26,11 @@ impl From<AmendError> for ApiError {
         match e {
             AmendError::NoDocument { .. } => ApiError::not_found(e.to_string()),
             AmendError::Invalid(m) => ApiError::unprocessable(m.en).with_vi(m.vi),
+            AmendError::Source { .. } => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "integrity_failure",
+                e.to_string(),
+            ),
             AmendError::Catalog(e) => e.into(),
         }
     }
@@ -47,7 +52,9 @@ pub struct AmendmentMade {
 
 const AMEND_DESCRIPTION: &str = r#"Roles: `officer`, `admin` (archivists and stations get 403). A unit-scoped token amends only cases of its unit, and re-attaches only to a case of its unit. Logged as `document.amend` (and `batch.reattach` for the case re-attached to).
 
-The body is exactly one of: a reading (`type`, `fields`, and/or `confirm: true`), `reattach_to` (a case code), or `pages` (each document touched, by id, with its pages as `{original, page, turned_deg}`); always with a `note` saying why. The amendment is stored write-once beside the batch record, which is never rewritten; the case, the document, the search index and `sohoa case` show the amended values with `corrected` naming them. Correcting or confirming a reading clears `needs_review` and takes the document out of the review queue."#;
+The body is exactly one of: a reading (`type`, `fields`, and/or `confirm: true`), `reattach_to` (a case code), or `pages` (each document touched, by id, with its pages as `{original, page, turned_deg}`); always with a `note` saying why. The amendment is stored write-once beside the batch record, which is never rewritten; the case, the document, the search index and `sohoa case` show the amended values with `corrected` naming them.
+
+A `pages` amendment makes each document whose pages changed a PDF of its own from the machine's PDFs of the batch (read hash-checked; each page copied whole with its text layer, a turned page turned with `/Rotate`) and a text of its own, stored write-once under `amendments/documents/` and `amendments/text/`, and names them with their SHA-256 in the amendment (`change.documents[].pdf`, `.text`). The document then serves them (its `pdf` and `text`, marked `corrected`); the machine's PDF and text stay as they were. Correcting or confirming a reading clears `needs_review` and takes the document out of the review queue."#;
 
 #[utoipa::path(
     post,
@@ -65,6 +72,7 @@ The body is exactly one of: a reading (`type`, `fields`, and/or `confirm: true`)
         (status = 404, description = "`not_found`: the case has no such document.", body = ErrorBody),
         (status = 413, description = BODY_TOO_LARGE, body = ErrorBody),
         (status = 422, description = "`unprocessable`: no note, an unknown type or field, a malformed value, nothing to change, or pages that do not add up.", body = ErrorBody),
+        (status = 500, description = "`integrity_failure`: a machine's PDF or text the re-arranged pages are taken from is missing or does not match its record; nothing was stored.", body = ErrorBody),
         (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
     )
 )]
@@ -132,7 +140,14 @@ pub async fn made(
         role: caller.token.role.as_str().to_string(),
         unit: caller.token.unit.clone(),
     };
-    let made = amendments::amend(state.store.as_ref(), &code, id, by, req).await?;
+    let made = match amendments::amend(state.store.as_ref(), &code, id, by, req).await {
+        Err(e @ AmendError::Source { .. }) => {
+            state.metrics.integrity_failures.inc();
+            tracing::error!("INTEGRITY FAILURE: {e}");
+            return Err(e.into());
+        }
+        other => other?,
+    };
     reindex(state, &made.record_key).await;
     let now: CaseCode = match &made.amendment.change {
         Change::Reattach { to, .. } => parse_case(to)?,

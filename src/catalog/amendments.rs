@@ -66,6 +66,11 @@ pub enum AmendError {
     NoDocument { case: String, document: String },
     #[error("{0}")]
     Invalid(Refusal),
+    /// A machine's object a re-arrangement is made from cannot be used.
+    #[error(
+        "the pages cannot be re-arranged: the stored {key} {found}; nothing was changed, and the archivists' audit will name it"
+    )]
+    Source { key: String, found: String },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -97,25 +102,32 @@ fn invalid(en: impl Into<String>, vi: impl Into<String>) -> AmendError {
     })
 }
 
-/// The type ids an officer may give: the taxonomy's, and `other`.
-pub fn type_ids() -> &'static BTreeSet<String> {
-    static IDS: std::sync::LazyLock<BTreeSet<String>> =
-        std::sync::LazyLock::new(|| type_names().keys().cloned().collect());
-    &IDS
+/// The types amendments may give in this process, once chosen.
+static TYPES: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+
+fn names_of(taxonomy: &crate::classify::Taxonomy) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = taxonomy
+        .types
+        .iter()
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .collect();
+    names.insert(crate::classify::OTHER.to_string(), "Khác".to_string());
+    names
 }
 
-/// The same types with their names in the taxonomy (`other`: "Khác").
+/// Check amendments' types against this taxonomy (the one the workers
+/// type documents with: `sohoa serve --taxonomy`) for the rest of the
+/// process. Must come before the first amendment or type list; `false`
+/// when the types were already chosen (they stay as they were).
+pub fn use_taxonomy(taxonomy: &crate::classify::Taxonomy) -> bool {
+    TYPES.set(names_of(taxonomy)).is_ok()
+}
+
+/// The types an officer may give, with their names in the taxonomy
+/// (`other`: "Khác"): the taxonomy given to [`use_taxonomy`], else the
+/// default one.
 pub fn type_names() -> &'static BTreeMap<String, String> {
-    static NAMES: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
-        let mut names: BTreeMap<String, String> = crate::classify::Taxonomy::default_set()
-            .types
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
-        names.insert(crate::classify::OTHER.to_string(), "Khác".to_string());
-        names
-    });
-    &NAMES
+    TYPES.get_or_init(|| names_of(&crate::classify::Taxonomy::default_set()))
 }
 
 /// A batch's amendments, in the order they were made.
@@ -327,7 +339,7 @@ pub async fn amend(
         }
         (None, Some(pages)) => {
             only_this(request, "pages")?;
-            arrange(&a, pages)?
+            rearranged(store, &a, pages).await?
         }
         (None, None) => reading(current, request)?,
     };
@@ -460,9 +472,9 @@ fn is_date(v: &str) -> bool {
 fn reading(current: &EffectiveDocument, r: &AmendRequest) -> Result<Change, AmendError> {
     let d = &current.document;
     let doc_type = match r.doc_type.as_deref().map(str::trim) {
-        Some(t) if !type_ids().contains(t) => {
+        Some(t) if !type_names().contains_key(t) => {
             let t = t.chars().take(60).collect::<String>();
-            let ids = type_ids().iter().cloned().collect::<Vec<_>>().join(", ");
+            let ids = type_names().keys().cloned().collect::<Vec<_>>().join(", ");
             return Err(invalid(
                 format!("'{t}' is not a type of the taxonomy ({ids})"),
                 format!("'{t}' không phải loại giấy tờ trong danh mục ({ids})"),
@@ -496,6 +508,26 @@ fn reading(current: &EffectiveDocument, r: &AmendRequest) -> Result<Change, Amen
             after: false,
         },
     })
+}
+
+/// A re-arrangement of pages, checked, with the PDF and text of each
+/// document whose pages changed made and stored ([`super::derived`]).
+async fn rearranged(
+    store: &dyn Store,
+    a: &Amended,
+    pages: &BTreeMap<String, Vec<PageRef>>,
+) -> Result<Change, AmendError> {
+    let mut change = arrange(a, pages)?;
+    if let Change::Pages { documents } = &mut change {
+        let title = |id: &str| {
+            a.document(id).map(|d| {
+                let d = &d.document;
+                d.title.clone().unwrap_or_else(|| d.doc_type.clone())
+            })
+        };
+        super::derived::derive(store, &a.record, title, documents).await?;
+    }
+    Ok(change)
 }
 
 /// A re-arrangement of pages between documents of the batch.
@@ -545,6 +577,8 @@ fn arrange(a: &Amended, pages: &BTreeMap<String, Vec<PageRef>>) -> Result<Change
             document_id: id.clone(),
             before,
             after: after.clone(),
+            pdf: None,
+            text: None,
         });
     }
     before_all.sort();

@@ -18,6 +18,7 @@ pub mod amendments;
 pub mod audits;
 pub mod batches;
 pub mod claims;
+pub mod derived;
 pub mod records;
 
 pub use batches::{BatchStatus, Failure, Submission};

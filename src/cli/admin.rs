@@ -1,7 +1,7 @@
 //! Running and administering the API: `sohoa serve` and `sohoa token`.
 
 use super::args::{IndexArg, StoreArg};
-use super::{Failure, env_err, exit, open_store, print_json};
+use super::{Failure, env_err, exit, open_store, print_json, rejected};
 use clap::Subcommand;
 use sohoa::auth::{self, AuthError, Role};
 use sohoa::queue::Topology;
@@ -54,10 +54,18 @@ pub struct ServeArgs {
     /// Hours a web session lasts after sign-in.
     #[arg(long, env = "SOHOA_SESSION_HOURS", default_value_t = 8)]
     pub session_hours: u64,
+    /// Taxonomy file (TOML) the workers type documents with, when not the
+    /// default: officers' corrected types are checked against its types.
+    #[arg(long, env = "SOHOA_TAXONOMY")]
+    pub taxonomy: Option<PathBuf>,
 }
 
 /// Serve the HTTP API until SIGTERM or Ctrl-C.
 pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
+    if let Some(path) = &args.taxonomy {
+        let taxonomy = sohoa::classify::Taxonomy::load(path).map_err(rejected)?;
+        sohoa::catalog::amendments::use_taxonomy(&taxonomy);
+    }
     let config = sohoa::api::Config {
         max_upload_bytes: args.max_upload_bytes,
         max_files: args.max_files,

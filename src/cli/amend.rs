@@ -33,6 +33,10 @@ pub struct AmendArgs {
     /// Move the document's batch to this case code.
     #[arg(long)]
     pub reattach_to: Option<String>,
+    /// Taxonomy file (TOML) the workers type documents with, when not the
+    /// default: `--type` is checked against its types.
+    #[arg(long, env = "SOHOA_TAXONOMY")]
+    pub taxonomy: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub store: StoreArg,
     /// Also bring the search index in step now.
@@ -44,6 +48,7 @@ fn amend_failure(e: AmendError) -> Failure {
     match e {
         AmendError::NoDocument { .. } => (exit::NOT_FOUND, e.to_string()),
         AmendError::Invalid(_) => rejected(e),
+        AmendError::Source { .. } => (exit::INTEGRITY, e.to_string()),
         AmendError::Catalog(e) => env_err(e),
     }
 }
@@ -51,6 +56,10 @@ fn amend_failure(e: AmendError) -> Failure {
 /// `sohoa amend`: append an amendment and print it as JSON.
 pub async fn amend(a: AmendArgs) -> Result<u8, Failure> {
     let code = parse_case(&a.case_code)?;
+    if let Some(path) = &a.taxonomy {
+        let taxonomy = sohoa::classify::Taxonomy::load(path).map_err(rejected)?;
+        amendments::use_taxonomy(&taxonomy);
+    }
     let mut fields = BTreeMap::new();
     for f in &a.fields {
         let (name, value) = f
@@ -138,6 +147,9 @@ pub async fn review(
             d.confidence,
             if d.needs_review { "  NEEDS REVIEW" } else { "" }
         );
+        if !d.reason.is_empty() {
+            println!("    why: {}", d.reason);
+        }
     }
     Ok(exit::OK)
 }

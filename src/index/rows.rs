@@ -48,8 +48,10 @@ pub struct Row {
 
 /// The rows of a record's documents as amended ([`effective::apply`]);
 /// `texts[i]` is the record's document `i`'s OCR text (empty, or missing,
-/// when it could not be read). A document split off by an officer has the
-/// text of the document its first page came from.
+/// when it could not be read). A document whose pages an amendment
+/// re-arranged has the text that amendment made: the machine's page
+/// texts in its new order (or, for amendments made before sohoa made
+/// such texts, the text of the document its first page came from).
 pub fn rows(record: &BatchRecord, amendments: &[Amendment], texts: &[String]) -> Vec<Row> {
     let batch = effective::apply(record, amendments);
     let case_code = batch.case_code.as_str();
@@ -57,21 +59,30 @@ pub fn rows(record: &BatchRecord, amendments: &[Amendment], texts: &[String]) ->
     let digitised_at = OffsetDateTime::parse(&record.finished_at, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(&record.started_at, &Rfc3339))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let text_of = |key: &str| {
-        record
-            .documents
-            .iter()
-            .position(|d| d.text.key == key)
-            .and_then(|i| texts.get(i))
-            .cloned()
-            .unwrap_or_default()
+    let pages: Vec<Vec<&str>> = texts.iter().map(|t| t.split('\u{c}').collect()).collect();
+    let text_of = |e: &effective::EffectiveDocument| {
+        let key = &e.document.text.key;
+        match record.documents.iter().position(|d| &d.text.key == key) {
+            Some(i) => texts.get(i).cloned().unwrap_or_default(),
+            // A text an amendment made: the machine's page texts in the
+            // document's new order, as it was made.
+            None => e
+                .page_refs
+                .iter()
+                .filter_map(|r| {
+                    let (i, j) = effective::machine_place(record, r)?;
+                    pages.get(i)?.get(j).copied()
+                })
+                .collect::<Vec<_>>()
+                .join("\u{c}"),
+        }
     };
     batch
         .documents
         .iter()
         .map(|e| {
             let d = &e.document;
-            let body = text_of(&d.text.key);
+            let body = text_of(e);
             let field = |name: &str| d.fields.get(name).map(|v| v.trim().to_string());
             let fields_folded = d
                 .fields

@@ -11,6 +11,7 @@
 //! of the batch (moves, splits, merges, turns), each page named by the
 //! original it was scanned in and its page number there.
 
+use super::ObjectRef;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -96,6 +97,34 @@ pub struct Arrangement {
     pub document_id: String,
     pub before: Vec<PageRef>,
     pub after: Vec<PageRef>,
+    /// The document's PDF with its pages as `after`: made from the
+    /// machine's PDFs of the batch (each page copied whole, turned as
+    /// asked) and stored write-once under `amendments/documents/`, before
+    /// this amendment (absent for a document merged away, and in
+    /// amendments made before sohoa made them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub pdf: Option<ObjectRef>,
+    /// Its OCR text, the machine's page texts in the new order, under
+    /// `amendments/text/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub text: Option<ObjectRef>,
+}
+
+impl Amendment {
+    /// The objects it names (a re-arrangement's PDFs and texts), with
+    /// their SHA-256, for fixity.
+    pub fn objects(&self) -> Vec<(String, String)> {
+        let Change::Pages { documents } = &self.change else {
+            return Vec::new();
+        };
+        documents
+            .iter()
+            .flat_map(|d| d.pdf.iter().chain(d.text.iter()))
+            .map(|o| (o.key.clone(), o.sha256.clone()))
+            .collect()
+    }
 }
 
 /// A page, by the original file it was scanned in.

@@ -29,12 +29,13 @@ pub struct EffectiveBatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EffectiveDocument {
     /// The machine's document with the amended type, fields, review flag
-    /// and pages (its `pdf` and `text` stay the machine's).
+    /// and pages; its `pdf` and `text` are the machine's until a
+    /// re-arrangement of its pages made its own.
     pub document: DocumentRecord,
     /// Its pages by original and page number, with any officer's turn.
     pub page_refs: Vec<PageRef>,
     /// The values amendments changed, sorted (`type`, `fields.<name>`,
-    /// `needs_review`, `pages`, `case_code`).
+    /// `needs_review`, `pages`, `pdf`, `text`, `case_code`).
     pub corrected: Vec<String>,
     /// An officer corrected or confirmed its reading.
     pub reviewed: bool,
@@ -99,6 +100,18 @@ pub fn page_ref(record: &BatchRecord, p: &PageRecord) -> PageRef {
         page: p.page,
         turned_deg: 0,
     }
+}
+
+/// Where a page is in the machine's output: its document's index in the
+/// record and its place (0-based) in that document's pages (and PDF, and
+/// text, whose pages are split at form feeds).
+pub fn machine_place(record: &BatchRecord, r: &PageRef) -> Option<(usize, usize)> {
+    record.documents.iter().enumerate().find_map(|(i, d)| {
+        d.pages
+            .iter()
+            .position(|p| page_key(&page_ref(record, p)) == page_key(r))
+            .map(|j| (i, j))
+    })
 }
 
 /// Every machine page of the batch by reference, with its record.
@@ -242,9 +255,11 @@ fn apply_pages(record: &BatchRecord, batch: &mut EffectiveBatch, a: &Amendment) 
                 d.document.pages = pages;
                 d.page_refs = arrangement.after.clone();
                 mark(d, "pages");
+                derived(d, arrangement);
             }
             None if !arrangement.after.is_empty() => {
-                if let Some(d) = split_off(record, arrangement, pages, &machine) {
+                if let Some(mut d) = split_off(record, arrangement, pages, &machine) {
+                    derived(&mut d, arrangement);
                     batch.documents.push(d);
                 }
             }
@@ -254,9 +269,23 @@ fn apply_pages(record: &BatchRecord, batch: &mut EffectiveBatch, a: &Amendment) 
     batch.documents.retain(|d| !d.page_refs.is_empty());
 }
 
+/// The PDF and text made for a re-arranged document, when the amendment
+/// names them (marked `pdf`, `text`); without them (amendments made
+/// before sohoa made them) it keeps the ones it had.
+fn derived(d: &mut EffectiveDocument, arrangement: &super::amendment::Arrangement) {
+    if let Some(pdf) = &arrangement.pdf {
+        d.document.pdf = pdf.clone();
+        mark(d, "pdf");
+    }
+    if let Some(text) = &arrangement.text {
+        d.document.text = text.clone();
+        mark(d, "text");
+    }
+}
+
 /// A document an officer split off: the type [`SPLIT_TYPE`], to be
-/// reviewed, its PDF and text still those of the machine's document its
-/// first page came from (a PDF of its own is not rendered).
+/// reviewed; its PDF and text are those its amendment made
+/// ([`derived`]), else the machine's document's its first page came from.
 fn split_off(
     record: &BatchRecord,
     arrangement: &super::amendment::Arrangement,

@@ -318,7 +318,9 @@ pub struct DocumentSummary {
     pub pdf: ObjectRef,
     pub text: ObjectRef,
     /// The values officers' amendments changed (`type`, `fields.<name>`,
-    /// `needs_review`, `pages`, `case_code`); absent when none did. The
+    /// `needs_review`, `pages`, `case_code`, and `pdf` and `text` when a
+    /// re-arrangement of its pages made the document a PDF and text of
+    /// its own, which `pdf` and `text` then name); absent when none did. The
     /// values above are the amended ones; the machine's are in the
     /// document's history.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -1,6 +1,7 @@
 //! The access log (`/access-log`, admins and archivists): who read what,
 //! when, from where, filtered by case, who, action, outcome and day (from
-//! today, UTC, unless asked). A unit-scoped reader sees only entries of
+//! today in Vietnam, UTC+07:00, unless asked: the days people type are
+//! Vietnam's, as everywhere in sohoa). A unit-scoped reader sees only entries of
 //! its unit's cases. Reading the log is itself logged.
 
 use super::layout::{self, Frame, segment};
@@ -23,7 +24,8 @@ pub struct Filters {
     who: String,
     action: String,
     outcome: String,
-    /// A day, YYYY-MM-DD (UTC), or an RFC 3339 time.
+    /// A day, YYYY-MM-DD (from its midnight in Vietnam, UTC+07:00), or an
+    /// RFC 3339 time.
     since: String,
 }
 
@@ -63,7 +65,7 @@ async fn render(
         .await
         .or_page(lang)?;
     if f.since.trim().is_empty() {
-        f.since = crate::keys::day_segment(time::OffsetDateTime::now_utc());
+        f.since = crate::clock::vietnam_day(time::OffsetDateTime::now_utc());
     }
     let since = crate::clock::parse_since(f.since.trim())
         .map_err(ApiError::bad_request)
@@ -121,7 +123,7 @@ fn filters(l: Lang, f: &Filters) -> Markup {
             (field("who", l.t("Ai (tên mã truy cập)", "Who (token name)"), &f.who))
             (field("action", l.t("Hành động", "Action"), &f.action))
             (field("outcome", l.t("Kết quả", "Outcome"), &f.outcome))
-            (field("since", l.t("Từ (YYYY-MM-DD)", "Since (YYYY-MM-DD)"), &f.since))
+            (field("since", l.t("Từ ngày (YYYY-MM-DD, giờ Việt Nam, +07:00)", "Since (YYYY-MM-DD, Vietnam time, +07:00)"), &f.since))
             div.actions { button type="submit" { (l.t("Lọc", "Filter")) } }
         }
     }
@@ -148,5 +150,25 @@ fn table(l: Lang, entries: &[&Entry]) -> Markup {
                 td { (e.detail.as_deref().unwrap_or_default()) }
             } } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_since_field_says_its_days_are_vietnam_s() {
+        let f = Filters {
+            since: crate::clock::vietnam_day(time::OffsetDateTime::now_utc()),
+            ..Filters::default()
+        };
+        let vi = filters(Lang::Vi, &f).into_string();
+        assert!(vi.contains("giờ Việt Nam, +07:00"), "{vi}");
+        let en = filters(Lang::En, &f).into_string();
+        assert!(
+            en.contains("Vietnam time, +07:00") && !en.contains("UTC"),
+            "{en}"
+        );
     }
 }

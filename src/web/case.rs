@@ -235,6 +235,12 @@ fn document_body(
         }
         (fields(&d))
         p { small { "SHA-256: " span.hash { (d.pdf.sha256) } } }
+        @if d.corrected.iter().any(|c| c == "pdf") {
+            p.corrected { small { (l.t(
+                "Bản PDF này được dựng từ các trang của máy khi cán bộ sắp xếp lại trang; bản PDF của máy vẫn giữ nguyên.",
+                "This PDF was made from the machine's pages when an officer re-arranged them; the machine's PDF is kept as it was."
+            )) } }
+        }
         div.document {
             iframe src=(pdf) title=(l.t("Bản PDF", "The PDF")) {}
             @match text {

@@ -1655,6 +1655,19 @@ async fn the_review_queue_is_oldest_first_unit_scoped_and_drops_a_confirmed_docu
     assert!(log.iter().any(|e| e["action"] == "review.read"
         && e["who"] == "officer-h04"
         && e["detail"] == "1 documents waiting"));
+    // `sohoa review` prints each document with the machine's reason.
+    let out = sohoa(&s3, &["review", "--index", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("1 documents wait for review"), "{text}");
+    assert!(
+        text.contains("bamend2-d01") && text.contains("\n    why: synthetic\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1748,4 +1761,354 @@ async fn a_reattached_batch_shows_under_its_new_case_only_and_a_cli_amendment_is
     assert_eq!(status_of()["amended"], 0);
     let (_, page) = get("/v1/search?type=id_card".to_string()).await;
     assert_eq!(page["hits"][0]["document_id"], "bamend3-d01", "{page}");
+}
+
+/// A machine page of a processed record as the amendments name it.
+fn page_refs(record: &Value, doc: &Value) -> Vec<Value> {
+    doc["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let original = record["originals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == p["source"])
+                .unwrap();
+            json!({"original": original["key"], "page": p["page"], "turned_deg": 0})
+        })
+        .collect()
+}
+
+/// Each page of a PDF: its `/Rotate` and the bytes of its image as stored.
+fn pdf_pages(pdf: &[u8]) -> Vec<(i64, Vec<u8>)> {
+    let doc = lopdf::Document::load_mem(pdf).expect("a PDF");
+    doc.get_pages()
+        .into_values()
+        .map(|id| {
+            let rotate = doc
+                .get_dictionary(id)
+                .unwrap()
+                .get(b"Rotate")
+                .and_then(|r| r.as_i64())
+                .unwrap_or(0);
+            let images = doc.get_page_images(id).unwrap();
+            assert_eq!(images.len(), 1, "one image per page");
+            (rotate, images[0].content.to_vec())
+        })
+        .collect()
+}
+
+/// The named document's stored `pdf` or `text` in a pages amendment.
+fn derived<'a>(amendment: &'a Value, id: &str, what: &str) -> &'a Value {
+    let d = amendment["change"]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["document_id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in {amendment}"));
+    &d[what]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moved_split_and_turned_pages_get_pdfs_of_their_own_and_the_machine_s_stay() {
+    let s3 = S3Server::start("api-derived");
+    let names = Names::new("api_derived");
+    let db = SearchDb::new("api_derived");
+    let record = process_example(&s3, &names);
+    let store = names.store();
+    let officer = token(&s3, &names, "officer-p", "officer", None);
+    let api = Api::start(&s3, &names, &["--index", &db.url()]);
+    let http = reqwest::Client::new();
+    let batch = record["batch_id"].as_str().unwrap().to_string();
+    let docs = record["documents"].as_array().unwrap();
+    assert!(docs.len() >= 2, "{record}");
+    let (a, b) = (&docs[0], &docs[1]);
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let (a_pages, b_pages) = (page_refs(&record, a), page_refs(&record, b));
+    let record_key = format!("cases/{CASE}/{batch}.json");
+    let record_before = object_bytes(&s3, &names, &record_key).await;
+    let mut machine = Vec::new();
+    for d in docs {
+        for what in ["pdf", "text"] {
+            let key = d[what]["key"].as_str().unwrap().to_string();
+            let bytes = object_bytes(&s3, &names, &key).await;
+            machine.push((key, bytes));
+        }
+    }
+    let machine_pages = |d: &Value| {
+        let key = d["pdf"]["key"].as_str().unwrap();
+        let (_, pdf) = machine.iter().find(|(k, _)| k == key).unwrap();
+        pdf_pages(pdf)
+    };
+    let (machine_a, machine_b) = (machine_pages(a), machine_pages(b));
+    let amend = async |id: &str, pages: Value| {
+        let (status, made) = send(
+            http.post(api.url(&format!("/v1/cases/{CASE}/documents/{id}/amendments")))
+                .bearer_auth(&officer)
+                .json(
+                    &json!({"note": "the pages were filed in the wrong document", "pages": pages}),
+                ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}\n{}", api.log());
+        assert_schema("AmendmentMade", &made);
+        assert_amendment_schema(&made["amendment"]);
+        made["amendment"].clone()
+    };
+    // The document downloaded, hash-checked against `object`.
+    let download = async |id: &str, what: &str, object: &Value| {
+        let resp = http
+            .get(api.url(&format!("/v1/cases/{CASE}/documents/{id}/{what}")))
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{id} {what}");
+        let etag = resp.headers()["etag"].to_str().unwrap().to_string();
+        let body = resp.bytes().await.unwrap().to_vec();
+        let sha = hex::encode(Sha256::digest(&body));
+        assert_eq!(sha, object["sha256"].as_str().unwrap(), "{id} {what}");
+        assert_eq!(etag, format!("\"{sha}\""));
+        assert_eq!(body.len() as u64, object["bytes"].as_u64().unwrap());
+        body
+    };
+
+    // 1. Every page of b moved to the end of a: b is merged away.
+    let merged: Vec<Value> = a_pages.iter().chain(&b_pages).cloned().collect();
+    let first = amend(a_id, json!({a_id: merged, b_id: []})).await;
+    let pdf = derived(&first, a_id, "pdf").clone();
+    assert!(derived(&first, b_id, "pdf").is_null(), "{first}");
+    assert!(
+        pdf["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("amendments/documents/")
+    );
+    let body = download(a_id, "pdf", &pdf).await;
+    let pages = pdf_pages(&body);
+    assert_eq!(pages.len(), a_pages.len() + b_pages.len());
+    let expected: Vec<_> = machine_a.iter().chain(&machine_b).cloned().collect();
+    assert_eq!(
+        pages, expected,
+        "the machine's pages, images as stored, in the new order"
+    );
+    let text = download(a_id, "text", derived(&first, a_id, "text")).await;
+    assert_eq!(
+        String::from_utf8(text).unwrap().split('\u{c}').count(),
+        pages.len()
+    );
+    let (status, _) = send(
+        http.get(api.url(&format!("/v1/cases/{CASE}/documents/{b_id}")))
+            .bearer_auth(&officer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "b was merged away");
+
+    // 2. b's first page split off again as a new document, turned a
+    // quarter clockwise.
+    let split_id = format!("{batch}-d09");
+    let mut turned = b_pages[0].clone();
+    turned["turned_deg"] = json!(90);
+    let rest: Vec<Value> = merged
+        .iter()
+        .filter(|p| **p != b_pages[0])
+        .cloned()
+        .collect();
+    let second = amend(a_id, json!({a_id: rest, split_id.clone(): [turned]})).await;
+    let split_pdf = derived(&second, &split_id, "pdf").clone();
+    let body = download(&split_id, "pdf", &split_pdf).await;
+    let pages = pdf_pages(&body);
+    assert_eq!(
+        pages,
+        vec![(90, machine_b[0].1.clone())],
+        "one page, turned 90"
+    );
+    let split_text = download(&split_id, "text", derived(&second, &split_id, "text")).await;
+    let split_text = String::from_utf8(split_text).unwrap();
+    let machine_b_text = machine
+        .iter()
+        .find(|(k, _)| k == b["text"]["key"].as_str().unwrap())
+        .map(|(_, t)| String::from_utf8(t.clone()).unwrap())
+        .unwrap();
+    assert_eq!(
+        Some(split_text.as_str()),
+        machine_b_text.split('\u{c}').next()
+    );
+    // The search index holds the split-off document with that text.
+    let word = split_text
+        .split_whitespace()
+        .filter(|w| w.chars().all(char::is_alphabetic))
+        .max_by_key(|w| w.chars().count())
+        .unwrap_or_else(|| panic!("no word in {split_text:?}"));
+    let (status, page) = send(
+        http.get(
+            reqwest::Url::parse_with_params(
+                &api.url("/v1/search"),
+                [("q", word), ("limit", "100")],
+            )
+            .unwrap(),
+        )
+        .bearer_auth(&officer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["document_id"] == split_id.as_str()),
+        "{word}: {page}"
+    );
+    let a_pdf = derived(&second, a_id, "pdf").clone();
+    let body = download(a_id, "pdf", &a_pdf).await;
+    assert_eq!(pdf_pages(&body).len(), rest.len());
+    // The case shows them, marked; `sohoa case` names the new PDFs.
+    let (_, view) = send(
+        http.get(api.url(&format!("/v1/cases/{CASE}")))
+            .bearer_auth(&officer),
+    )
+    .await;
+    assert_schema("CaseView", &view);
+    let split = doc_of(&view, &split_id);
+    assert_eq!(split["pdf"], split_pdf);
+    assert_eq!(split["pages"], 1);
+    assert_eq!(doc_of(&view, a_id)["pdf"], a_pdf);
+    for c in ["pages", "pdf", "text"] {
+        assert!(
+            split["corrected"].as_array().unwrap().contains(&json!(c)),
+            "{split}"
+        );
+    }
+    let out = sohoa(&s3, &["case", CASE, "--store", &store]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(split_pdf["key"].as_str().unwrap()), "{text}");
+    assert!(text.contains("corrected: pages, pdf, text"), "{text}");
+    // `sohoa get` writes the new PDF, hash-checked.
+    let dir = temp_dir("api-derived-get");
+    let out_file = dir.join("split.pdf");
+    let out = sohoa(
+        &s3,
+        &[
+            "get",
+            CASE,
+            &split_id,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--store",
+            &store,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read(&out_file).unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&got)), split_pdf["sha256"]);
+
+    // The record and every object of the machine are byte for byte as
+    // they were.
+    assert_eq!(object_bytes(&s3, &names, &record_key).await, record_before);
+    for (key, bytes) in &machine {
+        assert_eq!(&object_bytes(&s3, &names, key).await, bytes, "{key}");
+    }
+    // Fixity checks the new objects against their amendments: all well,
+    // then one flipped byte is named.
+    let (ok, report) = verify(&s3, &names);
+    assert!(ok, "{report}");
+    let made = 2 + 2 + 2; // pdf and text of a, twice, and of the split-off one
+    assert_eq!(
+        report["objects"].as_u64().unwrap(),
+        record_objects(&record) + made,
+        "{report}"
+    );
+    let key = split_pdf["key"].as_str().unwrap();
+    let path = s3.dir.join(&names.bucket).join(key);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let (ok, report) = verify(&s3, &names);
+    assert!(!ok, "{report}");
+    assert_eq!(report["mismatched"], 1, "{report}");
+    assert_eq!(report["bad"][0]["key"], key);
+    // A machine's PDF that no longer matches its record is never taken
+    // apart: the re-arrangement is refused and nothing is stored.
+    let key = a["pdf"]["key"].as_str().unwrap();
+    let path = s3.dir.join(&names.bucket).join(key);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let stored = keys(&s3, &names, "amendments/").await;
+    let (status, err) = send(
+        http.post(api.url(&format!("/v1/cases/{CASE}/documents/{a_id}/amendments")))
+            .bearer_auth(&officer)
+            .json(&json!({"note": "back together", "pages": {a_id: merged, split_id.clone(): []}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{err}");
+    assert_eq!(err["error"]["code"], "integrity_failure", "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains(key),
+        "{err}"
+    );
+    assert_eq!(keys(&s3, &names, "amendments/").await, stored);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_checks_corrected_types_against_the_taxonomy_it_is_given() {
+    let s3 = S3Server::start("api-taxonomy");
+    let names = Names::new("api_taxonomy");
+    put_amend_records(&s3, &names).await;
+    let file = temp_dir("api-taxonomy").join("taxonomy.toml");
+    std::fs::write(
+        &file,
+        "threshold = 0.8\n\n[[types]]\nid = \"so_do\"\nname = \"Giấy chứng nhận quyền sử dụng đất\"\n\
+         headings = [\"GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT\"]\n",
+    )
+    .unwrap();
+    // A taxonomy that cannot be read stops the server before it serves.
+    let out = sohoa(
+        &s3,
+        &[
+            "serve",
+            "--taxonomy",
+            "/nonexistent/taxonomy.toml",
+            "--store",
+            &names.store(),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/taxonomy.toml"), "{err}");
+    let officer = token(&s3, &names, "officer-t", "officer", None);
+    let api = Api::start(&s3, &names, &["--taxonomy", file.to_str().unwrap()]);
+    let http = reqwest::Client::new();
+    let amend = async |t: &str| {
+        send(
+            http.post(api.url(&format!(
+                "/v1/cases/{CASE}/documents/bamend1-d01/amendments"
+            )))
+            .bearer_auth(&officer)
+            .json(&json!({"note": "the heading was misread", "type": t})),
+        )
+        .await
+    };
+    // A type of the default taxonomy is not one of this server's.
+    let (status, err) = amend("marital_status").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(other, so_do)"),
+        "{err}"
+    );
+    let (status, made) = amend("so_do").await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["document"]["type"], "so_do");
 }

@@ -722,8 +722,19 @@ async fn an_officer_corrects_a_type_in_the_review_queue_and_it_is_amended_everyw
         .unwrap_or_else(|| panic!("bweb2-d02 under {CASE}: {view}"));
     let corrected = split_off["corrected"].as_array().unwrap();
     assert!(
-        corrected.contains(&json!("pages")) && corrected.contains(&json!("case_code")),
+        corrected.contains(&json!("pages"))
+            && corrected.contains(&json!("pdf"))
+            && corrected.contains(&json!("case_code")),
         "{split_off}"
+    );
+    // Its PDF is one of its own, made from the machine's page, turned as
+    // the form asked; the machine's PDF is still the record's.
+    let key = split_off["pdf"]["key"].as_str().unwrap();
+    assert!(key.starts_with("amendments/documents/"), "{split_off}");
+    let pdf = object_bytes(&site.s3, &site.names, key).await;
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("/Rotate 90"),
+        "the split-off page is turned"
     );
     let record_after = object_bytes(&site.s3, &site.names, &record_key).await;
     assert_eq!(record_before, record_after, "the record changed");
