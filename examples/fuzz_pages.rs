@@ -54,7 +54,7 @@ impl Rng {
         }
     }
     fn chance(&mut self, one_in: u64) -> bool {
-        self.next() % one_in == 0
+        self.next().is_multiple_of(one_in)
     }
 }
 
@@ -619,6 +619,20 @@ fn exercise(
     decoded
 }
 
+/// The last panic's message and place, written with its input to
+/// `out/panic-{tag}` (and `.txt`).
+fn keep_panic(out: &std::path::Path, tag: &str, input: &[u8]) -> String {
+    let message = LAST_PANIC
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    let file = out.join(format!("panic-{tag}"));
+    std::fs::write(&file, input).unwrap();
+    std::fs::write(file.with_extension("txt"), &message).unwrap();
+    message
+}
+
 /// Pages of odd shapes and resolutions (one pixel wide, a pixel high,
 /// a resolution of 1 dpi or 100 000), each through the whole page read.
 fn shapes(out: &std::path::Path, engines: &mut Option<page::Engines>, opts: &Options) {
@@ -674,13 +688,7 @@ fn shapes(out: &std::path::Path, engines: &mut Option<page::Engines>, opts: &Opt
                 match result {
                     Ok(n) => println!("{w}x{h} at {dpi} dpi, {name}: {n} read"),
                     Err(_) => {
-                        let message = LAST_PANIC
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .take()
-                            .unwrap_or_default();
-                        let file = out.join(format!("panic-{w}x{h}-{dpi}-{name}"));
-                        std::fs::write(&file, &bytes).unwrap();
+                        let message = keep_panic(out, &format!("{w}x{h}-{dpi}-{name}"), &bytes);
                         println!("PANIC {w}x{h} at {dpi} dpi, {name}: {message}");
                     }
                 }
@@ -777,14 +785,7 @@ fn main() {
             }
             Err(_) => {
                 found += 1;
-                let message = LAST_PANIC
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take()
-                    .unwrap_or_default();
-                let file = out.join(format!("panic-{found:03}-{name}"));
-                std::fs::write(&file, &input).unwrap();
-                std::fs::write(file.with_extension("txt"), &message).unwrap();
+                let message = keep_panic(&out, &format!("{found:03}-{name}"), &input);
                 println!("PANIC #{found} from {name} (full page read: {full}): {message}");
             }
         }
