@@ -31,7 +31,7 @@ fn zeros_deflated(n: usize) -> Vec<u8> {
 
 /// A PDF from its objects (numbered from 1 in order), with a correct
 /// cross-reference table; `trailer` adds to `/Size` and `/Root 1 0 R`.
-fn pdf(objects: &[Vec<u8>], trailer: &str) -> Vec<u8> {
+pub fn pdf(objects: &[Vec<u8>], trailer: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -55,14 +55,14 @@ fn pdf(objects: &[Vec<u8>], trailer: &str) -> Vec<u8> {
     out
 }
 
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut s = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
     s.extend(data);
     s.extend(b"\nendstream");
     s
 }
 
-fn obj(s: &str) -> Vec<u8> {
+pub fn obj(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }
 
