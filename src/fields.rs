@@ -167,7 +167,8 @@ fn name_label(folded: &str) -> Option<NameLabel> {
     }
     let label = NAME_LABELS
         .iter()
-        .find(|l| body == **l || body.starts_with(&format!("{l} ")))?;
+        .find(|l| body == **l || body.starts_with(&format!("{l} ")))
+        .or_else(|| NAME_LABELS.iter().find(|l| misread_once(body, l)))?;
     let rest = body[label.len()..].trim();
     // The short, common words count only alone before the colon.
     if ["ONG", "BA"].contains(label) && !(rest.is_empty() || rest == "BA") {
@@ -182,6 +183,18 @@ fn name_label(folded: &str) -> Option<NameLabel> {
             NameLabel::Other
         },
     )
+}
+
+/// Does `body` start with the long name label `label` (twelve letters
+/// or more: "HO CHU DEM TEN") with one letter misread ("Họ, chữ đện,,
+/// tên:"), as a word of its own? A label read wrong is otherwise missed,
+/// and the requester's name taken for the person the form is about.
+fn misread_once(body: &str, label: &str) -> bool {
+    label.len() >= 12
+        && body
+            .get(..label.len())
+            .is_some_and(|head| strsim::hamming(head, label) == Ok(1))
+        && body[label.len()..].chars().next().is_none_or(|c| c == ' ')
 }
 
 /// Does `rest` (what follows a name label) start with the plain
@@ -1027,6 +1040,27 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("1954")
+        );
+    }
+
+    /// A long name label with one letter misread is still the subject's:
+    /// else the requester's name above it is taken for the child's.
+    #[test]
+    fn a_subject_s_label_with_a_letter_misread_is_still_taken_before_the_requester() {
+        let p = page(&[
+            "Họ, chữ đệm, tên người yêu cầu: BÙI THANH MAI",
+            "Quan hệ với người được khai sinh: Mẹ",
+            "Họ, chữ đện,, tên: BÙI HOÀNG HẢI",
+            "Ngày, tháng, năm sinh: 09/12/2019",
+        ]);
+        let f = values(&p);
+        assert_eq!(f["full_name"], "Bùi Hoàng Hải");
+        assert_eq!(f["date_of_birth"], "09/12/2019");
+        // Short labels are not stretched: "Họ tên" misread is no label.
+        assert_eq!(name_label("HO TEM"), None);
+        assert_eq!(
+            name_label("HO CHU DEM TEN NGUOI ME"),
+            Some(NameLabel::Other)
         );
     }
 

@@ -8,6 +8,7 @@ use crate::classify;
 use crate::clock;
 use crate::codes::{self, CaseCode};
 use crate::fields::{self, Fields};
+use crate::fold;
 use crate::ingest::{self, Original};
 use crate::keys;
 use crate::ocr::PageText;
@@ -368,11 +369,27 @@ fn subject(groups: &[Group], pages: &[PageOut], is_receipt: &[bool]) -> Option<S
     let mut ranked: Vec<(usize, String)> = count.into_iter().map(|(n, c)| (c, n)).collect();
     ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     match ranked.as_slice() {
-        [(top, name), rest @ ..] if *top >= 2 && rest.first().is_none_or(|r| r.0 < *top) => {
+        [(top, name), rest @ ..]
+            if *top >= 2
+                && rest.first().is_none_or(|r| r.0 < *top)
+                && !rest.iter().any(|(_, other)| paired(pages, name, other)) =>
+        {
             Some(name.clone())
         }
         _ => None,
     }
+}
+
+/// Does a line of the batch name two people side by side (a form's row
+/// of names, "Họ, chữ đệm, tên | TĂNG PHƯƠNG LỤA | LÝ DUY MINH")? When
+/// the batch's other documents are about both, they do not tell whose
+/// the form is: a marriage dossier holds both spouses' papers.
+fn paired(pages: &[PageOut], one: &str, other: &str) -> bool {
+    let (one, other) = (fold::fold(one), fold::fold(other));
+    pages.iter().flat_map(|p| &p.text.lines).any(|l| {
+        let row = fold::fold(&l.text());
+        row.contains(&one) && row.contains(&other)
+    })
 }
 
 /// One document: its record and its PDF and text, keyed.
@@ -709,5 +726,32 @@ mod tests {
         assert_eq!(found.as_str(), code);
         assert_eq!(by_body(&four[..2], &[]), vec![false]);
         assert_eq!(by_body(&four, &["Kính gửi", "Tôi cam đoan"]), vec![false]);
+    }
+
+    /// The person most documents name answers for a form of two people
+    /// only when the form's other person is the subject of none of them.
+    #[test]
+    fn a_form_of_two_people_whose_papers_are_both_in_the_batch_has_no_subject() {
+        let form = page(
+            &[
+                "TỜ KHAI ĐĂNG KÝ KẾT HÔN",
+                "Họ, chữ đệm, tên | TĂNG PHƯƠNG LỤA | LÝ DUY MINH",
+                "Ngày, tháng, năm sinh | 16/01/2007 | 25/02/1988",
+            ],
+            &[],
+        );
+        let husband = |title: &str| page(&[title, "Họ và tên: LÝ DUY MINH"], &[]);
+        let wife = page(&["CĂN CƯỚC", "Họ và tên: TĂNG PHƯƠNG LỤA"], &[]);
+        let mut pages = vec![
+            form,
+            husband("CĂN CƯỚC"),
+            husband("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN"),
+        ];
+        let groups = |n: usize| (0..n).map(|i| group(vec![i], None)).collect::<Vec<_>>();
+        let subject_of =
+            |pages: &[PageOut]| subject(&groups(pages.len()), pages, &vec![false; pages.len()]);
+        assert_eq!(subject_of(&pages).as_deref(), Some("Lý Duy Minh"));
+        pages.push(wife);
+        assert_eq!(subject_of(&pages), None);
     }
 }

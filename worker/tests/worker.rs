@@ -271,10 +271,17 @@ async fn s3_outage_delays_batches_but_loses_and_fails_none() {
             &["--batch-id", &format!("outage-{n}")],
         ));
     }
-    // Take the store away while the worker is busy, then bring it back.
+    // Take the store away while the worker is busy, and bring it back once
+    // the worker has met the outage (its first batch may take longer than
+    // any fixed outage on a loaded machine), a few retries later.
     std::thread::sleep(Duration::from_millis(800));
     s3.stop();
-    std::thread::sleep(Duration::from_secs(8));
+    let noticed = |w: &Worker| w.metric("sohoa_transient_retries_total").unwrap_or(0.0) >= 1.0;
+    let down = std::time::Instant::now();
+    while !noticed(&worker) && down.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    std::thread::sleep(Duration::from_secs(3));
     s3.resume();
     let got = events.collect(ids.len(), Duration::from_secs(300)).await;
     ids.sort();
@@ -284,10 +291,7 @@ async fn s3_outage_delays_batches_but_loses_and_fails_none() {
     );
     assert_eq!(digitised_ids(&got), ids);
     assert!(
-        worker
-            .metric("sohoa_transient_retries_total")
-            .unwrap_or(0.0)
-            >= 1.0,
+        noticed(&worker),
         "the outage was not noticed; log: {}",
         worker.log()
     );
