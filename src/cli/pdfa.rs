@@ -104,6 +104,6 @@ fn print_text(r: &FileResult) {
             Outcome::Fail => "FAIL",
             Outcome::NotApplicable => "n/a ",
         };
-        println!("  {mark}  {:<14} {}: {}", c.clause, c.title, c.detail);
+        println!("  {mark}  {:<19} {}: {}", c.clause, c.title, c.detail);
     }
 }
