@@ -804,6 +804,9 @@ fn signed_fields(doc: &Document) -> Vec<Signed<'_>> {
 /// 6.4.3: each signature's `/ByteRange` is `[0 a b c]` covering the whole
 /// file but the gap `a..b`, which is exactly that signature's `/Contents`
 /// hex string inside its own dictionary.
+/// Every signature is held to this, so a file signed twice (the second
+/// signature in an incremental update after the first) fails for its
+/// first: sohoa signs each document once.
 fn signature(bytes: &[u8], doc: &Document, expect: Expect) -> Found {
     let signed = signed_fields(doc);
     if signed.is_empty() {
