@@ -6,7 +6,8 @@
 //! - the pipeline's stages, in the order data flows through them:
 //!   [`ingest`] → [`prepare`] → [`codes`] → [`ocr`] → [`split`] →
 //!   [`classify`] → [`render`], driven page by page and then per batch by
-//!   [`pipeline`];
+//!   [`pipeline`]; [`pdfa`] checks what [`render`] writes against the
+//!   PDF/A-2b rules that can be checked offline;
 //! - what is stored and where: [`record`] (plain data types), [`keys`]
 //!   (every object key), [`store`] (bytes by key: a directory or S3),
 //!   [`catalog`] (the only reader and writer of records, failures, audit
@@ -37,6 +38,7 @@ pub mod metrics;
 pub mod mrz;
 pub mod names;
 pub mod ocr;
+pub mod pdfa;
 pub mod pipeline;
 pub mod pix;
 pub mod prepare;

@@ -141,6 +141,19 @@ enum Command {
     /// Print the HTTP API's OpenAPI 3.1 document (as served at
     /// /v1/openapi.json and kept in schemas/openapi.json).
     Openapi,
+    /// Check PDFs against the PDF/A-2b rules that can be checked offline
+    /// (a partial check: what it covers and not is printed with it).
+    PdfCheck {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The files should be signed: a missing signature fails (a
+        /// signature present is checked either way).
+        #[arg(long)]
+        signed: bool,
+        /// One JSON array of results on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute the SHA-256 of every stored object the records name.
     Verify {
         /// Only this case's records.
@@ -238,6 +251,11 @@ async fn run(command: Command) -> Result<u8, Failure> {
         } => cli::search::search(search, &index, json).await,
         Command::Index { action } => cli::search::index_command(action).await,
         Command::Openapi => openapi(),
+        Command::PdfCheck {
+            files,
+            signed,
+            json,
+        } => cli::pdfa::pdf_check(&files, signed, json),
     }
 }
 

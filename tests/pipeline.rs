@@ -189,7 +189,9 @@ fn pdf_of(images: &[sohoa::pix::Encoded]) -> Vec<u8> {
             dpi: 200,
         })
         .collect();
-    sohoa::render::render(&pages, "scan").unwrap()
+    let pdf = sohoa::render::render(&pages, "scan").unwrap();
+    assert_pdfa(&pdf, "a scanner-style PDF with no text layer");
+    pdf
 }
 
 fn tiff_page(path: &std::path::Path, n: u32) -> Pix {

@@ -364,3 +364,49 @@ fn pdfs_carry_a_searchable_vietnamese_text_layer() {
         .expect("pdfinfo prints Pages:");
     assert_eq!(pdf_pages, pages);
 }
+
+#[test]
+fn every_document_pdf_passes_sohoa_pdf_check_and_a_broken_one_fails_it() {
+    let p = processed();
+    let pdfs: Vec<PathBuf> = p
+        .batches
+        .iter()
+        .flat_map(|b| b.record["documents"].as_array().unwrap())
+        .map(|d| p.store.join(d["pdf"]["key"].as_str().unwrap()))
+        .collect();
+    assert!(!pdfs.is_empty());
+    let out = run(sohoa().args(["pdf-check", "--json"]).args(&pdfs));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), pdfs.len());
+    for r in results {
+        assert_eq!(r["passed"], true, "{r}");
+        assert_eq!(r["report"]["partial"], true);
+        assert_eq!(r["report"]["checks"].as_array().unwrap().len(), 10);
+    }
+    // A copy claiming PDF 2.0 fails the header check (exit 7); a file
+    // that is not there cannot be read (exit 5).
+    let dir = temp_dir("pdf-check");
+    let mut bad = std::fs::read(&pdfs[0]).unwrap();
+    bad[..8].copy_from_slice(b"%PDF-2.0");
+    std::fs::write(dir.join("bad.pdf"), bad).unwrap();
+    let out = run(sohoa()
+        .arg("pdf-check")
+        .arg(&pdfs[0])
+        .arg(dir.join("bad.pdf")));
+    assert_eq!(out.status.code(), Some(7), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("partial PDF/A-2b check passed"), "{text}");
+    assert!(text.contains("FAIL  6.1.2"), "{text}");
+    assert!(text.contains("Not checked:"), "{text}");
+    let out = run(sohoa().arg("pdf-check").arg(dir.join("absent.pdf")));
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+}

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod amend;
 pub mod args;
+pub mod pdfa;
 pub mod process;
 pub mod read;
 pub mod search;
@@ -26,6 +27,8 @@ pub mod exit {
     pub const ENVIRONMENT: u8 = 5;
     /// The batch id is already used for other files or another case code.
     pub const ID_TAKEN: u8 = 6;
+    /// `pdf-check`: a file failed a PDF/A-2b check, or is not a PDF.
+    pub const NOT_PDFA: u8 = 7;
 }
 
 /// An exit code and the message printed with it.

@@ -73,5 +73,33 @@ pub fn process_json(paths: &[&Path], store: &Path, extra: &[&str]) -> serde_json
         .args(extra);
     let out = run(&mut cmd);
     assert!(out.status.success(), "process failed: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON record")
+    let record = serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON record");
+    assert_documents_pass_pdf_check(&record, store);
+    record
+}
+
+/// Every document PDF `record` names in `store` passes the partial
+/// PDF/A-2b check (`sohoa::pdfa`).
+pub fn assert_documents_pass_pdf_check(record: &serde_json::Value, store: &Path) {
+    for d in record["documents"].as_array().into_iter().flatten() {
+        let key = d["pdf"]["key"]
+            .as_str()
+            .expect("each document names its PDF");
+        assert_pdfa(
+            &std::fs::read(store.join(key)).expect("the PDF is stored"),
+            key,
+        );
+    }
+}
+
+/// `pdf` passes every check of the partial PDF/A-2b check; `what` names
+/// it in the failure.
+pub fn assert_pdfa(pdf: &[u8], what: &str) {
+    let report = sohoa::pdfa::check(pdf, sohoa::pdfa::Expect::default())
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let failures: Vec<_> = report.failures().collect();
+    assert!(
+        failures.is_empty(),
+        "{what} fails PDF/A-2b checks: {failures:#?}"
+    );
 }

@@ -1782,6 +1782,17 @@ fn page_refs(record: &Value, doc: &Value) -> Vec<Value> {
 }
 
 /// Each page of a PDF: its `/Rotate` and the bytes of its image as stored.
+/// `pdf` passes every check of the partial PDF/A-2b check (`sohoa::pdfa`).
+fn assert_pdfa(pdf: &[u8], what: &str) {
+    let report = sohoa::pdfa::check(pdf, sohoa::pdfa::Expect::default())
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let failures: Vec<_> = report.failures().collect();
+    assert!(
+        failures.is_empty(),
+        "{what} fails PDF/A-2b checks: {failures:#?}"
+    );
+}
+
 fn pdf_pages(pdf: &[u8]) -> Vec<(i64, Vec<u8>)> {
     let doc = lopdf::Document::load_mem(pdf).expect("a PDF");
     doc.get_pages()
@@ -1834,6 +1845,9 @@ async fn moved_split_and_turned_pages_get_pdfs_of_their_own_and_the_machine_s_st
         for what in ["pdf", "text"] {
             let key = d[what]["key"].as_str().unwrap().to_string();
             let bytes = object_bytes(&s3, &names, &key).await;
+            if what == "pdf" {
+                assert_pdfa(&bytes, &key);
+            }
             machine.push((key, bytes));
         }
     }
@@ -1872,6 +1886,10 @@ async fn moved_split_and_turned_pages_get_pdfs_of_their_own_and_the_machine_s_st
         assert_eq!(sha, object["sha256"].as_str().unwrap(), "{id} {what}");
         assert_eq!(etag, format!("\"{sha}\""));
         assert_eq!(body.len() as u64, object["bytes"].as_u64().unwrap());
+        if what == "pdf" {
+            // Every re-arranged PDF passes the partial PDF/A-2b check.
+            assert_pdfa(&body, &format!("{id}'s re-arranged PDF"));
+        }
         body
     };
 
