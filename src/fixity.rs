@@ -5,6 +5,7 @@
 //! store, which streams the bytes. The report's JSON Schema is
 //! `schemas/verify-report.schema.json`.
 
+use crate::anchor::{Anchors, LogReport};
 use crate::catalog::records::records;
 use crate::catalog::{CatalogError, amendments};
 use crate::record::amendment::Amendment;
@@ -69,6 +70,9 @@ pub struct VerifyReport {
     pub unreadable_records: Vec<String>,
     /// Keys of every object that is not ok.
     pub bad: Vec<ObjectCheck>,
+    /// The store against its transparency log (`crate::anchor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogReport>,
 }
 
 impl VerifyReport {
@@ -77,17 +81,39 @@ impl VerifyReport {
             && self.missing == 0
             && self.unreadable == 0
             && self.unreadable_records.is_empty()
+            && self.log.as_ref().is_none_or(LogReport::all_ok)
     }
 }
 
-/// Check every object named by the records of one case or of the whole store.
-pub async fn verify(store: &dyn Store, case: Option<&str>) -> Result<VerifyReport, StoreError> {
-    Ok(check(store, case, &|_, _| {}).await?.0)
+/// Check every object named by the records of one case or of the whole
+/// store, and the store against its transparency log.
+pub async fn verify(
+    store: &dyn Store,
+    case: Option<&str>,
+    anchors: &Anchors,
+) -> Result<VerifyReport, StoreError> {
+    Ok(check(store, case, anchors, &|_, _| {}).await?.0)
 }
 
 /// Like [`verify`], but also return the check of every object, ok or not,
 /// and call `progress(done, total)` after each object.
 pub async fn check(
+    store: &dyn Store,
+    case: Option<&str>,
+    anchors: &Anchors,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<(VerifyReport, Vec<ObjectCheck>), StoreError> {
+    let (mut report, all) = rehash(store, case, progress).await?;
+    let hashed: BTreeMap<String, String> = all
+        .iter()
+        .filter_map(|c| Some((c.key.clone(), c.actual_sha256.clone()?)))
+        .collect();
+    report.log = Some(crate::anchor::check(store, case, anchors, &hashed).await?);
+    Ok((report, all))
+}
+
+/// The fixity part: every object the records (and amendments) name, re-hashed.
+async fn rehash(
     store: &dyn Store,
     case: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
@@ -119,6 +145,7 @@ pub async fn check(
         unreadable: 0,
         unreadable_records,
         bad: Vec::new(),
+        log: None,
     };
     let mut all = Vec::with_capacity(total);
     progress(0, total);

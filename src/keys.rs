@@ -21,6 +21,11 @@
 //! | `amendments/cases/<case_code>/<batch_id>/<time>-<rand>.json` | a batch re-attached to this case: where listing the case finds it | once per time |
 //! | `amendments/documents/<sha256>.pdf` | a document's PDF re-arranged by an amendment (pages moved, split off, turned), made from the machine's PDFs | content-addressed, before its amendment |
 //! | `amendments/text/<sha256>.txt` | the same document's OCR text, its pages in the new order | content-addressed, before its amendment |
+//! | `log/pending/<sha256>` | a record waiting for its leaf in the transparency log (the SHA-256 of its leaf data) | once, right after the record |
+//! | `log/logged/<sha256>` | that leaf's index in the log | once, by the sequencer |
+//! | `log/steps/<size>` | one sequencer step: the leaves appended to the log of that size (who writes it first wins the step) | once per size |
+//! | `log/checkpoints/<size>` | the log's checkpoint (a signed note) at that size | once per size |
+//! | `log/tile/<L>/<N>[.p/<W>]`, `log/tile/entries/<N>[.p/<W>]` | the log's hash tiles and entry bundles (c2sp.org tlog-tiles) | once per tile and width |
 //! | `auth/tokens/<sha256>.json` | an API token (only its SHA-256 is kept) | once |
 //! | `auth/revoked/<sha256>.json` | the token's revocation | once |
 //! | `auth/sessions/<sha256>.json` | a web session (only its secret's SHA-256 is kept) | once |
@@ -66,6 +71,19 @@ pub fn document_pdf(sha256: &str) -> String {
 }
 pub fn document_text(sha256: &str) -> String {
     format!("text/{sha256}.txt")
+}
+
+/// The prefixes of content-addressed objects (what a record names).
+pub const CONTENT_PREFIXES: [&str; 3] = ["originals/", "documents/", "text/"];
+
+/// The SHA-256 a content-addressed key names (`originals/<sha256>`,
+/// `documents/<sha256>.pdf`, `text/<sha256>.txt`); `None` for another key.
+pub fn content_sha256(key: &str) -> Option<&str> {
+    let name = key
+        .strip_prefix("originals/")
+        .or_else(|| key.strip_prefix("documents/")?.strip_suffix(".pdf"))
+        .or_else(|| key.strip_prefix("text/")?.strip_suffix(".txt"))?;
+    (name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())).then_some(name)
 }
 
 // Records and their index.
@@ -259,6 +277,54 @@ pub fn session_ended(sha256: &str) -> String {
     format!("{ENDED_SESSIONS}{sha256}.json")
 }
 
+// The transparency log (`catalog::log`): written by its module only.
+
+pub const LOG_PENDING: &str = "log/pending/";
+pub const LOG_LOGGED: &str = "log/logged/";
+pub const LOG_STEPS: &str = "log/steps/";
+pub const LOG_CHECKPOINTS: &str = "log/checkpoints/";
+
+/// A record waiting for its leaf; `leaf` is the SHA-256 (hex) of the leaf data.
+pub fn log_pending(leaf: &str) -> String {
+    format!("{LOG_PENDING}{leaf}")
+}
+/// Where the leaf with that data hash sits in the log.
+pub fn log_logged(leaf: &str) -> String {
+    format!("{LOG_LOGGED}{leaf}")
+}
+/// The sequencer step that appends to the log of `size` leaves.
+pub fn log_step(size: u64) -> String {
+    format!("{LOG_STEPS}{size:020}")
+}
+/// The checkpoint of the log at `size` leaves.
+pub fn log_checkpoint(size: u64) -> String {
+    format!("{LOG_CHECKPOINTS}{size:020}")
+}
+/// The size a step or checkpoint key names.
+pub fn log_size_of(key: &str) -> Option<u64> {
+    key.rsplit('/').next()?.parse().ok()
+}
+/// The last segment of a key (a pending or logged marker's leaf hash).
+pub fn last_segment(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or_default()
+}
+/// A hash tile (c2sp.org tlog-tiles): `level`, tile `index`, `width` hashes.
+pub fn log_tile(level: u8, index: u64, width: u64) -> String {
+    tile_key(&level.to_string(), index, width)
+}
+/// An entry bundle: the leaves' data, `width` of them.
+pub fn log_bundle(index: u64, width: u64) -> String {
+    tile_key("entries", index, width)
+}
+fn tile_key(level: &str, index: u64, width: u64) -> String {
+    let path = crate::tlog::tile_index_path(index);
+    if width < crate::tlog::TILE_WIDTH {
+        format!("log/tile/{level}/{path}.p/{width}")
+    } else {
+        format!("log/tile/{level}/{path}")
+    }
+}
+
 /// A key probed by health checks (never written).
 pub const HEALTH_PROBE: &str = "healthz-probe";
 
@@ -310,6 +376,17 @@ mod tests {
             assert!(validate(&derived).is_ok());
             assert_eq!(batch_of_amendment(&derived), None);
             assert!(!derived.starts_with(&all_amendments()));
+        }
+        let h = "ab".repeat(32);
+        assert_eq!(content_sha256(&document_pdf(&h)), Some(h.as_str()));
+        assert_eq!(content_sha256(&original(&h)), Some(h.as_str()));
+        assert_eq!(content_sha256(&document_text(&h)), Some(h.as_str()));
+        assert_eq!(content_sha256("documents/x.pdf"), None);
+        assert_eq!(log_tile(0, 1234067, 256), "log/tile/0/x001/x234/067");
+        assert_eq!(log_bundle(5, 17), "log/tile/entries/005.p/17");
+        assert_eq!(log_size_of(&log_checkpoint(42)), Some(42));
+        for k in [log_tile(1, 3, 2), log_step(7), log_pending("ab")] {
+            assert!(validate(&k).is_ok(), "{k}");
         }
         let p = reattached("000.00.13.H04-210628-0001", "b1", "t-1");
         assert_eq!(

@@ -21,6 +21,7 @@
 //!   matching), [`names`] (how names are spelled), [`metrics`],
 //!   [`panic_message`].
 
+pub mod anchor;
 pub mod api;
 pub mod auth;
 pub mod catalog;
@@ -48,6 +49,7 @@ pub mod render;
 pub mod split;
 pub mod store;
 pub mod submit;
+pub mod tlog;
 pub mod web;
 
 /// The text a caught panic carries (`panic!` with a literal or a formatted

@@ -6,7 +6,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::args::{BatchArgs, IndexArg, OcrArgs, QueueArgs, SearchArgs, StoreArg};
+use cli::args::{BatchArgs, IndexArg, LogKeyArg, OcrArgs, QueueArgs, SearchArgs, StoreArg};
 use cli::{Failure, exit};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +35,8 @@ enum Command {
         json: bool,
         #[command(flatten)]
         ocr: OcrArgs,
+        #[command(flatten)]
+        log_key: LogKeyArg,
     },
     /// Upload a batch to the store's inbox and queue it for the workers
     /// (for scanning stations). Safe to run again after a failure.
@@ -138,6 +140,21 @@ enum Command {
         #[command(subcommand)]
         action: cli::search::IndexCommand,
     },
+    /// The transparency log of records: make its key, sequence it, print
+    /// its checkpoint.
+    Log {
+        #[command(subcommand)]
+        action: cli::log::LogCommand,
+    },
+    /// A document's batch record, its leaf in the transparency log and the
+    /// inclusion proof in the latest checkpoint (JSON; see the README for
+    /// checking it without sohoa).
+    Proof {
+        case_code: String,
+        document_id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
     /// Print the HTTP API's OpenAPI 3.1 document (as served at
     /// /v1/openapi.json and kept in schemas/openapi.json).
     Openapi,
@@ -163,6 +180,8 @@ enum Command {
         store: StoreArg,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        anchors: cli::args::AnchorArgs,
     },
 }
 
@@ -200,7 +219,8 @@ async fn run(command: Command) -> Result<u8, Failure> {
             store,
             json,
             ocr,
-        } => process::process(batch, ocr, &store.store, json).await,
+            log_key,
+        } => process::process(batch, ocr, (&store.store, &log_key), json).await,
         Command::Submit { batch, queue } => process::submit(batch, &queue).await,
         Command::Retry {
             batch_id,
@@ -243,13 +263,20 @@ async fn run(command: Command) -> Result<u8, Failure> {
             case_code,
             store,
             json,
-        } => read::verify(case_code.as_deref(), &store.store, json).await,
+            anchors,
+        } => read::verify(case_code.as_deref(), &store.store, json, &anchors).await,
         Command::Search {
             search,
             index,
             json,
         } => cli::search::search(search, &index, json).await,
         Command::Index { action } => cli::search::index_command(action).await,
+        Command::Log { action } => cli::log::log_command(action).await,
+        Command::Proof {
+            case_code,
+            document_id,
+            store,
+        } => cli::log::proof(&case_code, &document_id, &store.store).await,
         Command::Openapi => openapi(),
         Command::PdfCheck {
             files,

@@ -78,6 +78,7 @@ fn only_the_keys_module_spells_out_a_key() {
         "\"access-log/",
         "\"auth/",
         "\"amendments/",
+        "\"log/",
     ] {
         hits.extend(find(&files, prefix));
     }
@@ -113,6 +114,27 @@ fn only_the_catalog_writes_records_failures_audits_and_the_access_log() {
     assert!(
         hits.is_empty(),
         "catalog keys used outside src/catalog:\n{}",
+        hits.join("\n")
+    );
+}
+
+#[test]
+fn only_the_log_module_writes_the_transparency_log() {
+    let files = outside(&all_code(), "src/catalog/log.rs");
+    let mut hits = Vec::new();
+    for key in [
+        "keys::log_pending(",
+        "keys::log_logged(",
+        "keys::log_step(",
+        "keys::log_checkpoint(",
+        "keys::log_tile(",
+        "keys::log_bundle(",
+    ] {
+        hits.extend(find(&files, key));
+    }
+    assert!(
+        hits.is_empty(),
+        "log keys used outside src/catalog/log.rs:\n{}",
         hits.join("\n")
     );
 }

@@ -106,6 +106,8 @@ pub struct AuditProgress {
 /// Running (`status` `running`) or finished (`complete` or `incomplete`).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
+// A finished report is larger than a running note; one lives per answer.
+#[allow(clippy::large_enum_variant)]
 pub enum AuditStatus {
     Running(AuditRunning),
     Finished(AuditReport),
@@ -237,6 +239,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
     let result = fixity::check(
         state.store.as_ref(),
         p.start.case_code.as_deref(),
+        &state.config.anchors,
         &on_progress,
     )
     .await;
@@ -256,6 +259,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
             unreadable: r.unreadable,
             unreadable_records: r.unreadable_records,
             checked: checked.into_iter().map(without_internals).collect(),
+            log: r.log,
         },
         Err(e) => {
             tracing::error!(audit = %p.start.id, "audit stopped: {e}");
@@ -277,6 +281,7 @@ async fn run(state: Arc<AppState>, p: Arc<Progress>) {
                 unreadable: 0,
                 unreadable_records: Vec::new(),
                 checked: Vec::new(),
+                log: None,
             }
         }
     };

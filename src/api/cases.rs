@@ -140,6 +140,67 @@ pub async fn document(
     Ok(Json(summary).into_response())
 }
 
+/// `GET .../documents/{id}/proof`.
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_code}/documents/{document_id}/proof",
+    operation_id = "getDocumentProof",
+    tag = "cases",
+    summary = "A document's record and its inclusion proof in the transparency log",
+    description = r#"Roles: `officer`, `archivist`, `admin`. A unit-scoped token reaches only cases of its unit. Logged as `document.proof`.
+
+The batch record that names the document's PDF (its bytes exactly, as stored), its leaf in the transparency log (`{"key":…,"sha256":…}`), the leaf's index, the inclusion proof (RFC 9162) and the latest checkpoint (a signed note). Anyone can check it against a checkpoint published elsewhere without trusting sohoa (README: "Checking a document without trusting sohoa")."#,
+    params(DocumentPath),
+    responses(
+        (status = 200, description = "The record, leaf, proof and checkpoint.", body = crate::catalog::log::InclusionProof),
+        (status = 400, description = "`bad_request`: malformed case code or document id.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not read documents, or the case is outside the token's unit. The refusal is logged in the access log.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such document in this case.", body = ErrorBody),
+        (status = 409, description = "`not_logged_yet`: the document's record is not in a checkpoint of the log yet (it is, within the logging delay, once a sequencer step has run).", body = ErrorBody),
+        (status = 500, description = "`internal`: the log in the store is inconsistent.", body = ErrorBody),
+        (status = 503, description = STORE_UNAVAILABLE, body = ErrorBody),
+    )
+)]
+pub async fn proof(
+    caller: Caller,
+    State(state): State<Arc<AppState>>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<crate::catalog::log::InclusionProof>, ApiError> {
+    use crate::catalog::log::{LogError, Proved, prove_document};
+    let (code, id) = path(p)?;
+    let code = parse_case(&code)?;
+    check_document_id(&id)?;
+    let target = Target {
+        case_code: Some(code.as_str()),
+        target: Some(&id),
+    };
+    caller
+        .authorize(
+            &state,
+            Permission::ReadCases,
+            "document.proof",
+            target,
+            true,
+        )
+        .await?;
+    match prove_document(state.store.as_ref(), &code, &id).await {
+        Ok(Proved::Proof(p)) => Ok(Json(*p)),
+        Ok(Proved::NoDocument) => Err(ApiError::not_found(format!(
+            "case {code} has no document '{id}'"
+        ))),
+        Ok(Proved::NotLogged) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_logged_yet",
+            format!(
+                "the record of '{id}' is not in a checkpoint of the transparency log yet; try again shortly"
+            ),
+        )),
+        Err(LogError::Store(e))
+        | Err(LogError::Catalog(crate::catalog::CatalogError::Store(e))) => Err(e.into()),
+        Err(e) => Err(ApiError::internal("proving a document", e)),
+    }
+}
+
 /// `GET .../documents/{id}/pdf`.
 #[utoipa::path(
     get,

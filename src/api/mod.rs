@@ -80,6 +80,8 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// How long a web session lasts after sign-in.
     pub session_ttl: std::time::Duration,
+    /// What audits check the store's transparency log against.
+    pub anchors: crate::anchor::Anchors,
 }
 
 impl Default for Config {
@@ -95,6 +97,7 @@ impl Default for Config {
             limits: crate::ingest::Limits::default(),
             public_origin: None,
             session_ttl: crate::web::session::DEFAULT_TTL,
+            anchors: crate::anchor::Anchors::default(),
         }
     }
 }
@@ -514,6 +517,7 @@ fn routes(upload_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::document))
         .routes(routes!(cases::pdf))
         .routes(routes!(cases::text))
+        .routes(routes!(cases::proof))
         .routes(routes!(amend::amend))
         .routes(routes!(amend::history))
         .routes(routes!(amend::review))

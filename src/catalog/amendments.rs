@@ -369,12 +369,16 @@ pub async fn amend(
         let pkey = keys::reattached(to, &a.record.batch_id, &id);
         store.put_if_absent(&pkey, to_json(&pointer)).await?;
     }
-    match store.put_if_absent(&key, to_json(&amendment)).await? {
-        Put::Created => Ok(Made {
-            key,
-            record_key: a.key.clone(),
-            amendment,
-        }),
+    let bytes = to_json(&amendment);
+    match store.put_if_absent(&key, bytes.clone()).await? {
+        Put::Created => {
+            super::log::queue(store, &key, &bytes).await?;
+            Ok(Made {
+                key,
+                record_key: a.key.clone(),
+                amendment,
+            })
+        }
         Put::Existed => Err(AmendError::Catalog(CatalogError::Unreadable {
             key,
             reason: "an amendment with this time and random part exists; send it again".into(),

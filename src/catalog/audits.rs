@@ -74,6 +74,12 @@ pub struct AuditReport {
     pub unreadable_records: Vec<String>,
     /// Every object checked, ok or not, in key order.
     pub checked: Vec<ObjectCheck>,
+    /// The store against its transparency log: the checkpoint (copy it to
+    /// pin it), its signature, and every unanchored, rewritten or deleted
+    /// record, orphan object, key/hash mismatch and log inconsistency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub log: Option<crate::anchor::LogReport>,
 }
 
 /// Note that an audit started.
@@ -85,9 +91,13 @@ pub async fn record_start(store: &dyn Store, start: &AuditStart) -> Result<Put, 
 
 /// Store an audit's report (once).
 pub async fn record_report(store: &dyn Store, report: &AuditReport) -> Result<Put, StoreError> {
-    store
-        .put_if_absent(&keys::audit_report(&report.start.id), to_json(report))
-        .await
+    let key = keys::audit_report(&report.start.id);
+    let bytes = to_json(report);
+    let put = store.put_if_absent(&key, bytes.clone()).await?;
+    if put == Put::Created {
+        super::log::queue(store, &key, &bytes).await?;
+    }
+    Ok(put)
 }
 
 /// The audit's stored report, if it has ended.

@@ -91,7 +91,9 @@ pub async fn record_failure(store: &dyn Store, failure: &Failure) -> Result<Stri
         _ => now,
     };
     let key = keys::failure(batch_id, &time);
-    store.put_if_absent(&key, to_json(failure)).await?;
+    let bytes = to_json(failure);
+    store.put_if_absent(&key, bytes.clone()).await?;
+    super::log::queue(store, &key, &bytes).await?;
     Ok(key)
 }
 

@@ -19,6 +19,7 @@ pub mod audits;
 pub mod batches;
 pub mod claims;
 pub mod derived;
+pub mod log;
 pub mod records;
 
 pub use batches::{BatchStatus, Failure, Submission};

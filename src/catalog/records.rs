@@ -42,17 +42,21 @@ pub async fn store_record(
     record: BatchRecord,
 ) -> Result<(Found, bool), CatalogError> {
     let key = keys::record(record.case_code.as_str(), &record.batch_id);
-    let (record, created) = match store.put_if_absent(&key, to_json(&record)).await? {
-        Put::Created => (record, true),
+    let bytes = to_json(&record);
+    let (record, created, bytes) = match store.put_if_absent(&key, bytes.clone()).await? {
+        Put::Created => (record, true, bytes),
         Put::Existed => {
             let bytes = store.get(&key).await?.ok_or_else(|| {
                 StoreError::Backend(format!(
                     "{key} was reported as existing but cannot be read yet"
                 ))
             })?;
-            (from_json(&key, &bytes)?, false)
+            (from_json(&key, &bytes)?, false, bytes)
         }
     };
+    // Queued for the log (again, harmlessly, when found: a writer that
+    // died between the record and its marker leaves no record unqueued).
+    super::log::queue(store, &key, &bytes).await?;
     let pointer = serde_json::json!({ "batch_id": record.batch_id, "record": key });
     store
         .put_if_absent(

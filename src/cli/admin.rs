@@ -45,6 +45,17 @@ pub struct ServeArgs {
     /// The search index for GET /v1/search.
     #[command(flatten)]
     pub index: IndexArg,
+    /// Signs the transparency log's checkpoints (amendments and audit
+    /// reports the API stores are logged).
+    #[command(flatten)]
+    pub log_key: super::args::LogKeyArg,
+    /// Seconds between the transparency log's sequencer steps (0: none;
+    /// then a worker or `sohoa log sequence` logs what the API stores).
+    #[arg(long, env = "SOHOA_LOG_EVERY", default_value_t = sohoa::catalog::log::DEFAULT_SEQUENCE_EVERY)]
+    pub log_every: u64,
+    /// What audits check the transparency log against.
+    #[command(flatten)]
+    pub anchors: super::args::AnchorArgs,
     /// The web page's origin as browsers reach it (scheme, host and port,
     /// e.g. https://sohoa.example.gov.vn): forms sent from it are accepted
     /// on plain HTTP too (browsers send `Sec-Fetch-Site` only over HTTPS
@@ -77,9 +88,19 @@ pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
         limits: args.limits,
         public_origin: args.public_origin,
         session_ttl: std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 30) * 3600),
+        anchors: args.anchors.anchors()?,
     };
     let listen = args.listen.as_str();
+    let signer = args.log_key.signer()?;
     let store: Arc<dyn Store> = Arc::from(open_store(&args.store.store).await?);
+    if args.log_every > 0 {
+        let every = std::time::Duration::from_secs(args.log_every);
+        tokio::spawn(sohoa::catalog::log::sequence_every(
+            store.clone(),
+            signer,
+            every,
+        ));
+    }
     let index = sohoa::index::Index::configured(args.index.index.as_deref()).map_err(env_err)?;
     if let Some(index) = &index
         && let Err(e) = index.connect().await

@@ -111,3 +111,67 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     pub offset: u32,
 }
+
+/// The transparency log's signing key (`process`, `serve`, `log sequence`).
+#[derive(Args, Clone)]
+pub struct LogKeyArg {
+    /// File holding the log's Ed25519 signing key (`sohoa log key` makes
+    /// one). Without it the log still grows, its checkpoints unsigned
+    /// (`verify` says so).
+    #[arg(long, env = "SOHOA_LOG_KEY")]
+    pub log_key: Option<PathBuf>,
+}
+
+impl LogKeyArg {
+    pub fn signer(&self) -> Result<Option<sohoa::tlog::Signer>, super::Failure> {
+        self.log_key
+            .as_deref()
+            .map(sohoa::tlog::Signer::load)
+            .transpose()
+            .map_err(super::rejected)
+    }
+}
+
+/// What the store's transparency log is checked against (`verify`, and
+/// the audits of `serve`): kept by the archivist outside the bucket.
+#[derive(Args, Clone)]
+pub struct AnchorArgs {
+    /// The log's public key (what `sohoa log key` printed), or a file
+    /// holding it: the checkpoint's signature is checked with it.
+    #[arg(long, env = "SOHOA_LOG_PUBLIC_KEY")]
+    pub log_public_key: Option<String>,
+    /// A checkpoint pinned earlier (a file holding what `sohoa log
+    /// checkpoint` printed): the log must extend it.
+    #[arg(long, env = "SOHOA_PINNED_CHECKPOINT")]
+    pub pinned_checkpoint: Option<PathBuf>,
+    /// Seconds a record may wait for its leaf before it counts as
+    /// unanchored (until then it is reported as pending).
+    #[arg(long, env = "SOHOA_LOG_PENDING_GRACE", default_value_t = 600)]
+    pub pending_grace: u64,
+}
+
+impl AnchorArgs {
+    pub fn anchors(&self) -> Result<sohoa::anchor::Anchors, super::Failure> {
+        let read = |p: &std::path::Path| {
+            std::fs::read_to_string(p).map_err(|e| super::rejected(format!("{}: {e}", p.display())))
+        };
+        let verifier = match &self.log_public_key {
+            None => None,
+            Some(k) => {
+                let path = std::path::Path::new(k);
+                let text = if path.is_file() {
+                    read(path)?
+                } else {
+                    k.clone()
+                };
+                Some(sohoa::tlog::Verifier::parse(&text).map_err(super::rejected)?)
+            }
+        };
+        let pinned = self.pinned_checkpoint.as_deref().map(read).transpose()?;
+        Ok(sohoa::anchor::Anchors {
+            verifier,
+            pinned,
+            pending_grace: std::time::Duration::from_secs(self.pending_grace),
+        })
+    }
+}

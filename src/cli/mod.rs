@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod amend;
 pub mod args;
+pub mod log;
 pub mod pdfa;
 pub mod process;
 pub mod read;

@@ -1,7 +1,7 @@
 //! `sohoa process` (digitise a batch here) and `sohoa submit` (hand it to
 //! the workers).
 
-use super::args::{BatchArgs, OcrArgs, QueueArgs};
+use super::args::{BatchArgs, LogKeyArg, OcrArgs, QueueArgs};
 use super::{Failure, env_err, exit, open_store, parse_case, print_json, rejected};
 use sohoa::classify::Taxonomy;
 use sohoa::pipeline::{self, BatchInfo, Options, PagePool, PipelineError};
@@ -41,9 +41,10 @@ fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failu
 pub async fn process(
     batch: BatchArgs,
     ocr: OcrArgs,
-    store: &str,
+    (store, log_key): (&str, &LogKeyArg),
     json: bool,
 ) -> Result<u8, Failure> {
+    let signer = log_key.signer()?;
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     let opts = options(ocr, batch.limits)?;
     let store = open_store(store).await?;
@@ -72,6 +73,15 @@ pub async fn process(
     let outcome = pipeline::process(pool, originals, &info, store.as_ref(), progress).await;
     bar.finish_and_clear();
     let outcome = outcome.map_err(pipeline_err)?;
+    // Run alone, `process` returns once its record is in the log.
+    let index =
+        sohoa::catalog::log::sequence_until(store.as_ref(), signer.as_ref(), &outcome.record_key)
+            .await
+            .map_err(env_err)?;
+    eprintln!(
+        "{} is leaf {index} of the transparency log",
+        outcome.record_key
+    );
     if json {
         print_json(&outcome.record)?;
     } else {

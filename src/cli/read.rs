@@ -131,10 +131,16 @@ pub async fn get(
 }
 
 /// Recompute the SHA-256 of every stored object the records name.
-pub async fn verify(case_code: Option<&str>, store: &str, json: bool) -> Result<u8, Failure> {
+pub async fn verify(
+    case_code: Option<&str>,
+    store: &str,
+    json: bool,
+    anchors: &super::args::AnchorArgs,
+) -> Result<u8, Failure> {
     let code = case_code.map(parse_case).transpose()?;
+    let anchors = anchors.anchors()?;
     let store = open_store(store).await?;
-    let report = fixity::verify(store.as_ref(), code.as_ref().map(|c| c.as_str()))
+    let report = fixity::verify(store.as_ref(), code.as_ref().map(|c| c.as_str()), &anchors)
         .await
         .map_err(env_err)?;
     if json {
@@ -154,6 +160,9 @@ pub async fn verify(case_code: Option<&str>, store: &str, json: bool) -> Result<
         }
         for r in &report.unreadable_records {
             println!("  unreadable record: {r}");
+        }
+        if let Some(log) = &report.log {
+            print_log(log);
         }
     }
     Ok(if report.all_ok() {
@@ -203,4 +212,28 @@ pub async fn access_log(
         );
     }
     Ok(exit::OK)
+}
+
+/// The log part of `sohoa verify`'s report.
+fn print_log(log: &sohoa::anchor::LogReport) {
+    println!(
+        "transparency log: {} leaves, signature {}{}; {}, {} pending",
+        log.size,
+        log.signature,
+        log.pinned_size
+            .map(|s| format!(", pinned checkpoint of size {s} checked"))
+            .unwrap_or_default(),
+        log.summary(),
+        log.pending.len()
+    );
+    for f in &log.findings {
+        println!("  {:?}: {} ({})", f.outcome, f.key, f.detail);
+    }
+    for p in &log.pending {
+        println!("  pending: {p}");
+    }
+    match &log.checkpoint {
+        Some(cp) => println!("checkpoint (keep a copy outside the bucket):\n{cp}"),
+        None => println!("the log has no checkpoint yet"),
+    }
 }

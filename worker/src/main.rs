@@ -88,6 +88,14 @@ pub struct Config {
     /// Seconds between syncs of the index with the store (0: only on start).
     #[arg(long, env = "SOHOA_INDEX_SYNC_EVERY", default_value_t = 300)]
     pub index_sync_every: u64,
+    /// File holding the transparency log's Ed25519 signing key (`sohoa log
+    /// key` makes one); without it the log's checkpoints are unsigned.
+    #[arg(long, env = "SOHOA_LOG_KEY")]
+    pub log_key: Option<std::path::PathBuf>,
+    /// Seconds between the transparency log's sequencer steps: a stored
+    /// record is logged within about this long (0: none here).
+    #[arg(long, env = "SOHOA_LOG_EVERY", default_value_t = sohoa::catalog::log::DEFAULT_SEQUENCE_EVERY)]
+    pub log_every: u64,
 }
 
 fn main() -> std::process::ExitCode {

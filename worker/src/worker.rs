@@ -147,6 +147,19 @@ impl Worker {
                 }
             }
         };
+        let signer = config
+            .log_key
+            .as_deref()
+            .map(sohoa::tlog::Signer::load)
+            .transpose()?;
+        if config.log_every > 0 {
+            let every = Duration::from_secs(config.log_every);
+            tokio::spawn(sohoa::catalog::log::sequence_every(
+                store.clone(),
+                signer,
+                every,
+            ));
+        }
         let topology = config.topology.clone();
         let publisher = Publisher::new(&config.amqp, config.max_backoff, shutdown.clone());
         let indexer = sohoa::index::Index::configured(config.index.as_deref())?

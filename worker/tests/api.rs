@@ -243,6 +243,13 @@ async fn every_route_admits_only_its_roles_and_units() {
             None,
         ),
         (
+            "GET",
+            format!("{doc_path}/proof"),
+            None,
+            &["officer", "archivist", "admin"],
+            Some("InclusionProof"),
+        ),
+        (
             "POST",
             "/v1/audits".into(),
             Some(json!({"case_code": CASE})),
@@ -720,6 +727,80 @@ async fn a_tampered_object_is_named_by_the_audit_and_its_download_aborts() {
     let resp = http.get(&good).bearer_auth(&officer).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.bytes().await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_s_proof_checks_against_its_checkpoint_and_is_logged() {
+    let s3 = S3Server::start("api-proof");
+    let names = Names::new("api_proof");
+    let record = process_example(&s3, &names);
+    let officer = token(&s3, &names, "officer-1", "officer", None);
+    let elsewhere = token(&s3, &names, "officer-h04", "officer", Some("000.00.13.H04"));
+    let api = Api::start(&s3, &names, &[]);
+    let http = reqwest::Client::new();
+    let doc = &record["documents"][1];
+    let id = doc["id"].as_str().unwrap();
+    let url = api.url(&format!("/v1/cases/{CASE}/documents/{id}/proof"));
+    let (status, proof) = send(http.get(&url).bearer_auth(&officer)).await;
+    assert_eq!(status, StatusCode::OK, "{proof}");
+    assert_schema("InclusionProof", &proof);
+    assert_eq!(proof["document_id"], id);
+    assert_eq!(proof["pdf"], doc["pdf"]);
+    // The same as the command line gives.
+    let out = sohoa(&s3, &["proof", CASE, id, "--store", &names.store()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli, proof);
+    // Checked by the README's procedure against the stored PDF and the
+    // proof's own checkpoint.
+    let dir = std::env::temp_dir().join(format!("sohoa-api-proof-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("proof.json"), proof.to_string()).unwrap();
+    std::fs::write(
+        dir.join("checkpoint"),
+        proof["checkpoint"].as_str().unwrap(),
+    )
+    .unwrap();
+    let pdf = s3
+        .dir
+        .join(&names.bucket)
+        .join(doc["pdf"]["key"].as_str().unwrap());
+    let check = Command::new("python3")
+        .arg(repo().join("scripts/check-proof.py"))
+        .arg(dir.join("proof.json"))
+        .arg(&pdf)
+        .arg(dir.join("checkpoint"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Another unit's officer is refused; an unknown document is 404.
+    let (status, _) = send(http.get(&url).bearer_auth(&elsewhere)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let missing = api.url(&format!("/v1/cases/{CASE}/documents/b0-d01/proof"));
+    let (status, err) = send(http.get(&missing).bearer_auth(&officer)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
+    // Logged like the other document reads.
+    let log = access_log(&s3, &names, Some(CASE));
+    assert!(
+        log.iter().any(|e| e["action"] == "document.proof"
+            && e["who"] == "officer-1"
+            && e["outcome"] == "allowed"),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|e| e["action"] == "document.proof"
+        && e["who"] == "officer-h04"
+        && e["outcome"] == "refused"));
+    let _ = std::fs::remove_dir_all(&dir);
+    cleanup(&names).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
