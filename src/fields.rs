@@ -114,6 +114,15 @@ const BIRTH_LABELS: [&str; 5] = [
     "NAM SINH",
 ];
 
+/// Does a folded line hold a birth label? Spaces do not count: OCR joins
+/// words of a table's cell ("Ngày, tháng nămsinh").
+fn has_birth_label(folded: &str) -> bool {
+    let squeezed: String = folded.chars().filter(|c| *c != ' ').collect();
+    BIRTH_LABELS
+        .iter()
+        .any(|b| squeezed.contains(&b.replace(' ', "")))
+}
+
 /// How alike (normalised Levenshtein, folded) a printed name and the
 /// card zone's must be for the printed one to stand when neither spells
 /// the other exactly.
@@ -360,26 +369,39 @@ fn mend_lost_colon(raw: &str) -> Option<String> {
 /// the document is not such a form, empty fields when the applicant's
 /// column cannot be told.
 fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Option<Fields> {
-    let (row, dates) = lines.iter().enumerate().find_map(|(i, l)| {
+    // The name row stands just above the birth row.
+    let column = |row: usize| {
+        applicants.iter().find_map(|a| {
+            lines[row.saturating_sub(3)..row]
+                .iter()
+                .rev()
+                .find_map(|l| applicant_column(&l.raw, a).map(|c| (l, c)))
+        })
+    };
+    let by_dates = lines.iter().enumerate().find_map(|(i, l)| {
         let dates = birth_row(lines, i).then(|| date_pair(&l.raw, today))??;
-        Some((i, dates))
+        Some((i, Some(dates)))
+    });
+    // A birth row whose two dates did not both read ("147/05/2000") is a
+    // two-person form's still when the row of names above it holds the
+    // applicant's name beside another's; its dates are then not given.
+    let (row, dates) = by_dates.or_else(|| {
+        (0..lines.len())
+            .find(|&i| birth_row(lines, i) && column(i).is_some())
+            .map(|i| (i, None))
     })?;
     let mut fields = Fields::default();
-    // The name row stands just above the birth row.
-    let column = applicants.iter().find_map(|a| {
-        lines[row.saturating_sub(3)..row]
-            .iter()
-            .rev()
-            .find_map(|l| applicant_column(&l.raw, a).map(|c| (l, c)))
-    });
-    let Some((name_row, (column, name))) = column else {
+    let Some((name_row, (column, name))) = column(row) else {
         return Some(fields);
     };
     let label = Some("applicant's column");
     fields.put("full_name", name, source(name_row, label));
-    let dob = dates[column].clone();
-    let year = dob[6..].to_string();
-    fields.put("date_of_birth", dob, source(&lines[row], label));
+    let year = dates.map(|dates| {
+        let dob = dates[column].clone();
+        let year = dob[6..].to_string();
+        fields.put("date_of_birth", dob, source(&lines[row], label));
+        year
+    });
     let ids = lines
         .iter()
         .find_map(|l| {
@@ -388,7 +410,7 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
         })
         .or_else(|| stacked_numbers(lines));
     if let Some((line, ids)) = ids
-        && is_citizen_number(&ids[column], Some(&year))
+        && is_citizen_number(&ids[column], year.as_deref())
     {
         fields.put("id_number", ids[column].clone(), source(line, label));
     }
@@ -400,7 +422,7 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
 /// line ("Ngày, tháng, năm 05/08/1987 29/10/1988" / "sinh")?
 fn birth_row(lines: &[DocLine], i: usize) -> bool {
     let folded = fold(&lines[i].raw);
-    BIRTH_LABELS.iter().any(|b| folded.contains(b))
+    has_birth_label(&folded)
         || (folded.starts_with("NGAY THANG NAM ")
             && lines
                 .get(i + 1)
@@ -692,7 +714,7 @@ fn name_line(raw: &str) -> Option<String> {
     let words = letter_words(raw);
     let capitals = words.len() >= 2 && words.iter().all(|w| all_capitals(w));
     let named = words.first().is_some_and(|w| crate::names::is_surname(w));
-    let label = BIRTH_LABELS.iter().any(|b| fold(raw).contains(b));
+    let label = has_birth_label(&fold(raw));
     (capitals && named && !label)
         .then(|| clean_name(raw))
         .flatten()
@@ -815,8 +837,7 @@ fn is_name_rest(raw: &str) -> bool {
 /// vouches for its year).
 fn birth_date(part: &[DocLine], today: time::Date) -> Option<(usize, String, bool)> {
     for (i, l) in part.iter().enumerate() {
-        let folded = fold(&l.raw);
-        if !BIRTH_LABELS.iter().any(|b| folded.contains(b)) {
+        if !has_birth_label(&fold(&l.raw)) {
             continue;
         }
         let read = |j: usize, squeezed: bool| {
@@ -1080,6 +1101,37 @@ mod tests {
         // The mother's number is in her part, the father's in his: none
         // is the child's.
         assert!(!f.values.contains_key("id_number"), "{:?}", f.values);
+    }
+
+    #[test]
+    fn a_two_person_form_whose_birth_row_misreads_still_gives_the_applicants_column() {
+        // tune22 batch_013: the birth label's words joined ("nămsinh").
+        let joined = page(&[
+            "Thông tin ` Bên nữ Bên nam",
+            "Họ, chữ đệm, tên LÂM NGỌC HUỆ PHAN TIẾN NHÂN",
+            "Ngày, tháng nămsinh |31/07/1988 25/08/1978",
+            "Giấy tờ tùy thân , CCCD số 080188176760 CCCD số 001078814644",
+        ]);
+        let wife = extract(&[&joined], today(), &["Lâm Ngọc Huệ"]).values;
+        assert_eq!(wife["full_name"], "Lâm Ngọc Huệ");
+        assert_eq!(wife["date_of_birth"], "31/07/1988");
+        assert_eq!(wife["id_number"], "080188176760");
+        // tune22 batch_009: one of the two dates misread ("147/05/2000"),
+        // the row's last word wrapped. The applicant's name and number
+        // are still theirs; no date is given.
+        let misread = page(&[
+            "Thông tin Bên nữ . Bên nam",
+            "Họ, chữ đệm,tên — [NGÔ MINH THỊ HIỄN ÔNG QUỐC HIẾU",
+            "Ngày, tháng,năm |07/10/2001 147/05/2000",
+            "sinh",
+            "Giấy tờ tùy thân 1 CCCD số 010301206117 CCCT) số 096200530902",
+        ]);
+        let husband = extract(&[&misread], today(), &["Ông Quốc Hiếu"]).values;
+        assert_eq!(husband["full_name"], "Ông Quốc Hiếu");
+        assert_eq!(husband["id_number"], "096200530902");
+        assert!(!husband.contains_key("date_of_birth"), "{husband:?}");
+        // Without the applicant: nothing, as ever.
+        assert!(extract(&[&misread], today(), &[]).values.is_empty());
     }
 
     #[test]

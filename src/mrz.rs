@@ -47,12 +47,12 @@ static LINE1: LazyLock<Regex> =
 /// number's, and the document number is the ID's last nine digits).
 static LINE1_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([0-9OQDIlSBZG])([0-9OQDIlSBZG]{12})<").expect("regex"));
-/// Line 2: birth date, check, sex, expiry, check, nationality.
+/// Line 2: birth date, check, sex (M read as H), expiry, check,
+/// nationality (its last letter is not needed: the birth date's own check
+/// digit and the ID decide).
 static LINE2: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"([0-9OQDIlSBZG]{6})([0-9OQDIlSBZG])[MF<]([0-9OQDIlSBZG<]{6})([0-9OQDIlSBZG<])VN[MH]",
-    )
-    .expect("regex")
+    Regex::new(r"([0-9OQDIlSBZG]{6})([0-9OQDIlSBZG])[MFH<]([0-9OQDIlSBZG<]{6})([0-9OQDIlSBZG<])VN")
+        .expect("regex")
 });
 /// Line 3: surname, `<<`, given names joined by `<`.
 static LINE3: LazyLock<Regex> =
@@ -174,26 +174,33 @@ fn line1_id(line: &str) -> Option<String> {
 }
 
 /// The document number, its check digit and the ID, as line 1 prints them
-/// after the issuing state.
+/// after the issuing state; OCR may put a stray mark or two between the
+/// check digit and the ID.
 static LINE1_DOC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([0-9OQDIlSBZG]{9})([0-9OQDIlSBZG])([0-9OQDIlSBZG]{12})<").expect("regex")
+    Regex::new(r"^([0-9OQDIlSBZG]{9})([0-9OQDIlSBZG])(.{0,2}?)([0-9OQDIlSBZG]{12})<")
+        .expect("regex")
 });
 
-/// Where OCR misread a digit of the ID itself (its check fails), the ID
-/// from the document number: when that number's check digit holds for it
-/// and it differs from the ID's last nine digits in one place only (the
-/// two are one number printed twice), the ID is its first three digits
-/// (the province, which no check covers, here or above) and the number.
+/// Where the check digit before the ID does not hold, the ID from the
+/// document number, whose own check digit holds: the two are one number
+/// printed twice. When OCR misread one digit of the ID's last nine
+/// (they differ in one place only), the ID is its first three digits (the
+/// province, which no check covers, here or above) and the number. When
+/// OCR put a stray character between the check digit and the ID ("…0294
+/// 1 048071667029<<"), the ID stands only if its last nine digits are the
+/// number exactly: the stray has already cost the line its alignment.
 fn by_document_number(rest: &str) -> Option<String> {
     let c = LINE1_DOC.captures(rest)?;
-    let (doc, check, id) = (digits(&c[1]), digit(c[2].chars().next()?), digits(&c[3]));
+    let (doc, check, id) = (digits(&c[1]), digit(c[2].chars().next()?), digits(&c[4]));
+    let stray = !c[3].is_empty();
     let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     let differ = doc
         .chars()
         .zip(id[3..].chars())
         .filter(|(a, b)| a != b)
         .count();
-    (all_digits(&doc) && all_digits(&id) && check_digit(&doc) == check && differ == 1)
+    let agree = if stray { differ == 0 } else { differ == 1 };
+    (all_digits(&doc) && all_digits(&id) && check_digit(&doc) == check && agree)
         .then(|| format!("{}{doc}", &id[..3]))
 }
 
@@ -312,6 +319,24 @@ mod tests {
         let bad_dob = z[1].replacen("870119", "870118", 1);
         let found = find(&[&z[0], &bad_dob, &z[2]]).expect("zone");
         assert_eq!(found.date_of_birth, None);
+    }
+
+    #[test]
+    fn a_stray_before_the_id_and_a_misread_sex_and_nationality_are_read_through() {
+        // As tune22 batch_031's card read: "…0294 1 048071667029<<3", then
+        // "…065H131010…VNE": the M of the sex and of "VNM" read as H and E.
+        let z = zone("048071667029", "710106", "PHAM<<GIA<DINH");
+        let stray = z[0].replacen("0294048071667029", "02941048071667029", 1);
+        let line2 = z[1]
+            .replacen("M300101", "H300101", 1)
+            .replacen("VNM", "VNE", 1);
+        let found = find(&[&stray, &line2, &z[2]]).expect("zone");
+        assert_eq!(found.id_number, "048071667029");
+        assert_eq!(found.date_of_birth.as_deref(), Some("06/01/1971"));
+        // With a stray, the ID's last nine digits must be the document
+        // number exactly: one digit off, nothing.
+        let off = stray.replacen("1048071667029", "1048071667028", 1);
+        assert!(find(&[&off, &line2, &z[2]]).is_none());
     }
 
     #[test]
