@@ -382,12 +382,17 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
         let dates = birth_row(lines, i).then(|| date_pair(&l.raw, today))??;
         Some((i, Some(dates)))
     });
-    // A birth row whose two dates did not both read ("147/05/2000") is a
-    // two-person form's still when the row of names above it holds the
-    // applicant's name beside another's; its dates are then not given.
+    // A birth row that holds two dates, not both real ("07/10/2001
+    // 147/05/2000"), is a two-person form's still when the row of names
+    // above it holds the applicant's name beside another's; its dates are
+    // then not given. One date on the row: a form of one person.
     let (row, dates) = by_dates.or_else(|| {
         (0..lines.len())
-            .find(|&i| birth_row(lines, i) && column(i).is_some())
+            .find(|&i| {
+                birth_row(lines, i)
+                    && DATE.find_iter(&lines[i].raw).count() == 2
+                    && column(i).is_some()
+            })
             .map(|i| (i, None))
     })?;
     let mut fields = Fields::default();
@@ -1132,6 +1137,16 @@ mod tests {
         assert!(!husband.contains_key("date_of_birth"), "{husband:?}");
         // Without the applicant: nothing, as ever.
         assert!(extract(&[&misread], today(), &[]).values.is_empty());
+        // A form of one person whose name row runs into capitals: its
+        // birth row holds one date, and its own labels give the fields.
+        let one = page(&[
+            "Họ, chữ đệm, tên: ÔNG QUỐC HIẾU NAM KINH",
+            "Ngày, tháng, năm sinh: 14/05/2000",
+            "Số định danh cá nhân: 096200530902",
+        ]);
+        let fields = extract(&[&one], today(), &["Ông Quốc Hiếu"]).values;
+        assert_eq!(fields["date_of_birth"], "14/05/2000");
+        assert_eq!(fields["id_number"], "096200530902");
     }
 
     #[test]
