@@ -4,7 +4,7 @@
 //! written over the record, and the search index is brought in step at
 //! once when the server has one (best effort: a sync catches up a miss).
 
-use super::cases::{parse_case, path};
+use super::cases::{authorize_read_document, parse_case, path};
 use super::doc::{BODY_TOO_LARGE, DocumentPath, STORE_UNAVAILABLE};
 use super::error::ErrorBody;
 use super::{ApiError, AppState, Caller, Target};
@@ -200,21 +200,7 @@ pub async fn history(
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<DocumentHistory>, ApiError> {
     let (code, id) = path(p)?;
-    let code = parse_case(&code)?;
-    crate::ids::check_document(&id)?;
-    let target = Target {
-        case_code: Some(code.as_str()),
-        target: Some(&id),
-    };
-    caller
-        .authorize(
-            &state,
-            Permission::ReadCases,
-            "document.history",
-            target,
-            true,
-        )
-        .await?;
+    let code = authorize_read_document(&caller, &state, (&code, &id), "document.history").await?;
     amendments::history(state.store.as_ref(), &code, &id)
         .await?
         .map(Json)

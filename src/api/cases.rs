@@ -31,6 +31,27 @@ pub(crate) fn check_document_id(id: &str) -> Result<(), ApiError> {
     Ok(crate::ids::check_document(id)?)
 }
 
+/// The prelude of every handler that reads one document: parse the case
+/// code and document id of its path, and authorise `caller` to read it
+/// (`action` goes into the access log, refusals too).
+pub(crate) async fn authorize_read_document(
+    caller: &Caller,
+    state: &AppState,
+    (code, id): (&str, &str),
+    action: &str,
+) -> Result<CaseCode, ApiError> {
+    let code = parse_case(code)?;
+    check_document_id(id)?;
+    let target = Target {
+        case_code: Some(code.as_str()),
+        target: Some(id),
+    };
+    caller
+        .authorize(state, Permission::ReadCases, action, target, true)
+        .await?;
+    Ok(code)
+}
+
 #[utoipa::path(
     get,
     path = "/v1/cases/{case_code}",
@@ -121,15 +142,7 @@ pub async fn document(
     if accepts(&headers, "text/plain") {
         return download(caller, state, (&code, &id), Kind::Text, &headers).await;
     }
-    let code = parse_case(&code)?;
-    check_document_id(&id)?;
-    let target = Target {
-        case_code: Some(code.as_str()),
-        target: Some(&id),
-    };
-    caller
-        .authorize(&state, Permission::ReadCases, "document.read", target, true)
-        .await?;
+    let code = authorize_read_document(&caller, &state, (&code, &id), "document.read").await?;
     let summary = crate::catalog::amendments::find_document(state.store.as_ref(), &code, &id)
         .await?
         .and_then(|a| {
@@ -168,21 +181,7 @@ pub async fn proof(
 ) -> Result<Json<crate::catalog::log::InclusionProof>, ApiError> {
     use crate::catalog::log::{LogError, Proved, prove_document};
     let (code, id) = path(p)?;
-    let code = parse_case(&code)?;
-    check_document_id(&id)?;
-    let target = Target {
-        case_code: Some(code.as_str()),
-        target: Some(&id),
-    };
-    caller
-        .authorize(
-            &state,
-            Permission::ReadCases,
-            "document.proof",
-            target,
-            true,
-        )
-        .await?;
+    let code = authorize_read_document(&caller, &state, (&code, &id), "document.proof").await?;
     match prove_document(state.store.as_ref(), &code, &id).await {
         Ok(Proved::Proof(p)) => Ok(Json(*p)),
         Ok(Proved::NoDocument) => Err(ApiError::not_found(format!(
@@ -277,19 +276,11 @@ pub(crate) async fn stream(
     (kind, disposition): (Kind, Disposition),
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let code = parse_case(code)?;
-    check_document_id(id)?;
     let action = match kind {
         Kind::Pdf => "document.pdf",
         Kind::Text => "document.text",
     };
-    let target = Target {
-        case_code: Some(code.as_str()),
-        target: Some(id),
-    };
-    caller
-        .authorize(&state, Permission::ReadCases, action, target, true)
-        .await?;
+    let code = authorize_read_document(&caller, &state, (code, id), action).await?;
     let (_, doc) = find_document(&state, &code, id).await?;
     let object: ObjectRef = match kind {
         Kind::Pdf => doc.pdf,
