@@ -4,7 +4,8 @@
 # needs, poppler-utils (pdftotext, used by the tests), time (GNU time:
 # the tests' peak-RSS figures) and PostgreSQL (the search index; pg_trgm
 # comes with Debian's server package), and Chromium with its WebDriver
-# (the web page's browser tests drive /usr/bin/chromedriver headless).
+# (the web page's browser tests drive /usr/bin/chromedriver headless),
+# and, for the tests, s3s-fs (crates.io) and moto's S3 server (PyPI).
 # Idempotent.
 #
 # SOHOA_PG_TRUST_LOCAL=1 (CI and development machines only) also lets the
@@ -38,6 +39,23 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! s3s-fs --version 2>/dev/null | grep -q "0.14.1"; then
   echo "setup: installing s3s-fs 0.14.1 (about 2 minutes)" >&2
   cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet
+fi
+# moto (PyPI): a fake of AWS S3, in Python, that implements versioning and
+# Object Lock, which s3s-fs lacks. One worker test (worker/tests/object_lock.rs)
+# runs its `moto_server` on loopback; nothing else uses it.
+if ! command -v moto_server >/dev/null; then
+  echo "setup: installing moto[server] 5.2.5 (the Object Lock test's S3 server)" >&2
+  python3 -m pip install --quiet 'moto[server]==5.2.5'
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
+fi
+
+# pyHanko's CLI: the outside validator the tests check every signed
+# document PDF with (tests/signature.rs), and what an archivist can check a
+# signature with (README). From PyPI, pinned.
+if ! pyhanko --version 2>/dev/null | grep -q "0.6.0"; then
+  echo "setup: installing pyHanko's CLI (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "pyhanko-cli==0.6.0" "pyHanko==0.38.0" "pyhanko-certvalidator==0.33.0"
+  command -v pyenv >/dev/null && pyenv rehash || true
 fi
 
 # PostgreSQL for the search index: the Debian cluster up, and (when asked)

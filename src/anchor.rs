@@ -16,12 +16,19 @@
 //! and that content-addressed keys match their bytes' SHA-256 (else
 //! `key_hash_mismatch`). An object that cannot be read is reported
 //! (`unreadable_object`) and the check goes on.
+//!
+//! Where the store keeps versions (a versioned bucket, as S3 Object Lock
+//! requires), every archive key holding more than one version or a delete
+//! marker is a `multiple_versions` finding: written over or deleted, with
+//! the earlier bytes still in the bucket. Where it keeps none (a directory,
+//! Garage without versioning, s3s-fs) the report says `versions:
+//! unchecked` and why, so that nobody reads the silence as a pass.
 
 use crate::catalog::log::{self, Leaf, LogError};
 use crate::catalog::records;
 use crate::keys;
 use crate::record::BatchRecord;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Versions};
 use crate::tlog::{self, Verifier};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -68,6 +75,9 @@ pub enum Outcome {
     LogInconsistency,
     /// The store holds the key but could not return its bytes.
     UnreadableObject,
+    /// An archive key of which the (versioned) store keeps more than one
+    /// version, or a delete marker: it was written over or deleted.
+    MultipleVersions,
 }
 
 /// One thing anchoring found wrong.
@@ -102,6 +112,22 @@ pub struct LogReport {
     pub pending: Vec<String>,
     /// Everything found wrong, by key.
     pub findings: Vec<Finding>,
+    /// Whether the store's object versions were checked: `checked` (a
+    /// versioned bucket: each archive key written over or deleted is a
+    /// `multiple_versions` finding) or `unchecked` (the store keeps or
+    /// lists no versions; `versions_detail` says why).
+    #[serde(default = "unchecked")]
+    #[schema(pattern = "^(checked|unchecked)$")]
+    pub versions: String,
+    /// Why versions were not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub versions_detail: Option<String>,
+}
+
+/// What a report stored before versions were checked says of them.
+fn unchecked() -> String {
+    "unchecked".into()
 }
 
 impl LogReport {
@@ -132,6 +158,7 @@ impl LogReport {
             ("key/hash mismatches", KeyHashMismatch),
             ("log inconsistencies", LogInconsistency),
             ("unreadable", UnreadableObject),
+            ("with several versions", MultipleVersions),
         ]
         .iter()
         .map(|(name, o)| format!("{} {name}", self.count(*o)))
@@ -159,6 +186,8 @@ pub async fn check(
         pinned_size: None,
         pending: Vec::new(),
         findings: Vec::new(),
+        versions: unchecked(),
+        versions_detail: None,
     };
     let leaves = match check_log(store, anchors, &mut report).await {
         Ok(leaves) => leaves,
@@ -182,7 +211,39 @@ pub async fn check(
     if case.is_none() {
         check_content(store, &named, hashed, &mut report).await?;
     }
+    check_versions(store, case, &mut report).await?;
     Ok(report)
+}
+
+/// Every archive key (of the case, or of the whole store) of which the
+/// store keeps more than one version or a delete marker; or why versions
+/// could not be checked.
+async fn check_versions(
+    store: &dyn Store,
+    case: Option<&str>,
+    report: &mut LogReport,
+) -> Result<(), StoreError> {
+    let prefix = case.map(keys::case_prefix).unwrap_or_default();
+    match store.versions(&prefix).await? {
+        Versions::NotKept(why) => report.versions_detail = Some(why),
+        Versions::Listed(all) => {
+            report.versions = "checked".into();
+            for (key, v) in all.iter().filter(|(k, _)| keys::is_archive(k)) {
+                if v.versions + v.delete_markers > 1 {
+                    report.find(
+                        key,
+                        Outcome::MultipleVersions,
+                        format!(
+                            "the bucket keeps {} versions and {} delete markers of this key: \
+                             it was written over or deleted (earlier bytes: ListObjectVersions)",
+                            v.versions, v.delete_markers
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The checkpoint (signature, pinned consistency) and the log's leaves,

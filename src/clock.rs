@@ -11,6 +11,12 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// The time `days` days from now (UTC): until when an object written now
+/// is retained under S3 Object Lock (`--object-lock-days`).
+pub fn days_from_now(days: u32) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + time::Duration::days(i64::from(days))
+}
+
 /// Today's date (UTC): the latest a case code or a birth date may carry.
 pub fn today() -> time::Date {
     OffsetDateTime::now_utc().date()

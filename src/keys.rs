@@ -33,6 +33,13 @@
 //!
 //! Every key is made of plain segments ([`validate`]), so nothing derived
 //! from input can name a key outside its place.
+//!
+//! Every key but the inbox is **archive** ([`is_archive`]): written once
+//! and never removed, and, where the store has S3 Object Lock and
+//! `--object-lock-days` is given, retained in compliance mode. The inbox
+//! (`inbox/`) holds station files only until their batch's record holds
+//! them under `originals/`; it is the one place anything is removed, so it
+//! is never locked.
 
 use time::OffsetDateTime;
 
@@ -116,11 +123,15 @@ pub fn batch_index(batch_id: &str) -> String {
 
 // Stations' files and the life of a batch.
 
+/// Where stations' files wait for a worker: the only keys that are ever
+/// removed, and the only ones not archive.
+pub const INBOX: &str = "inbox/";
+
 pub fn inbox(batch_id: &str, name: &str) -> String {
     format!("{}{name}", inbox_prefix(batch_id))
 }
 pub fn inbox_prefix(batch_id: &str) -> String {
-    format!("inbox/{batch_id}/")
+    format!("{INBOX}{batch_id}/")
 }
 pub fn claim(batch_id: &str, n: u32) -> String {
     format!("{}{n:06}.json", claims_prefix(batch_id))
@@ -131,7 +142,16 @@ pub fn claims_prefix(batch_id: &str) -> String {
 /// Is this key a station file waiting in the inbox (the only kind of key
 /// that is ever removed)?
 pub fn is_inbox(key: &str) -> bool {
-    key.starts_with("inbox/") && key.matches('/').count() == 2
+    key.starts_with(INBOX) && key.matches('/').count() == 2
+}
+/// Is this key archive: kept for good, locked where the store can lock
+/// (originals, documents, texts, records, the log, and every other record
+/// of what happened: claims, failures, amendments, audits, the access log,
+/// tokens)? Everything but the inbox is. Nothing archive is ever removed
+/// through a [`crate::store::Store`], so locking it costs nothing sohoa
+/// does; it stops anyone else removing or overwriting it.
+pub fn is_archive(key: &str) -> bool {
+    !key.starts_with(INBOX)
 }
 pub fn submission(batch_id: &str, time: &str) -> String {
     format!("{}{time}.json", submissions_prefix(batch_id))
@@ -382,6 +402,15 @@ mod tests {
         assert_eq!(content_sha256(&original(&h)), Some(h.as_str()));
         assert_eq!(content_sha256(&document_text(&h)), Some(h.as_str()));
         assert_eq!(content_sha256("documents/x.pdf"), None);
+        for archive in [
+            original(&h),
+            record("c", "b"),
+            log_checkpoint(1),
+            claim("b", 0),
+        ] {
+            assert!(is_archive(&archive), "{archive}");
+        }
+        assert!(!is_archive(&inbox("b", "scan.pdf")));
         assert_eq!(log_tile(0, 1234067, 256), "log/tile/0/x001/x234/067");
         assert_eq!(log_bundle(5, 17), "log/tile/entries/005.p/17");
         assert_eq!(log_size_of(&log_checkpoint(42)), Some(42));

@@ -46,6 +46,7 @@ pub mod prepare;
 pub mod queue;
 pub mod record;
 pub mod render;
+pub mod sign;
 pub mod split;
 pub mod store;
 pub mod submit;

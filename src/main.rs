@@ -220,7 +220,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             json,
             ocr,
             log_key,
-        } => process::process(batch, ocr, (&store.store, &log_key), json).await,
+        } => process::process(batch, ocr, (&store, &log_key), json).await,
         Command::Submit { batch, queue } => process::submit(batch, &queue).await,
         Command::Retry {
             batch_id,
@@ -231,13 +231,13 @@ async fn run(command: Command) -> Result<u8, Failure> {
             case_code,
             store,
             json,
-        } => read::case(&case_code, &store.store, json).await,
+        } => read::case(&case_code, &store, json).await,
         Command::Amend(a) => cli::amend::amend(a).await,
         Command::History {
             case_code,
             document_id,
             store,
-        } => cli::amend::history(&case_code, &document_id, &store.store).await,
+        } => cli::amend::history(&case_code, &document_id, &store).await,
         Command::Review {
             below,
             unit,
@@ -250,7 +250,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             output,
             text,
             store,
-        } => read::get(&case_code, &document_id, output, text, &store.store).await,
+        } => read::get(&case_code, &document_id, output, text, &store).await,
         Command::Serve(args) => admin::serve(args).await,
         Command::Token { action } => admin::token(action).await,
         Command::AccessLog {
@@ -258,13 +258,13 @@ async fn run(command: Command) -> Result<u8, Failure> {
             since,
             store,
             json,
-        } => read::access_log(case_code.as_deref(), since.as_deref(), &store.store, json).await,
+        } => read::access_log(case_code.as_deref(), since.as_deref(), &store, json).await,
         Command::Verify {
             case_code,
             store,
             json,
             anchors,
-        } => read::verify(case_code.as_deref(), &store.store, json, &anchors).await,
+        } => read::verify(case_code.as_deref(), &store, json, &anchors).await,
         Command::Search {
             search,
             index,
@@ -276,7 +276,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
             case_code,
             document_id,
             store,
-        } => cli::log::proof(&case_code, &document_id, &store.store).await,
+        } => cli::log::proof(&case_code, &document_id, &store).await,
         Command::Openapi => openapi(),
         Command::PdfCheck {
             files,

@@ -122,6 +122,38 @@ pub async fn claim(store: &dyn Store, claim: &Claim) -> Result<Claimed, ClaimErr
     })
 }
 
+/// The time of the claim of a batch processed where it was not submitted
+/// (`sohoa process`): its files as `(name, SHA-256)` in scan order, keyed
+/// as the originals they are stored as. The claim it already has for
+/// these files, else a new one by `cli`; another batch's claim of the id
+/// is [`ClaimError::Conflict`].
+pub async fn time_of_files(
+    store: &dyn Store,
+    batch_id: &str,
+    case_code: Option<String>,
+    station: Option<String>,
+    files: Vec<(String, String)>,
+) -> Result<String, ClaimError> {
+    let message = BatchMessage {
+        batch_id: batch_id.to_string(),
+        case_code,
+        station,
+        files: files
+            .into_iter()
+            .map(|(name, sha256)| crate::queue::FileRef {
+                key: keys::original(&sha256),
+                name,
+                sha256: Some(sha256),
+            })
+            .collect(),
+    };
+    let mine = Claim::now(&message, "cli");
+    Ok(match claim(store, &mine).await? {
+        Claimed::New(_) => mine.time,
+        Claimed::Repeat(earlier, _) => earlier.time,
+    })
+}
+
 /// The batch's newest claim and its key.
 pub async fn newest(
     store: &dyn Store,

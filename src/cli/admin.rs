@@ -92,7 +92,7 @@ pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
     };
     let listen = args.listen.as_str();
     let signer = args.log_key.signer()?;
-    let store: Arc<dyn Store> = Arc::from(open_store(&args.store.store).await?);
+    let store: Arc<dyn Store> = Arc::from(open_store(&args.store.store, &args.store.lock).await?);
     if args.log_every > 0 {
         let every = std::time::Duration::from_secs(args.log_every);
         tokio::spawn(sohoa::catalog::log::sequence_every(
@@ -175,9 +175,9 @@ pub async fn token(action: TokenCommand) -> Result<u8, Failure> {
             role,
             unit,
             store,
-        } => add_token(&name, role, unit.as_deref(), &store.store).await,
-        TokenCommand::List { store, json } => list_tokens(&store.store, json).await,
-        TokenCommand::Revoke { name, store } => revoke_token(&name, &store.store).await,
+        } => add_token(&name, role, unit.as_deref(), &store).await,
+        TokenCommand::List { store, json } => list_tokens(&store, json).await,
+        TokenCommand::Revoke { name, store } => revoke_token(&name, &store).await,
     }
 }
 
@@ -190,8 +190,13 @@ fn auth_err(e: AuthError) -> Failure {
 }
 
 /// Make a token; the secret is printed once, alone on the last line of stdout.
-async fn add_token(name: &str, role: Role, unit: Option<&str>, store: &str) -> Result<u8, Failure> {
-    let store = open_store(store).await?;
+async fn add_token(
+    name: &str,
+    role: Role,
+    unit: Option<&str>,
+    store: &StoreArg,
+) -> Result<u8, Failure> {
+    let store = open_store(&store.store, &store.lock).await?;
     let (secret, rec) = auth::add_token(store.as_ref(), name, role, unit)
         .await
         .map_err(auth_err)?;
@@ -236,8 +241,8 @@ async fn log_token_change(
 }
 
 /// List tokens (names, roles, units; never the secrets).
-async fn list_tokens(store: &str, json: bool) -> Result<u8, Failure> {
-    let store = open_store(store).await?;
+async fn list_tokens(store: &StoreArg, json: bool) -> Result<u8, Failure> {
+    let store = open_store(&store.store, &store.lock).await?;
     let tokens = auth::list_tokens(store.as_ref()).await.map_err(auth_err)?;
     if json {
         print_json(&tokens)?;
@@ -260,8 +265,8 @@ async fn list_tokens(store: &str, json: bool) -> Result<u8, Failure> {
 }
 
 /// Revoke the active token with this name.
-async fn revoke_token(name: &str, store: &str) -> Result<u8, Failure> {
-    let store = open_store(store).await?;
+async fn revoke_token(name: &str, store: &StoreArg) -> Result<u8, Failure> {
+    let store = open_store(&store.store, &store.lock).await?;
     let n = auth::revoke_token(store.as_ref(), name)
         .await
         .map_err(auth_err)?;

@@ -80,7 +80,7 @@ pub async fn amend(a: AmendArgs) -> Result<u8, Failure> {
         role: "operator".into(),
         unit: None,
     };
-    let store = open_store(&a.store.store).await?;
+    let store = open_store(&a.store.store, &a.store.lock).await?;
     let made = amendments::amend(store.as_ref(), &code, &a.document_id, by, &request)
         .await
         .map_err(amend_failure)?;
@@ -95,9 +95,9 @@ pub async fn amend(a: AmendArgs) -> Result<u8, Failure> {
 }
 
 /// `sohoa history`: a document's machine reading and amendments, as JSON.
-pub async fn history(case_code: &str, document_id: &str, store: &str) -> Result<u8, Failure> {
+pub async fn history(case_code: &str, document_id: &str, store: &StoreArg) -> Result<u8, Failure> {
     let code = parse_case(case_code)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     let h = amendments::history(store.as_ref(), &code, document_id)
         .await
         .map_err(env_err)?

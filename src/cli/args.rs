@@ -4,12 +4,17 @@
 use clap::Args;
 use std::path::PathBuf;
 
-/// Where records and files are stored.
+/// Where records and files are stored, and whether what is written there
+/// is locked (S3 Object Lock): every command that opens the store checks
+/// the bucket when `--object-lock-days` is given, so that none goes on
+/// believing in a lock the store does not hold.
 #[derive(Args, Clone)]
 pub struct StoreArg {
     /// Where records and files are stored: a directory or s3://BUCKET[/PREFIX].
     #[arg(long, env = "SOHOA_STORE", default_value = "./sohoa-data")]
     pub store: String,
+    #[command(flatten)]
+    pub lock: sohoa::store::ObjectLockArg,
 }
 
 /// Where a station's batches go: the broker, and the store the workers
@@ -25,6 +30,9 @@ pub struct QueueArgs {
     /// shared with the workers).
     #[arg(long, env = "SOHOA_STORE")]
     pub store: String,
+    /// Claims and submissions are archive: locked as the workers' writes are.
+    #[command(flatten)]
+    pub lock: sohoa::store::ObjectLockArg,
 }
 
 /// One batch as a station hands it in (`process` and `submit`).
@@ -61,6 +69,9 @@ pub struct OcrArgs {
     /// Taxonomy file (TOML) replacing the default document types.
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
+    /// The agency's key that signs every document PDF.
+    #[command(flatten)]
+    pub signing: sohoa::sign::KeyArgs,
 }
 
 /// The search index (`sohoa search`, `sohoa index`, and the API's search).

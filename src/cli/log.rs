@@ -42,7 +42,7 @@ pub async fn log_command(action: LogCommand) -> Result<u8, Failure> {
         LogCommand::Key { out, origin } => key(&out, &origin),
         LogCommand::Sequence { store, log_key } => {
             let signer = log_key.signer()?;
-            let store = open_store(&store.store).await?;
+            let store = open_store(&store.store, &store.lock).await?;
             let size = log::sequence(store.as_ref(), signer.as_ref())
                 .await
                 .map_err(env_err)?;
@@ -50,7 +50,7 @@ pub async fn log_command(action: LogCommand) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
         LogCommand::Checkpoint { store } => {
-            let store = open_store(&store.store).await?;
+            let store = open_store(&store.store, &store.lock).await?;
             let cp = log::latest_checkpoint(store.as_ref())
                 .await
                 .map_err(env_err)?
@@ -83,9 +83,9 @@ fn key(out: &PathBuf, origin: &str) -> Result<u8, Failure> {
 
 /// `sohoa proof CASE DOCUMENT`: the document's record, its leaf and the
 /// inclusion proof in the latest checkpoint, as JSON.
-pub async fn proof(case_code: &str, document_id: &str, store: &str) -> Result<u8, Failure> {
+pub async fn proof(case_code: &str, document_id: &str, store: &StoreArg) -> Result<u8, Failure> {
     let code = parse_case(case_code)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     match log::prove_document(store.as_ref(), &code, document_id)
         .await
         .map_err(env_err)?

@@ -47,8 +47,13 @@ pub fn parse_case(s: &str) -> Result<CaseCode, Failure> {
     s.parse::<CaseCode>().map_err(rejected)
 }
 
-pub async fn open_store(spec: &str) -> Result<Box<dyn Store>, Failure> {
-    store::open(spec).await.map_err(env_err)
+/// Open the store a command was given, with Object Lock when asked (a
+/// store that cannot lock is refused here, before anything is written).
+pub async fn open_store(
+    spec: &str,
+    lock: &store::ObjectLockArg,
+) -> Result<Box<dyn Store>, Failure> {
+    store::open_with(spec, lock.lock()).await.map_err(env_err)
 }
 
 /// Print a value as pretty JSON on stdout.

@@ -1,7 +1,7 @@
 //! `sohoa process` (digitise a batch here) and `sohoa submit` (hand it to
 //! the workers).
 
-use super::args::{BatchArgs, LogKeyArg, OcrArgs, QueueArgs};
+use super::args::{BatchArgs, LogKeyArg, OcrArgs, QueueArgs, StoreArg};
 use super::{Failure, env_err, exit, open_store, parse_case, print_json, rejected};
 use sohoa::classify::Taxonomy;
 use sohoa::pipeline::{self, BatchInfo, Options, PagePool, PipelineError};
@@ -25,10 +25,12 @@ fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failu
         Some(p) => Taxonomy::load(&p).map_err(rejected)?,
         None => Taxonomy::default_set(),
     };
+    let signer = ocr.signing.signer().map_err(rejected)?;
     let mut opts = Options {
         lang: ocr.lang,
         taxonomy,
         limits,
+        signer,
         ..Options::default()
     };
     if let Some(t) = ocr.threads {
@@ -41,13 +43,13 @@ fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failu
 pub async fn process(
     batch: BatchArgs,
     ocr: OcrArgs,
-    (store, log_key): (&str, &LogKeyArg),
+    (store, log_key): (&StoreArg, &LogKeyArg),
     json: bool,
 ) -> Result<u8, Failure> {
     let signer = log_key.signer()?;
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     let opts = options(ocr, batch.limits)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     // The engines load (about 0.1 s) while the files are read and hashed.
     let starting = tokio::task::spawn_blocking(move || PagePool::new(&opts));
     let originals = sohoa::ingest::open_all(&batch.paths, &batch.limits).map_err(rejected)?;
@@ -69,6 +71,7 @@ pub async fn process(
         batch_id: batch.batch_id,
         case_code,
         station: batch.station,
+        claimed_at: None,
     };
     let outcome = pipeline::process(pool, originals, &info, store.as_ref(), progress).await;
     bar.finish_and_clear();
@@ -93,12 +96,12 @@ pub async fn process(
 /// Check the files, stage them in the store's inbox, queue the batch and
 /// record the submission ([`submit::submit`]); print the batch id.
 pub async fn submit(batch: BatchArgs, queue: &QueueArgs) -> Result<u8, Failure> {
-    let (topology, amqp, store) = (&queue.topology, queue.amqp.as_str(), queue.store.as_str());
+    let (topology, amqp) = (&queue.topology, queue.amqp.as_str());
     let case_code = batch.case_code.as_deref().map(parse_case).transpose()?;
     // Check the files here, at the station, where they can still be rescanned.
     let originals = sohoa::ingest::open_all(&batch.paths, &batch.limits).map_err(rejected)?;
     submit::batch_id(batch.batch_id.as_deref(), &originals).map_err(rejected)?;
-    let store = open_store(store).await?;
+    let store = open_store(&queue.store, &queue.lock).await?;
     let conn = sohoa::queue::connect(amqp).await.map_err(env_err)?;
     let request = submit::Request {
         batch_id: batch.batch_id,
@@ -130,9 +133,9 @@ pub async fn retry(
     case_code: Option<&str>,
     queue: &QueueArgs,
 ) -> Result<u8, Failure> {
-    let (topology, amqp, store) = (&queue.topology, queue.amqp.as_str(), queue.store.as_str());
+    let (topology, amqp) = (&queue.topology, queue.amqp.as_str());
     let case_code = case_code.map(parse_case).transpose()?;
-    let store = open_store(store).await?;
+    let store = open_store(&queue.store, &queue.lock).await?;
     let conn = sohoa::queue::connect(amqp).await.map_err(env_err)?;
     let retried = submit::retry(
         store.as_ref(),

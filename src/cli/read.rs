@@ -1,5 +1,6 @@
 //! Reading the store: `sohoa case`, `get`, `verify` and `access-log`.
 
+use super::args::StoreArg;
 use super::{Failure, env_err, exit, open_store, parse_case, print_json, rejected};
 use sha2::{Digest, Sha256};
 use sohoa::catalog::{access_log, records};
@@ -7,9 +8,9 @@ use sohoa::fixity;
 use std::path::PathBuf;
 
 /// List a case's documents across all its batches.
-pub async fn case(case_code: &str, store: &str, json: bool) -> Result<u8, Failure> {
+pub async fn case(case_code: &str, store: &StoreArg, json: bool) -> Result<u8, Failure> {
     let code = parse_case(case_code)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     let view = records::case_view(store.as_ref(), &code)
         .await
         .map_err(env_err)?
@@ -79,10 +80,10 @@ pub async fn get(
     document_id: &str,
     output: Option<PathBuf>,
     text: bool,
-    store: &str,
+    store: &StoreArg,
 ) -> Result<u8, Failure> {
     let code = parse_case(case_code)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     let (_, doc) = records::find_document(store.as_ref(), &code, document_id)
         .await
         .map_err(env_err)?
@@ -133,13 +134,13 @@ pub async fn get(
 /// Recompute the SHA-256 of every stored object the records name.
 pub async fn verify(
     case_code: Option<&str>,
-    store: &str,
+    store: &StoreArg,
     json: bool,
     anchors: &super::args::AnchorArgs,
 ) -> Result<u8, Failure> {
     let code = case_code.map(parse_case).transpose()?;
     let anchors = anchors.anchors()?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     let report = fixity::verify(store.as_ref(), code.as_ref().map(|c| c.as_str()), &anchors)
         .await
         .map_err(env_err)?;
@@ -176,7 +177,7 @@ pub async fn verify(
 pub async fn access_log(
     case_code: Option<&str>,
     since: Option<&str>,
-    store: &str,
+    store: &StoreArg,
     json: bool,
 ) -> Result<u8, Failure> {
     let code = case_code.map(parse_case).transpose()?;
@@ -184,7 +185,7 @@ pub async fn access_log(
         .map(sohoa::clock::parse_since)
         .transpose()
         .map_err(rejected)?;
-    let store = open_store(store).await?;
+    let store = open_store(&store.store, &store.lock).await?;
     let entries = access_log::read(store.as_ref(), code.as_ref().map(|c| c.as_str()), since)
         .await
         .map_err(env_err)?;
@@ -226,6 +227,10 @@ fn print_log(log: &sohoa::anchor::LogReport) {
         log.summary(),
         log.pending.len()
     );
+    match &log.versions_detail {
+        None => println!("object versions: {}", log.versions),
+        Some(why) => println!("object versions: {} ({why})", log.versions),
+    }
     for f in &log.findings {
         println!("  {:?}: {} ({})", f.outcome, f.key, f.detail);
     }

@@ -118,7 +118,7 @@ pub async fn index_command(action: IndexCommand) -> Result<u8, Failure> {
     let (IndexCommand::Sync(t) | IndexCommand::Rebuild(t) | IndexCommand::Status(t)) = &action;
     let json = t.json;
     let index = open_index(&t.index)?;
-    let store = open_store(&t.store.store).await?;
+    let store = open_store(&t.store.store, &t.store.lock).await?;
     let store = store.as_ref();
     let report = match action {
         IndexCommand::Status(_) => {

@@ -70,9 +70,11 @@ pub fn assemble(
     .collect();
     let mut objects = Vec::new();
     let mut documents = Vec::new();
+    let signed_at = signing_time(opts, info)?;
     let batch = BatchFacts {
         case_code: &case_code,
         applicants: applicants.iter().map(String::as_str).collect(),
+        signed_at,
     };
     let built = documents_of(&groups, &pages, &sources, opts, &batch, batch_id)?;
     for (n, (g, doc)) in groups.iter().zip(built).enumerate() {
@@ -326,6 +328,9 @@ struct BatchFacts<'a> {
     /// Who applies, in the order to try: the name the intake receipt
     /// gives, then the person the batch's documents are about.
     applicants: Vec<&'a str>,
+    /// When the batch's documents are signed (its claim's time), where a
+    /// signer is configured.
+    signed_at: Option<time::OffsetDateTime>,
 }
 
 /// The applicant's name, read off the receipt pages (none unless they
@@ -498,6 +503,8 @@ fn document(
         .collect();
     let title = decision.title.as_deref().unwrap_or(&decision.type_id);
     let pdf = render::render(&render_pages, title)?;
+    // Signed after it is final, so the recorded hash is the signed file's.
+    let (pdf, signature) = sign(opts, batch, pdf)?;
     let text: String = texts
         .iter()
         .map(|t| t.text())
@@ -521,11 +528,53 @@ fn document(
             .collect(),
         pdf: pdf_ref.clone(),
         text: text_ref.clone(),
+        signature,
     };
     Ok(Document {
         record,
         objects: vec![(pdf_ref.key, pdf), (text_ref.key, text.into_bytes())],
     })
+}
+
+/// When the batch's documents are signed: its claim's time, where a
+/// signer is configured.
+fn signing_time(
+    opts: &Options,
+    info: &BatchInfo,
+) -> Result<Option<time::OffsetDateTime>, PipelineError> {
+    Ok(match (&opts.signer, &info.claimed_at) {
+        (None, _) => None,
+        (Some(_), Some(t)) => Some(crate::sign::time_of_claim(t).ok_or_else(|| {
+            crate::sign::SignError::Sign(format!(
+                "the batch's claim time '{t}' is not a claim time: no signing time"
+            ))
+        })?),
+        (Some(_), None) => {
+            return Err(crate::sign::SignError::Sign(
+                "the batch has no claim time to sign its documents at".into(),
+            )
+            .into());
+        }
+    })
+}
+
+/// The document's PDF signed, and what the record says of it.
+fn sign(
+    opts: &Options,
+    batch: &BatchFacts,
+    pdf: Vec<u8>,
+) -> Result<(Vec<u8>, Option<PdfSignature>), PipelineError> {
+    let (Some(signer), Some(at)) = (&opts.signer, batch.signed_at) else {
+        return Ok((pdf, None));
+    };
+    let signed = crate::sign::sign_pdf(&pdf, signer.as_ref(), at)?;
+    let signature = PdfSignature {
+        format: crate::sign::FORMAT.into(),
+        signed_at: signed.signed_at,
+        signer: signed.signer,
+        certificate_sha256: signed.certificate_sha256,
+    };
+    Ok((signed.pdf, Some(signature)))
 }
 
 /// A content object's reference: its key from its SHA-256, and its size.

@@ -33,6 +33,7 @@ use crate::ingest::{IngestError, Original};
 use crate::ocr::OcrError;
 use crate::record::{BatchRecord, Difference};
 use crate::render::RenderError;
+use crate::sign::{SignError, Signer};
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -55,6 +56,8 @@ pub enum PipelineError {
     InvalidId(#[from] InvalidId),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("stored record {key} cannot be read: {reason}")]
@@ -91,6 +94,11 @@ impl PipelineError {
             // A key that cannot be stored comes from the input, not the environment.
             PipelineError::Store(StoreError::InvalidKey(_)) => true,
             PipelineError::Store(_) | PipelineError::PoolGone | PipelineError::OcrInit(_) => false,
+            // A PDF sohoa rendered that it cannot sign is the input's (the
+            // same batch would fail again); a key or signing device fault
+            // is the environment's.
+            PipelineError::Sign(SignError::Pdf(_)) => true,
+            PipelineError::Sign(_) => false,
             _ => true,
         }
     }
@@ -118,6 +126,9 @@ pub struct Options {
     pub limits: crate::ingest::Limits,
     /// JPEG quality for pages that had to be re-encoded (turned or deskewed).
     pub jpeg_quality: u8,
+    /// The agency's signing key: every document PDF is signed with it
+    /// (`sign`); none, and PDFs are stored unsigned (the record says so).
+    pub signer: Option<Arc<dyn Signer>>,
 }
 
 impl Default for Options {
@@ -130,6 +141,7 @@ impl Default for Options {
             taxonomy: Taxonomy::default_set(),
             limits: crate::ingest::Limits::default(),
             jpeg_quality: 80,
+            signer: None,
         }
     }
 }
@@ -140,6 +152,10 @@ pub struct BatchInfo {
     pub batch_id: Option<String>,
     pub case_code: Option<CaseCode>,
     pub station: Option<String>,
+    /// The time of the batch's claim (a key time segment), which signs its
+    /// documents: the worker gives it; `process` without it finds the
+    /// batch's claim, or claims the batch, when a signer is configured.
+    pub claimed_at: Option<String>,
 }
 
 /// The result of processing one batch.
@@ -227,7 +243,11 @@ pub async fn process(
     if let Some(done) = find_existing(store, &batch_id, files, case.as_deref()).await? {
         return Ok(done);
     }
-    let (cpu_originals, info) = (originals.clone(), info.clone());
+    let mut info = info.clone();
+    if pool.options().signer.is_some() && info.claimed_at.is_none() {
+        info.claimed_at = Some(claim_time(store, &batch_id, &originals, &info).await?);
+    }
+    let cpu_originals = originals.clone();
     let built = tokio::task::spawn_blocking(move || {
         let pages = pool.run(&cpu_originals, &*progress)?;
         assemble::assemble(
@@ -250,6 +270,31 @@ pub async fn process(
         "batch processed"
     );
     Ok(outcome)
+}
+
+/// The time of the batch's claim: the one it has, or a new one made by
+/// `cli` (as `submit` would), so that a batch processed again after a
+/// crash signs its documents at the same time.
+async fn claim_time(
+    store: &dyn Store,
+    batch_id: &str,
+    originals: &[Arc<Original>],
+    info: &BatchInfo,
+) -> Result<String, PipelineError> {
+    use crate::catalog::claims::{self, ClaimError};
+    let files = originals
+        .iter()
+        .map(|o| (o.name.clone(), o.sha256.clone()))
+        .collect();
+    let case = info.case_code.as_ref().map(|c| c.to_string());
+    match claims::time_of_files(store, batch_id, case, info.station.clone(), files).await {
+        Ok(time) => Ok(time),
+        Err(e @ ClaimError::Conflict { .. }) => Err(PipelineError::Reused {
+            batch_id: batch_id.to_string(),
+            message: e.to_string(),
+        }),
+        Err(ClaimError::Catalog(e)) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

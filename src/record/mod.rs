@@ -87,6 +87,27 @@ pub struct DocumentRecord {
     pub pages: Vec<PageRecord>,
     pub pdf: ObjectRef,
     pub text: ObjectRef,
+    /// The agency's signature on the PDF, or `null`: no signing key was
+    /// configured and the PDF is stored unsigned. (Absent in records made
+    /// before signing existed: unsigned too.)
+    #[serde(default)]
+    pub signature: Option<PdfSignature>,
+}
+
+/// The agency's signature embedded in a document's PDF (PAdES B-B, as an
+/// incremental update: the PDF's recorded hash is of the signed file).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PdfSignature {
+    /// `PAdES-B-B`.
+    pub format: String,
+    /// The signing time (the PDF's `/M` and visible line), ISO 8601 with
+    /// the +07:00 offset: the batch's claim time, so a retried batch signs
+    /// the same bytes.
+    pub signed_at: String,
+    /// The signing certificate's subject (RFC 4514).
+    pub signer: String,
+    /// SHA-256 of the signing certificate (DER), hex.
+    pub certificate_sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,7 +7,7 @@
 //! every directory created for a key is synced into its parent, so that
 //! an object reported written survives a crash.
 
-use super::{ObjectReader, Put, Store, StoreError, validate_key};
+use super::{ObjectReader, Put, Store, StoreError, Versions, validate_key};
 use async_trait::async_trait;
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
@@ -108,6 +108,12 @@ impl Store for LocalStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io(key)(e)),
         }
+    }
+
+    async fn versions(&self, _prefix: &str) -> Result<Versions, StoreError> {
+        Ok(Versions::NotKept(
+            "a directory store keeps no versions: a file overwritten leaves no trace".into(),
+        ))
     }
 
     async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {

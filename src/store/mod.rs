@@ -9,6 +9,16 @@
 //! its batch's record holds it under `originals/`. How strongly each backend holds that
 //! under concurrent writers is said on each implementation and in
 //! ARCHITECTURE.md.
+//!
+//! Beyond sohoa's own writes, a store may hold its objects against
+//! everyone else: with [`ObjectLock`] (`--object-lock-days N`) the S3
+//! backend writes every archive key ([`crate::keys::is_archive`]) with
+//! compliance-mode retention for N days, after checking at open that the
+//! bucket has Object Lock enabled (it refuses to open otherwise, so that
+//! nobody is told the archive is locked when the store ignores the
+//! headers, as s3s-fs does). [`Store::versions`] lists what a versioned
+//! bucket kept of each key, so that `verify` can flag a key written more
+//! than once.
 
 mod local;
 mod s3;
@@ -18,6 +28,7 @@ pub use s3::S3Store;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::pin::Pin;
 
 /// An object's bytes as they arrive from the backend.
@@ -43,6 +54,54 @@ pub enum StoreError {
     },
     #[error("storage backend: {0}")]
     Backend(String),
+    /// Object Lock was asked for (`--object-lock-days`) and this store
+    /// cannot give it: what the store said, and what to do.
+    #[error("object lock: {0}")]
+    ObjectLock(String),
+}
+
+/// S3 Object Lock asked of the store: every archive object written is
+/// retained in compliance mode (nobody, the bucket's owner included, can
+/// delete or overwrite that version) for `days` days from its writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectLock {
+    pub days: u32,
+}
+
+/// The `--object-lock-days` option, shared by the worker, `sohoa process`,
+/// `sohoa serve` and every other command that opens a store.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ObjectLockArg {
+    /// Retain every archive object written (everything but the inbox) in
+    /// S3 Object Lock compliance mode for this many days. The bucket must
+    /// have Object Lock enabled (a bucket sohoa creates gets it); a store
+    /// without it (a directory, Garage, s3s-fs) is refused at start.
+    #[arg(long, env = "SOHOA_OBJECT_LOCK_DAYS",
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub object_lock_days: Option<u32>,
+}
+
+impl ObjectLockArg {
+    pub fn lock(&self) -> Option<ObjectLock> {
+        self.object_lock_days.map(|days| ObjectLock { days })
+    }
+}
+
+/// What a store kept of each key's versions ([`Store::versions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Versions {
+    /// The store keeps every version (a versioned bucket): each key with
+    /// how many versions and delete markers it has.
+    Listed(BTreeMap<String, KeyVersions>),
+    /// The store keeps no versions or cannot list them: why, for a person.
+    NotKept(String),
+}
+
+/// The versions a versioned bucket holds of one key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyVersions {
+    pub versions: u32,
+    pub delete_markers: u32,
 }
 
 /// Whether a write created the object or found it already there.
@@ -81,6 +140,9 @@ pub trait Store: Send + Sync {
         }
         Ok(Some((hex::encode(h.finalize()), n)))
     }
+    /// Every version the store kept of the keys under `prefix`, where it
+    /// keeps them; [`Versions::NotKept`] (saying why) where it does not.
+    async fn versions(&self, prefix: &str) -> Result<Versions, StoreError>;
     /// Remove a station file from the inbox; refused for any other key
     /// (nothing else is ever removed). Removing an absent file is not an
     /// error.
@@ -107,10 +169,25 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
 }
 
 /// Open a store from its command-line form: a directory path (the local
-/// backend) or `s3://BUCKET[/PREFIX]`.
+/// backend) or `s3://BUCKET[/PREFIX]`; no Object Lock.
 pub async fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_with(spec, None).await
+}
+
+/// Open a store, with Object Lock on its archive writes when `lock` is
+/// given: refused (with what to do) for a directory, or a bucket without
+/// Object Lock enabled.
+pub async fn open_with(spec: &str, lock: Option<ObjectLock>) -> Result<Box<dyn Store>, StoreError> {
     if spec.starts_with("s3://") {
-        return Ok(Box::new(S3Store::open(spec).await?));
+        return Ok(Box::new(S3Store::open_with(spec, lock).await?));
+    }
+    if let Some(l) = lock {
+        return Err(StoreError::ObjectLock(format!(
+            "--object-lock-days {} needs an S3 bucket with Object Lock enabled; \
+             '{spec}' is a directory, which cannot lock its files \
+             (give --store s3://BUCKET, or leave --object-lock-days unset)",
+            l.days
+        )));
     }
     Ok(Box::new(LocalStore::new(spec)))
 }

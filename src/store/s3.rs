@@ -21,13 +21,34 @@
 //! both write: harmless for content-addressed keys (the same key always
 //! means the same bytes), a last-writer-wins race for named keys such as
 //! records (see ARCHITECTURE.md, "What is write-once").
+//!
+//! Object Lock (`--object-lock-days N`, [`ObjectLock`]): at open the
+//! bucket's Object Lock configuration is read (`GetObjectLockConfiguration`)
+//! and the store refuses to open unless it says `Enabled` (a bucket this
+//! store creates is created with Object Lock). Then every PUT (and every
+//! multipart upload) of an archive key carries `x-amz-object-lock-mode:
+//! COMPLIANCE` and `x-amz-object-lock-retain-until-date` N days ahead; the
+//! inbox is never locked (its files are removed). The check matters: a
+//! server without Object Lock may accept the headers and ignore them
+//! (s3s-fs 0.14 does), which would leave objects unlocked while the
+//! operator believes otherwise.
+//!
+//! Versions ([`Store::versions`]): listed with `ListObjectVersions` when
+//! `GetBucketVersioning` says `Enabled`, or the bucket's Object Lock
+//! configuration does (Object Lock implies versioning; moto's versioning
+//! answer is not one the SDK can read); any other answer, `NotImplemented`
+//! included, is reported as versions not kept, with the server's words.
 
-use super::{ObjectReader, Put, Store, StoreError};
+use super::{KeyVersions, ObjectLock, ObjectReader, Put, Store, StoreError, Versions};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
+    ObjectLockEnabled, ObjectLockMode,
+};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -41,6 +62,14 @@ pub struct S3Store {
     prefix: String,
     pub multipart_threshold: usize,
     conditional_puts: AtomicBool,
+    /// Retention for archive writes, checked against the bucket at open.
+    lock: Option<ObjectLock>,
+}
+
+/// The retention headers of one write.
+#[derive(Clone, Copy)]
+struct Retention {
+    until: aws_smithy_types::DateTime,
 }
 
 fn backend(context: &str, e: impl std::fmt::Display) -> StoreError {
@@ -63,6 +92,13 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl S3Store {
     /// Connect to `s3://BUCKET[/PREFIX]`; creates the bucket if it does not exist.
     pub async fn open(spec: &str) -> Result<S3Store, StoreError> {
+        S3Store::open_with(spec, None).await
+    }
+
+    /// Connect, with Object Lock on archive writes when `lock` is given:
+    /// a bucket created here gets Object Lock; an existing one must have
+    /// it enabled, or the store refuses to open ([`StoreError::ObjectLock`]).
+    pub async fn open_with(spec: &str, lock: Option<ObjectLock>) -> Result<S3Store, StoreError> {
         let rest = spec
             .strip_prefix("s3://")
             .ok_or_else(|| backend("store", format!("'{spec}' is not s3://BUCKET[/PREFIX]")))?;
@@ -112,9 +148,129 @@ impl S3Store {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_MULTIPART_THRESHOLD),
             conditional_puts: AtomicBool::new(true),
+            lock,
         };
         store.ensure_bucket().await?;
+        if let Some(l) = lock {
+            store.check_object_lock(l).await?;
+        }
         Ok(store)
+    }
+
+    /// Refuse to go on unless the bucket says Object Lock is enabled.
+    async fn check_object_lock(&self, lock: ObjectLock) -> Result<(), StoreError> {
+        let said = match self
+            .client
+            .get_object_lock_configuration()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let enabled = out
+                    .object_lock_configuration()
+                    .and_then(|c| c.object_lock_enabled());
+                if enabled == Some(&ObjectLockEnabled::Enabled) {
+                    return Ok(());
+                }
+                "its Object Lock configuration does not say Enabled".to_string()
+            }
+            Err(e) => {
+                let Some(status) = e.raw_response().map(|r| r.status().as_u16()) else {
+                    // No answer (unreachable, timed out): a passing fault.
+                    return Err(backend(
+                        &format!("object lock of {}", self.bucket),
+                        chain(&e),
+                    ));
+                };
+                use aws_sdk_s3::error::ProvideErrorMetadata;
+                let code = e
+                    .as_service_error()
+                    .and_then(|s| s.code())
+                    .map(str::to_string);
+                match (status, code) {
+                    (_, Some(c)) if c == "ObjectLockConfigurationNotFoundError" => {
+                        "it has no Object Lock configuration".to_string()
+                    }
+                    (501, _) => {
+                        "the server does not implement Object Lock (GetObjectLockConfiguration: NotImplemented)"
+                            .to_string()
+                    }
+                    _ => format!("its Object Lock configuration could not be read: {}", chain(&e)),
+                }
+            }
+        };
+        Err(StoreError::ObjectLock(format!(
+            "--object-lock-days {days} was given, but bucket '{bucket}' cannot lock objects: {said}. \
+             Object Lock is turned on when a bucket is created (AWS: `aws s3api create-bucket \
+             --object-lock-enabled-for-bucket`; MinIO: `mc mb --with-lock`; a bucket sohoa \
+             creates gets it), or on AWS for an existing versioned bucket with \
+             `aws s3api put-object-lock-configuration`. Garage and s3s-fs have no Object Lock: \
+             there leave --object-lock-days (SOHOA_OBJECT_LOCK_DAYS) unset, and the \
+             transparency log alone shows what was changed (README, \"Object Lock\")",
+            days = lock.days,
+            bucket = self.bucket,
+        )))
+    }
+
+    /// Whether the bucket keeps every version: `GetBucketVersioning` says
+    /// `Enabled`, or (for servers whose versioning answer cannot be read,
+    /// such as moto's) Object Lock is enabled, which implies versioning.
+    /// `Err(why)` when neither says so.
+    async fn keeps_versions(&self) -> Result<Result<(), String>, StoreError> {
+        let why = match self
+            .client
+            .get_bucket_versioning()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
+            Ok(out) if out.status() == Some(&BucketVersioningStatus::Enabled) => return Ok(Ok(())),
+            Ok(out) => format!(
+                "bucket '{}' does not have versioning enabled ({}): an overwrite leaves no earlier version",
+                self.bucket,
+                out.status().map_or("never enabled", |s| s.as_str())
+            ),
+            Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {
+                None => {
+                    return Err(backend(
+                        &format!("versioning of {}", self.bucket),
+                        chain(&e),
+                    ));
+                }
+                Some(501) => {
+                    "the server does not implement versioning (GetBucketVersioning: NotImplemented)"
+                        .into()
+                }
+                Some(_) => format!("its versioning could not be read: {}", chain(&e)),
+            },
+        };
+        let locked = self
+            .client
+            .get_object_lock_configuration()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .ok()
+            .is_some_and(|out| {
+                out.object_lock_configuration()
+                    .and_then(|c| c.object_lock_enabled())
+                    == Some(&ObjectLockEnabled::Enabled)
+            });
+        Ok(if locked { Ok(()) } else { Err(why) })
+    }
+
+    /// The retention a write of `key` carries: none for the inbox or
+    /// without `--object-lock-days`.
+    fn retention(&self, key: &str) -> Option<Retention> {
+        let lock = self.lock?;
+        if !crate::keys::is_archive(key) {
+            return None;
+        }
+        let until = crate::clock::days_from_now(lock.days);
+        Some(Retention {
+            until: aws_smithy_types::DateTime::from_secs(until.unix_timestamp()),
+        })
     }
 
     async fn ensure_bucket(&self) -> Result<(), StoreError> {
@@ -122,13 +278,11 @@ impl S3Store {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
                 tracing::info!(bucket = %self.bucket, "creating bucket");
-                match self
-                    .client
-                    .create_bucket()
-                    .bucket(&self.bucket)
-                    .send()
-                    .await
-                {
+                let mut create = self.client.create_bucket().bucket(&self.bucket);
+                if self.lock.is_some() {
+                    create = create.object_lock_enabled_for_bucket(true);
+                }
+                match create.send().await {
                     Ok(_) => Ok(()),
                     Err(e)
                         if e.as_service_error().is_some_and(|s| {
@@ -158,6 +312,7 @@ impl S3Store {
         bytes: Vec<u8>,
         sha_b64: String,
         conditional: bool,
+        retention: Option<Retention>,
     ) -> Result<Put, StoreError> {
         let mut req = self
             .client
@@ -169,6 +324,11 @@ impl S3Store {
             .body(ByteStream::from(bytes));
         if conditional {
             req = req.if_none_match("*");
+        }
+        if let Some(r) = retention {
+            req = req
+                .object_lock_mode(ObjectLockMode::Compliance)
+                .object_lock_retain_until_date(r.until);
         }
         match req.send().await {
             Ok(_) => Ok(Put::Created),
@@ -258,14 +418,21 @@ impl S3Store {
         full: &str,
         bytes: &[u8],
         sha_hex: &str,
+        retention: Option<Retention>,
     ) -> Result<Put, StoreError> {
-        let created = self
+        let mut start = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(full)
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
-            .metadata("sha256", sha_hex)
+            .metadata("sha256", sha_hex);
+        if let Some(r) = retention {
+            start = start
+                .object_lock_mode(ObjectLockMode::Compliance)
+                .object_lock_retain_until_date(r.until);
+        }
+        let created = start
             .send()
             .await
             .map_err(|e| backend(&format!("start multipart {full}"), chain(&e)))?;
@@ -325,21 +492,31 @@ impl Store for S3Store {
         }
         let digest = Sha256::digest(&bytes);
         let sha_hex = hex::encode(digest);
+        let retention = self.retention(key);
         if bytes.len() > self.multipart_threshold {
-            let put = self.put_multipart(&full, &bytes, &sha_hex).await?;
+            let put = self
+                .put_multipart(&full, &bytes, &sha_hex, retention)
+                .await?;
             return self.read_back(key, put, &sha_hex).await;
         }
         let sha_b64 = aws_smithy_types::base64::encode(digest);
         let conditional = self.conditional_puts.load(Ordering::Relaxed);
         let put = match self
-            .put_single(&full, bytes.clone(), sha_b64.clone(), conditional)
+            .put_single(
+                &full,
+                bytes.clone(),
+                sha_b64.clone(),
+                conditional,
+                retention,
+            )
             .await
         {
             Err(StoreError::Backend(m)) if m == "conditional-put-unsupported" => {
                 // This server does not implement If-None-Match on PUT: rely on
                 // the HEAD above and the read-back below.
                 self.conditional_puts.store(false, Ordering::Relaxed);
-                self.put_single(&full, bytes, sha_b64, false).await
+                self.put_single(&full, bytes, sha_b64, false, retention)
+                    .await
             }
             other => other,
         }?;
@@ -357,6 +534,59 @@ impl Store for S3Store {
             .await
             .map_err(|e| backend(&format!("read {full}"), e))?;
         Ok(Some(data.into_bytes().to_vec()))
+    }
+
+    async fn versions(&self, prefix: &str) -> Result<Versions, StoreError> {
+        if let Err(why) = self.keeps_versions().await? {
+            return Ok(Versions::NotKept(why));
+        }
+        let full_prefix = format!("{}{prefix}", self.prefix);
+        let mut keys: BTreeMap<String, KeyVersions> = BTreeMap::new();
+        let (mut key_marker, mut version_marker) = (None::<String>, None::<String>);
+        loop {
+            let out = match self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(&full_prefix)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 501) => {
+                    return Ok(Versions::NotKept(
+                        "the server does not list object versions (ListObjectVersions: NotImplemented)"
+                            .into(),
+                    ));
+                }
+                Err(e) => return Err(backend(&format!("list versions {full_prefix}"), chain(&e))),
+            };
+            let ours = |k: Option<&str>| {
+                k.and_then(|k| k.strip_prefix(&self.prefix))
+                    .map(str::to_string)
+            };
+            for v in out.versions() {
+                if let Some(k) = ours(v.key()) {
+                    keys.entry(k).or_default().versions += 1;
+                }
+            }
+            for d in out.delete_markers() {
+                if let Some(k) = ours(d.key()) {
+                    keys.entry(k).or_default().delete_markers += 1;
+                }
+            }
+            if out.is_truncated() != Some(true) {
+                break;
+            }
+            key_marker = out.next_key_marker().map(str::to_string);
+            version_marker = out.next_version_id_marker().map(str::to_string);
+            if key_marker.is_none() && version_marker.is_none() {
+                break;
+            }
+        }
+        Ok(Versions::Listed(keys))
     }
 
     async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {

@@ -85,18 +85,23 @@ pub fn assert_documents_pass_pdf_check(record: &serde_json::Value, store: &Path)
         let key = d["pdf"]["key"]
             .as_str()
             .expect("each document names its PDF");
-        assert_pdfa(
-            &std::fs::read(store.join(key)).expect("the PDF is stored"),
-            key,
-        );
+        let pdf = std::fs::read(store.join(key)).expect("the PDF is stored");
+        // A document the record says is signed must carry a signature
+        // covering the whole file but its /Contents.
+        let signed = d["signature"].is_object();
+        assert_pdfa_as(&pdf, key, sohoa::pdfa::Expect { signed });
     }
 }
 
 /// `pdf` passes every check of the partial PDF/A-2b check; `what` names
 /// it in the failure.
 pub fn assert_pdfa(pdf: &[u8], what: &str) {
-    let report = sohoa::pdfa::check(pdf, sohoa::pdfa::Expect::default())
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_pdfa_as(pdf, what, sohoa::pdfa::Expect::default())
+}
+
+/// As [`assert_pdfa`], with what the record says of the file.
+pub fn assert_pdfa_as(pdf: &[u8], what: &str, expect: sohoa::pdfa::Expect) {
+    let report = sohoa::pdfa::check(pdf, expect).unwrap_or_else(|e| panic!("{what}: {e}"));
     let failures: Vec<_> = report.failures().collect();
     assert!(
         failures.is_empty(),

@@ -48,6 +48,10 @@ pub struct Config {
     /// Store: s3://BUCKET[/PREFIX] or a directory.
     #[arg(long, env = "SOHOA_STORE")]
     pub store: String,
+    /// S3 Object Lock on every archive object written (the worker refuses
+    /// to start on a bucket without it).
+    #[command(flatten)]
+    pub object_lock: sohoa::store::ObjectLockArg,
     /// The queue, its dead-letter queue and the events exchange.
     #[command(flatten)]
     pub topology: sohoa::queue::Topology,
@@ -96,6 +100,9 @@ pub struct Config {
     /// record is logged within about this long (0: none here).
     #[arg(long, env = "SOHOA_LOG_EVERY", default_value_t = sohoa::catalog::log::DEFAULT_SEQUENCE_EVERY)]
     pub log_every: u64,
+    /// The agency's key that signs every document PDF (PAdES B-B).
+    #[command(flatten)]
+    pub signing: sohoa::sign::KeyArgs,
 }
 
 fn main() -> std::process::ExitCode {

@@ -129,6 +129,7 @@ impl Worker {
         let mut opts = Options {
             lang: config.lang.clone(),
             limits: config.limits,
+            signer: config.signing.signer()?,
             ..Options::default()
         };
         if let Some(t) = config.ocr_threads {
@@ -137,8 +138,10 @@ impl Worker {
         let pool = Arc::new(PagePool::new(&opts)?);
         let mut backoff = Backoff::new(config.max_backoff);
         let store: Arc<dyn Store> = loop {
-            match store::open(&config.store).await {
+            match store::open_with(&config.store, config.object_lock.lock()).await {
                 Ok(s) => break Arc::from(s),
+                // The bucket answered and cannot lock: waiting will not change it.
+                Err(e @ store::StoreError::ObjectLock(_)) => return Err(e.into()),
                 Err(e) => {
                     tracing::warn!("store {} not reachable: {e}; retrying", config.store);
                     if !backoff.wait(&shutdown).await {
@@ -762,13 +765,15 @@ async fn attempt(
     }
     // A message that a plain AMQP client published has no claim yet: make
     // it; one that names other files than the id's claim is refused.
-    match claims::claim(store, &claims::Claim::now(msg, "worker")).await {
-        Ok(_) => {}
+    let claim = claims::Claim::now(msg, "worker");
+    let claimed_at = match claims::claim(store, &claim).await {
+        Ok(claims::Claimed::New(_)) => claim.time,
+        Ok(claims::Claimed::Repeat(earlier, _)) => earlier.time,
         Err(e @ claims::ClaimError::Conflict { .. }) => {
             return Err(Fault::Permanent(e.to_string()));
         }
         Err(e) => return Err(transient(&e)),
-    }
+    };
     let mut originals = Vec::new();
     for f in &msg.files {
         let bytes = ctx
@@ -800,6 +805,7 @@ async fn attempt(
         batch_id: Some(msg.batch_id.clone()),
         case_code: case,
         station: msg.station.clone(),
+        claimed_at: Some(claimed_at),
     };
     let outcome = pipeline::process(
         ctx.pool.clone(),

@@ -123,6 +123,30 @@ impl S3Server {
         );
     }
 
+    /// A moto server instead (PyPI `moto[server]`, installed by
+    /// scripts/setup.sh): a fake of AWS S3, in Python, that implements
+    /// versioning and Object Lock, which s3s-fs does not. Only for what
+    /// needs those; everything else runs on s3s-fs.
+    pub fn start_moto(name: &str) -> S3Server {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server is installed (scripts/setup.sh: pip install 'moto[server]')");
+        let s = S3Server {
+            port,
+            dir: temp_dir(&format!("moto-{name}")),
+            child: Some(child),
+        };
+        assert!(
+            wait_for_port(port, Duration::from_secs(60)),
+            "moto_server did not start"
+        );
+        s
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
