@@ -80,6 +80,12 @@ pub fn document_text(sha256: &str) -> String {
     format!("text/{sha256}.txt")
 }
 
+/// An RFC 3161 timestamp token over a signature value, named by that
+/// value's SHA-256 (`timestamp`): written once, reused by every retry.
+pub fn timestamp(signature_sha256: &str) -> String {
+    format!("timestamps/{signature_sha256}.tsr")
+}
+
 /// The prefixes of content-addressed objects (what a record names).
 pub const CONTENT_PREFIXES: [&str; 3] = ["originals/", "documents/", "text/"];
 

@@ -50,6 +50,7 @@ pub mod sign;
 pub mod split;
 pub mod store;
 pub mod submit;
+pub mod timestamp;
 pub mod tlog;
 pub mod web;
 

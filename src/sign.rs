@@ -47,6 +47,12 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 /// The record's word for the format of the signatures made here.
 pub const FORMAT: &str = "PAdES-B-B";
+/// … and of those with a timestamp ([`embed_timestamp`]).
+pub const FORMAT_TIMESTAMPED: &str = "PAdES-B-T";
+
+/// Bytes the `/Contents` placeholder keeps free for a timestamp token
+/// (a TSA's token with its certificate chain: 2 to 8 KB in practice).
+pub const TIMESTAMP_ROOM: usize = 16 * 1024;
 
 const SIGN_FONT: &[u8] = include_bytes!("../assets/NotoSans-sign.ttf");
 
@@ -58,6 +64,8 @@ const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const ID_SIGNATURE_TIMESTAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 const ID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// Vietnam's offset: signing times are shown and stamped in it.
@@ -71,6 +79,8 @@ pub enum SignError {
     Pdf(String),
     #[error("the signature cannot be made: {0}")]
     Sign(String),
+    #[error("--tsa-url: {0}")]
+    Tsa(String),
 }
 
 /// Where the agency's signing key is: one flag and env each, shared by
@@ -93,6 +103,11 @@ pub struct KeyArgs {
     /// readable only by sohoa's user. Without it the password is empty.
     #[arg(long, env = "SOHOA_SIGN_KEY_PASSWORD_FILE", requires = "sign_key")]
     pub sign_key_password_file: Option<std::path::PathBuf>,
+    /// The agency's RFC 3161 time-stamping authority (`http://…`): every
+    /// signature gets its timestamp (PAdES B-T), kept in the store so that
+    /// a retried batch is stamped alike. Without it signatures are B-B.
+    #[arg(long, env = "SOHOA_TSA_URL", requires = "sign_key")]
+    pub tsa_url: Option<String>,
 }
 
 impl KeyArgs {
@@ -107,6 +122,15 @@ impl KeyArgs {
             self.sign_key_password_file.as_deref(),
         )?;
         Ok(Some(std::sync::Arc::new(signer)))
+    }
+
+    /// The time-stamping authority these flags name, or none.
+    pub fn tsa(&self) -> Result<Option<std::sync::Arc<crate::timestamp::Tsa>>, SignError> {
+        let Some(url) = &self.tsa_url else {
+            return Ok(None);
+        };
+        let tsa = crate::timestamp::Tsa::new(url).map_err(SignError::Tsa)?;
+        Ok(Some(std::sync::Arc::new(tsa)))
     }
 }
 
@@ -340,9 +364,15 @@ pub struct Signed {
 }
 
 /// Sign a finished PDF: [`prepare`], [`Signer::sign`] through
-/// [`Prepared::embed`].
-pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, at: OffsetDateTime) -> Result<Signed, SignError> {
-    let prepared = prepare(pdf, signer, at)?;
+/// [`Prepared::embed`]; `room`: bytes to keep free in the placeholder (for
+/// a timestamp, [`TIMESTAMP_ROOM`]).
+pub fn sign_pdf(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    at: OffsetDateTime,
+    room: usize,
+) -> Result<Signed, SignError> {
+    let prepared = prepare(pdf, signer, at, room)?;
     let cms = signed_data(signer, &prepared.digest)?;
     let cert = &signer.certificates()[0];
     let cert_der = cert.to_der().map_err(|e| SignError::Sign(e.to_string()))?;
@@ -383,7 +413,12 @@ impl Prepared {
 }
 
 /// Step 1: append the incremental update to `pdf` and digest the byte range.
-pub fn prepare(pdf: &[u8], signer: &dyn Signer, at: OffsetDateTime) -> Result<Prepared, SignError> {
+pub fn prepare(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    at: OffsetDateTime,
+    room: usize,
+) -> Result<Prepared, SignError> {
     let doc = Document::load_mem(pdf).map_err(|e| SignError::Pdf(e.to_string()))?;
     let prev = last_startxref(pdf).ok_or_else(|| SignError::Pdf("no startxref".into()))?;
     let Parts {
@@ -400,7 +435,7 @@ pub fn prepare(pdf: &[u8], signer: &dyn Signer, at: OffsetDateTime) -> Result<Pr
 
     let size = doc.max_id + 1;
     let (sig_id, widget_id, ap_id) = (size, size + 1, size + 2);
-    let placeholder = placeholder_len(signer);
+    let placeholder = placeholder_len(signer) + 2 * room;
 
     let mut out = pdf.to_vec();
     if !out.ends_with(b"\n") {
@@ -442,22 +477,29 @@ pub fn prepare(pdf: &[u8], signer: &dyn Signer, at: OffsetDateTime) -> Result<Pr
         prev,
     )?;
 
-    let range = format!(
-        "[0 {:>10} {:>10} {:>10}]",
-        gap_start,
-        hex_end,
-        out.len() - hex_end
-    );
-    out[range_at..range_at + range.len()].copy_from_slice(range.as_bytes());
-    let mut h = Sha256::new();
-    h.update(&out[..gap_start]);
-    h.update(&out[hex_end..]);
+    let digest = byte_range(&mut out, range_at, gap_start..hex_end);
     Ok(Prepared {
         bytes: out,
         hex_at,
         hex_len: placeholder,
-        digest: h.finalize().into(),
+        digest,
     })
+}
+
+/// Write the `/ByteRange` (at `range_at`, over the whole file but `gap`)
+/// and digest the bytes it covers.
+fn byte_range(out: &mut [u8], range_at: usize, gap: std::ops::Range<usize>) -> [u8; 32] {
+    let range = format!(
+        "[0 {:>10} {:>10} {:>10}]",
+        gap.start,
+        gap.end,
+        out.len() - gap.end
+    );
+    out[range_at..range_at + range.len()].copy_from_slice(range.as_bytes());
+    let mut h = Sha256::new();
+    h.update(&out[..gap.start]);
+    h.update(&out[gap.end..]);
+    h.finalize().into()
 }
 
 /// Hex digits the `/Contents` placeholder holds: room for the CMS object
@@ -684,6 +726,97 @@ pub fn signed_data(signer: &dyn Signer, digest: &[u8; 32]) -> Result<Vec<u8>, Si
     }
     .to_der()
     .map_err(e)
+}
+
+/// Where a signed PDF's CMS object is: the hex digits between `/Contents
+/// <` and `>` that `/ByteRange` leaves out (of the file's last signature).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    hex: std::ops::Range<usize>,
+    /// The CMS `SignedData` there.
+    cms: SignedData,
+}
+
+impl Slot {
+    /// The signature value of the (first) signer: what a timestamp stamps.
+    pub fn signature(&self) -> &[u8] {
+        self.cms
+            .signer_infos
+            .0
+            .get(0)
+            .map(|s| s.signature.as_bytes())
+            .unwrap_or_default()
+    }
+}
+
+/// The slot of the last signature of a PDF signed by [`sign_pdf`].
+pub fn signature_slot(pdf: &[u8]) -> Result<Slot, SignError> {
+    let bad = |why: &str| SignError::Pdf(format!("no signature to timestamp: {why}"));
+    let at = pdf
+        .windows(12)
+        .rposition(|w| w == b"/ByteRange [")
+        .ok_or_else(|| bad("no /ByteRange"))?;
+    let numbers: Vec<usize> = std::str::from_utf8(&pdf[at + 12..(at + 60).min(pdf.len())])
+        .unwrap_or_default()
+        .split(']')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [0, gap, resume, _] = numbers[..] else {
+        return Err(bad("a /ByteRange of another shape"));
+    };
+    if gap + 2 > resume || resume > pdf.len() || pdf[gap] != b'<' || pdf[resume - 1] != b'>' {
+        return Err(bad("/ByteRange does not bound /Contents"));
+    }
+    let hex = gap + 1..resume - 1;
+    let bytes = hex::decode(&pdf[hex.clone()]).map_err(|_| bad("/Contents is not hex"))?;
+    let mut reader = der::SliceReader::new(&bytes).map_err(|e| SignError::Pdf(e.to_string()))?;
+    let info = ContentInfo::decode(&mut reader)
+        .map_err(|e| SignError::Pdf(format!("the signature is not CMS ({e})")))?;
+    let cms = info
+        .content
+        .decode_as::<SignedData>()
+        .map_err(|e| SignError::Pdf(format!("the signature is not a SignedData ({e})")))?;
+    Ok(Slot { hex, cms })
+}
+
+/// Step 4 (B-T): the PDF with `token` (an RFC 3161 `TimeStampToken` over
+/// the slot's signature value) added to its signer as the unsigned
+/// attribute id-aa-signatureTimeStampToken, written into the same
+/// placeholder: no byte inside `/ByteRange` moves.
+pub fn embed_timestamp(pdf: &[u8], slot: Slot, token: &[u8]) -> Result<Vec<u8>, SignError> {
+    let e = |e: der::Error| SignError::Sign(format!("CMS encoding: {e}"));
+    let Slot { hex, mut cms } = slot;
+    let mut signers = cms.signer_infos.0.into_vec();
+    let signer = signers
+        .first_mut()
+        .ok_or_else(|| SignError::Pdf("the signature has no signer".into()))?;
+    let attribute = Attribute {
+        oid: ID_SIGNATURE_TIMESTAMP_TOKEN,
+        values: SetOfVec::try_from(vec![Any::from_der(token).map_err(e)?]).map_err(e)?,
+    };
+    signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(e)?);
+    cms.signer_infos = SignerInfos(SetOfVec::try_from(signers).map_err(e)?);
+    let der = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&cms).map_err(e)?,
+    }
+    .to_der()
+    .map_err(e)?;
+    let digits = hex::encode_upper(&der);
+    if digits.len() > hex.len() {
+        return Err(SignError::Sign(format!(
+            "the timestamped signature takes {} bytes, the placeholder {}",
+            der.len(),
+            hex.len() / 2
+        )));
+    }
+    let mut out = pdf.to_vec();
+    out[hex.clone()].fill(b'0');
+    out[hex.start..hex.start + digits.len()].copy_from_slice(digits.as_bytes());
+    Ok(out)
 }
 
 /// A DER tag-length-value.

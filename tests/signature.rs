@@ -52,25 +52,39 @@ fn test_pki(dir: &Path) -> TestPki {
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
+    issue(
+        dir,
+        "sign",
+        "/CN=UBND xã Thử Nghiệm/O=Ủy ban nhân dân",
+        "keyUsage=critical,digitalSignature,nonRepudiation",
+    );
+    TestPki {
+        ca: dir.join("ca.pem"),
+        key: dir.join("sign.key"),
+        chain: dir.join("sign-chain.pem"),
+    }
+}
+
+/// A key `<name>.key` and a certificate `<name>.pem` for `subject`, issued
+/// by the test CA in `dir` with the extensions `usage` (and CA:FALSE), then
+/// `<name>-chain.pem`: the certificate, then the CA's.
+fn issue(dir: &Path, name: &str, subject: &str, usage: &str) {
+    let (key, csr, ext, pem) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.ext"),
+        format!("{name}.pem"),
+    );
     openssl(
         dir,
         &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "sign.key",
-            "-out",
-            "sign.csr",
-            "-utf8",
-            "-subj",
-            "/CN=UBND xã Thử Nghiệm/O=Ủy ban nhân dân",
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-utf8",
+            "-subj", subject,
         ],
     );
     std::fs::write(
-        dir.join("leaf.ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n",
+        dir.join(&ext),
+        format!("basicConstraints=critical,CA:FALSE\n{usage}\n"),
     )
     .unwrap();
     openssl(
@@ -79,32 +93,26 @@ fn test_pki(dir: &Path) -> TestPki {
             "x509",
             "-req",
             "-in",
-            "sign.csr",
+            &csr,
             "-CA",
             "ca.pem",
             "-CAkey",
             "ca.key",
-            "-set_serial",
-            "4242",
+            "-CAcreateserial",
             "-days",
             "3650",
             "-extfile",
-            "leaf.ext",
+            &ext,
             "-out",
-            "sign.pem",
+            &pem,
         ],
     );
     let chain = [
-        std::fs::read_to_string(dir.join("sign.pem")).unwrap(),
+        std::fs::read_to_string(dir.join(&pem)).unwrap(),
         std::fs::read_to_string(dir.join("ca.pem")).unwrap(),
     ]
     .concat();
-    std::fs::write(dir.join("chain.pem"), chain).unwrap();
-    TestPki {
-        ca: dir.join("ca.pem"),
-        key: dir.join("sign.key"),
-        chain: dir.join("chain.pem"),
-    }
+    std::fs::write(dir.join(format!("{name}-chain.pem")), chain).unwrap();
 }
 
 /// pyHanko's judgement of `pdf`'s signatures, trusting only `ca`:
@@ -267,6 +275,195 @@ fn a_pkcs12_key_with_its_password_file_signs_and_a_wrong_password_is_refused() {
     assert!(
         !other.join("cases").exists(),
         "a record was stored without the signature asked for"
+    );
+}
+
+/// A time-stamping authority on loopback: each POSTed query is answered
+/// by `openssl ts -reply`, signed by a TSA certificate the test CA issued
+/// (extended key usage timeStamping, critical). Counts what it answered.
+/// Its thread ends with the test process.
+struct TestTsa {
+    url: String,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn start_tsa(dir: &Path) -> TestTsa {
+    issue(
+        dir,
+        "tsa",
+        "/CN=Test TSA sohoa",
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping",
+    );
+    std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
+    std::fs::write(
+        dir.join("tsa.cnf"),
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = {}\nserial = $dir/tsaserial\ncrypto_device = builtin\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa-chain.pem\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            if answer_tsa_query(conn, &dir).is_ok() {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    TestTsa { url, answered }
+}
+
+/// One HTTP exchange of the test TSA: the query in, `openssl ts -reply`'s
+/// response out.
+fn answer_tsa_query(mut conn: std::net::TcpStream, dir: &Path) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Write};
+    let mut reader = std::io::BufReader::new(conn.try_clone()?);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut query = vec![0u8; length];
+    reader.read_exact(&mut query)?;
+    std::fs::write(dir.join("query.tsq"), &query)?;
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "ts",
+            "-reply",
+            "-config",
+            "tsa.cnf",
+            "-queryfile",
+            "query.tsq",
+            "-out",
+            "reply.tsr",
+        ])
+        .output()?;
+    let reply = if out.status.success() {
+        std::fs::read(dir.join("reply.tsr"))?
+    } else {
+        eprintln!(
+            "openssl ts -reply: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Vec::new()
+    };
+    write!(
+        conn,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.len()
+    )?;
+    conn.write_all(&reply)?;
+    if reply.is_empty() {
+        return Err(std::io::Error::other("no reply"));
+    }
+    Ok(())
+}
+
+/// With a TSA configured every signature gets its RFC 3161 timestamp
+/// (PAdES B-T), which pyHanko validates against the test CA; the token is
+/// kept in the store, so the same batch built again (a retry, or a second
+/// worker on the same claim) is stamped with it, writes the same bytes and
+/// asks the TSA nothing.
+#[test]
+fn with_a_tsa_signatures_are_timestamped_pyhanko_validates_them_and_a_rebuild_reuses_the_token() {
+    let dir = temp_dir("sign-tsa");
+    let pki = test_pki(&dir);
+    let tsa = start_tsa(&dir);
+    let mut flags = signing_flags(&pki);
+    flags.extend(["--tsa-url".to_string(), tsa.url.clone()]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let ra = process_json(&[&example_batch()], &a, &flags);
+    let docs = ra["documents"].as_array().unwrap();
+    for d in docs {
+        let sig = &d["signature"];
+        assert_eq!(sig["format"], "PAdES-B-T", "{d}");
+        let stamp = &sig["timestamp"];
+        assert_eq!(stamp["tsa"], tsa.url.as_str(), "{sig}");
+        assert!(stamp["at"].as_str().unwrap().ends_with("+07:00"), "{sig}");
+        let token = a.join(stamp["key"].as_str().unwrap());
+        assert!(
+            token.is_file(),
+            "the token is not kept at {}",
+            token.display()
+        );
+        let pdf = a.join(d["pdf"]["key"].as_str().unwrap());
+        let (valid, said) = pyhanko_validates(&pdf, &pki.ca);
+        assert!(valid, "pyHanko rejects the timestamped PDF:\n{said}");
+        assert!(
+            said.contains("The timestamp token is cryptographically sound")
+                && said.contains("The TSA certificate is trusted"),
+            "pyHanko does not validate the timestamp:\n{said}"
+        );
+    }
+    assert_valid(&validator("batch-record.schema.json"), &ra);
+    let asked = tsa.answered.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(asked, docs.len(), "one token per signature");
+
+    copy_dir(&a.join("claims"), &b.join("claims"));
+    copy_dir(&a.join("timestamps"), &b.join("timestamps"));
+    let rb = process_json(&[&example_batch()], &b, &flags);
+    assert_eq!(pdf_keys(&ra), pdf_keys(&rb), "a rebuild wrote other PDFs");
+    for key in pdf_keys(&ra) {
+        assert_eq!(
+            std::fs::read(a.join(&key)).unwrap(),
+            std::fs::read(b.join(&key)).unwrap()
+        );
+    }
+    assert_eq!(
+        tsa.answered.load(std::sync::atomic::Ordering::SeqCst),
+        asked,
+        "the rebuild asked the TSA again"
+    );
+}
+
+/// A TSA that does not answer fails the batch as the environment's fault
+/// (exit code 5: try again later), naming the TSA; nothing is stored
+/// unstamped in its place.
+#[test]
+fn an_unreachable_tsa_fails_the_batch_naming_it_and_stores_no_record() {
+    let dir = temp_dir("sign-tsa-down");
+    let pki = test_pki(&dir);
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/tsa");
+    let store = dir.join("store");
+    let mut cmd = sohoa();
+    cmd.arg("process")
+        .arg(example_batch())
+        .arg("--store")
+        .arg(&store)
+        .args(signing_flags(&pki))
+        .args(["--tsa-url", &url]);
+    let out = run(&mut cmd);
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{said}");
+    assert!(
+        said.contains(&url) && said.contains("cannot be reached"),
+        "{said}"
+    );
+    assert!(
+        !store.join("cases").exists(),
+        "a record was stored without its timestamp"
     );
 }
 

@@ -26,11 +26,13 @@ fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failu
         None => Taxonomy::default_set(),
     };
     let signer = ocr.signing.signer().map_err(rejected)?;
+    let tsa = ocr.signing.tsa().map_err(rejected)?;
     let mut opts = Options {
         lang: ocr.lang,
         taxonomy,
         limits,
         signer,
+        tsa,
         ..Options::default()
     };
     if let Some(t) = ocr.threads {

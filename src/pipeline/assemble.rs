@@ -567,18 +567,24 @@ fn sign(
     let (Some(signer), Some(at)) = (&opts.signer, batch.signed_at) else {
         return Ok((pdf, None));
     };
-    let signed = crate::sign::sign_pdf(&pdf, signer.as_ref(), at)?;
+    let room = if opts.tsa.is_some() {
+        crate::sign::TIMESTAMP_ROOM
+    } else {
+        0
+    };
+    let signed = crate::sign::sign_pdf(&pdf, signer.as_ref(), at, room)?;
     let signature = PdfSignature {
         format: crate::sign::FORMAT.into(),
         signed_at: signed.signed_at,
         signer: signed.signer,
         certificate_sha256: signed.certificate_sha256,
+        timestamp: None,
     };
     Ok((signed.pdf, Some(signature)))
 }
 
 /// A content object's reference: its key from its SHA-256, and its size.
-fn object_ref(key: fn(&str) -> String, bytes: &[u8]) -> ObjectRef {
+pub(super) fn object_ref(key: fn(&str) -> String, bytes: &[u8]) -> ObjectRef {
     let sha256 = hex::encode(Sha256::digest(bytes));
     ObjectRef {
         key: key(&sha256),

@@ -21,6 +21,7 @@
 pub mod assemble;
 pub mod page;
 pub mod pool;
+pub mod stamp;
 
 pub use page::PageOut;
 pub use pool::PagePool;
@@ -58,6 +59,8 @@ pub enum PipelineError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Sign(#[from] SignError),
+    #[error(transparent)]
+    Timestamp(#[from] crate::timestamp::TimestampError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("stored record {key} cannot be read: {reason}")]
@@ -99,6 +102,8 @@ impl PipelineError {
             // is the environment's.
             PipelineError::Sign(SignError::Pdf(_)) => true,
             PipelineError::Sign(_) => false,
+            // The TSA and the store are the environment's, whatever they say.
+            PipelineError::Timestamp(_) => false,
             _ => true,
         }
     }
@@ -129,6 +134,9 @@ pub struct Options {
     /// The agency's signing key: every document PDF is signed with it
     /// (`sign`); none, and PDFs are stored unsigned (the record says so).
     pub signer: Option<Arc<dyn Signer>>,
+    /// The agency's time-stamping authority: every signature gets an RFC
+    /// 3161 timestamp ([`stamp`]); none, and signatures are PAdES B-B.
+    pub tsa: Option<Arc<crate::timestamp::Tsa>>,
 }
 
 impl Default for Options {
@@ -142,6 +150,7 @@ impl Default for Options {
             limits: crate::ingest::Limits::default(),
             jpeg_quality: 80,
             signer: None,
+            tsa: None,
         }
     }
 }
@@ -248,7 +257,8 @@ pub async fn process(
         info.claimed_at = Some(claim_time(store, &batch_id, &originals, &info).await?);
     }
     let cpu_originals = originals.clone();
-    let built = tokio::task::spawn_blocking(move || {
+    let tsa = pool.options().tsa.clone();
+    let mut built = tokio::task::spawn_blocking(move || {
         let pages = pool.run(&cpu_originals, &*progress)?;
         assemble::assemble(
             &cpu_originals,
@@ -261,6 +271,9 @@ pub async fn process(
     })
     .await
     .map_err(joined)??;
+    if let Some(tsa) = &tsa {
+        stamp::stamp(store, tsa, &mut built).await?;
+    }
     let outcome = assemble::store(store, &originals, built).await?;
     tracing::info!(
         batch = %outcome.record.batch_id,

@@ -108,6 +108,21 @@ pub struct PdfSignature {
     pub signer: String,
     /// SHA-256 of the signing certificate (DER), hex.
     pub certificate_sha256: String,
+    /// The RFC 3161 timestamp over the signature (PAdES B-T), when a TSA
+    /// is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<SignatureTimestamp>,
+}
+
+/// A signature's RFC 3161 timestamp, as the record tells it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SignatureTimestamp {
+    /// The TSA's time (the token's genTime), ISO 8601 with +07:00.
+    pub at: String,
+    /// The TSA it came from.
+    pub tsa: String,
+    /// The token's store key (`timestamps/<sha256 of the signature>.tsr`).
+    pub key: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

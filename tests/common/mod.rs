@@ -108,3 +108,24 @@ pub fn assert_pdfa_as(pdf: &[u8], what: &str, expect: sohoa::pdfa::Expect) {
         "{what} fails PDF/A-2b checks: {failures:#?}"
     );
 }
+
+/// The JSON Schema `schemas/<name>`, compiled.
+pub fn validator(name: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(name);
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles")
+}
+
+/// `doc` follows the schema `v`, or the test fails naming each error.
+pub fn assert_valid(v: &jsonschema::Validator, doc: &serde_json::Value) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}

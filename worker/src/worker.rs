@@ -130,6 +130,7 @@ impl Worker {
             lang: config.lang.clone(),
             limits: config.limits,
             signer: config.signing.signer()?,
+            tsa: config.signing.tsa()?,
             ..Options::default()
         };
         if let Some(t) = config.ocr_threads {

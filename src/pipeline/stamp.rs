@@ -1,0 +1,40 @@
+//! Stamp: each signed document PDF of an assembled batch gets the RFC 3161
+//! timestamp of its signature (PAdES B-T), between assembly and storing.
+//!
+//! It runs here, not inside assembly, because the token comes from the
+//! network and is kept in the store ([`crate::timestamp`]): a batch built
+//! again (retried, or raced by two workers) finds the token its signature
+//! already has and writes the same PDF. The token goes into the space
+//! `/Contents` kept free for it, so only the PDF's hash changes: the
+//! record's reference to it is made again here.
+
+use super::PipelineError;
+use super::assemble::{Built, object_ref};
+use crate::keys;
+use crate::record::SignatureTimestamp;
+use crate::store::Store;
+use crate::timestamp::Tsa;
+
+/// Timestamp every signed document of `built`, in place.
+pub async fn stamp(store: &dyn Store, tsa: &Tsa, built: &mut Built) -> Result<(), PipelineError> {
+    for doc in &mut built.record.documents {
+        let Some(signature) = &mut doc.signature else {
+            continue;
+        };
+        let Some(object) = built.objects.iter_mut().find(|(k, _)| *k == doc.pdf.key) else {
+            continue;
+        };
+        let slot = crate::sign::signature_slot(&object.1)?;
+        let stamped = tsa.stamp(store, slot.signature()).await?;
+        let pdf = crate::sign::embed_timestamp(&object.1, slot, &stamped.der)?;
+        doc.pdf = object_ref(keys::document_pdf, &pdf);
+        *object = (doc.pdf.key.clone(), pdf);
+        signature.format = crate::sign::FORMAT_TIMESTAMPED.into();
+        signature.timestamp = Some(SignatureTimestamp {
+            at: crate::sign::iso_time(stamped.time),
+            tsa: tsa.url().to_string(),
+            key: stamped.key,
+        });
+    }
+    Ok(())
+}
