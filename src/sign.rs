@@ -124,6 +124,18 @@ impl KeyArgs {
         Ok(Some(std::sync::Arc::new(signer)))
     }
 
+    /// The key and TSA these flags name together (the API's set-up), or
+    /// none when no key is given.
+    pub fn agency(&self) -> Result<Option<Agency>, SignError> {
+        let Some(signer) = self.signer()? else {
+            return Ok(None);
+        };
+        Ok(Some(Agency {
+            signer,
+            tsa: self.tsa()?,
+        }))
+    }
+
     /// The time-stamping authority these flags name, or none.
     pub fn tsa(&self) -> Result<Option<std::sync::Arc<crate::timestamp::Tsa>>, SignError> {
         let Some(url) = &self.tsa_url else {
@@ -132,6 +144,14 @@ impl KeyArgs {
         let tsa = crate::timestamp::Tsa::new(url).map_err(SignError::Tsa)?;
         Ok(Some(std::sync::Arc::new(tsa)))
     }
+}
+
+/// The agency's signing set-up: its key, and its TSA when signatures are
+/// timestamped.
+#[derive(Debug, Clone)]
+pub struct Agency {
+    pub signer: std::sync::Arc<dyn Signer>,
+    pub tsa: Option<std::sync::Arc<crate::timestamp::Tsa>>,
 }
 
 /// Whatever holds the agency's key: it gives its certificate chain and
@@ -382,6 +402,26 @@ pub fn sign_pdf(
         signer: cert.tbs_certificate.subject.to_string(),
         certificate_sha256: hex::encode(Sha256::digest(&cert_der)),
     })
+}
+
+/// Sign a finished document PDF ([`sign_pdf`]) and say so as a record
+/// does: the signed bytes and their `PdfSignature` (format B-B; a
+/// timestamp, when one is added, changes it).
+pub fn sign_document(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    at: OffsetDateTime,
+    room: usize,
+) -> Result<(Vec<u8>, crate::record::PdfSignature), SignError> {
+    let signed = sign_pdf(pdf, signer, at, room)?;
+    let record = crate::record::PdfSignature {
+        format: FORMAT.into(),
+        signed_at: signed.signed_at,
+        signer: signed.signer,
+        certificate_sha256: signed.certificate_sha256,
+        timestamp: None,
+    };
+    Ok((signed.pdf, record))
 }
 
 /// A PDF with its incremental update appended and the `/Contents`

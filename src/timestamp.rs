@@ -15,6 +15,7 @@
 //! workers racing on one, write the same PDF.
 
 use crate::keys;
+use crate::record::{PdfSignature, SignatureTimestamp};
 use crate::store::{Put, Store, StoreError};
 use der::asn1::{Int, OctetString};
 use der::{Decode, Encode};
@@ -39,6 +40,8 @@ pub enum TimestampError {
     BadStored { key: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Pdf(#[from] crate::sign::SignError),
 }
 
 /// A time-stamping authority reached over HTTP (RFC 3161 section 3.4:
@@ -82,6 +85,27 @@ impl Tsa {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// `pdf` (signed by [`crate::sign::sign_document`] with room for a
+    /// token) with its signature timestamped, and `signature` (its
+    /// record) saying so: PAdES-B-T, the TSA's time, the token's key.
+    pub async fn stamp_pdf(
+        &self,
+        store: &dyn Store,
+        pdf: &[u8],
+        signature: &mut PdfSignature,
+    ) -> Result<Vec<u8>, TimestampError> {
+        let slot = crate::sign::signature_slot(pdf)?;
+        let token = self.stamp(store, slot.signature()).await?;
+        let pdf = crate::sign::embed_timestamp(pdf, slot, &token.der)?;
+        signature.format = crate::sign::FORMAT_TIMESTAMPED.into();
+        signature.timestamp = Some(SignatureTimestamp {
+            at: crate::sign::iso_time(token.time),
+            tsa: self.url.clone(),
+            key: token.key,
+        });
+        Ok(pdf)
     }
 
     /// A token for `signature`: the one stored for it, else a new one from

@@ -31,6 +31,7 @@ impl From<AmendError> for ApiError {
                 "integrity_failure",
                 e.to_string(),
             ),
+            AmendError::Sign(_) => ApiError::internal("signing the re-arranged PDF", e),
             AmendError::Catalog(e) => e.into(),
         }
     }
@@ -140,7 +141,16 @@ pub async fn made(
         role: caller.token.role.as_str().to_string(),
         unit: caller.token.unit.clone(),
     };
-    let made = match amendments::amend(state.store.as_ref(), &code, id, by, req).await {
+    let made = match amendments::amend(
+        state.store.as_ref(),
+        &code,
+        id,
+        by,
+        req,
+        state.config.signing.as_ref(),
+    )
+    .await
+    {
         Err(e @ AmendError::Source { .. }) => {
             state.metrics.integrity_failures.inc();
             tracing::error!("INTEGRITY FAILURE: {e}");

@@ -82,6 +82,9 @@ pub struct Config {
     pub session_ttl: std::time::Duration,
     /// What audits check the store's transparency log against.
     pub anchors: crate::anchor::Anchors,
+    /// The agency's signing key (and TSA): the PDFs an officer's
+    /// re-arrangement makes are signed with it (`sohoa serve --sign-key`).
+    pub signing: Option<crate::sign::Agency>,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             public_origin: None,
             session_ttl: crate::web::session::DEFAULT_TTL,
             anchors: crate::anchor::Anchors::default(),
+            signing: None,
         }
     }
 }

@@ -71,6 +71,9 @@ pub enum AmendError {
         "the pages cannot be re-arranged: the stored {key} {found}; nothing was changed, and the archivists' audit will name it"
     )]
     Source { key: String, found: String },
+    /// The agency's key could not sign a re-arranged PDF.
+    #[error("the re-arranged PDF cannot be signed: {0}; nothing was changed")]
+    Sign(String),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -316,7 +319,9 @@ pub async fn amend(
     document_id: &str,
     by: Author,
     request: &AmendRequest,
+    signing: Option<&crate::sign::Agency>,
 ) -> Result<Made, AmendError> {
+    let now = time::OffsetDateTime::now_utc();
     let note = check_note(&request.note)?;
     let no_document = || AmendError::NoDocument {
         case: case.to_string(),
@@ -339,15 +344,11 @@ pub async fn amend(
         }
         (None, Some(pages)) => {
             only_this(request, "pages")?;
-            rearranged(store, &a, pages).await?
+            rearranged(store, &a, pages, signing.map(|s| (s, now))).await?
         }
         (None, None) => reading(current, request)?,
     };
-    let id = format!(
-        "{}-{}",
-        keys::time_segment(time::OffsetDateTime::now_utc()),
-        crate::ids::random_hex(4)
-    );
+    let id = format!("{}-{}", keys::time_segment(now), crate::ids::random_hex(4));
     let amendment = Amendment {
         schema: AMENDMENT_SCHEMA.to_string(),
         id: id.clone(),
@@ -520,6 +521,7 @@ async fn rearranged(
     store: &dyn Store,
     a: &Amended,
     pages: &BTreeMap<String, Vec<PageRef>>,
+    signing: Option<(&crate::sign::Agency, time::OffsetDateTime)>,
 ) -> Result<Change, AmendError> {
     let mut change = arrange(a, pages)?;
     if let Change::Pages { documents } = &mut change {
@@ -529,7 +531,7 @@ async fn rearranged(
                 d.title.clone().unwrap_or_else(|| d.doc_type.clone())
             })
         };
-        super::derived::derive(store, &a.record, title, documents).await?;
+        super::derived::derive(store, &a.record, title, documents, signing).await?;
     }
     Ok(change)
 }
@@ -583,6 +585,7 @@ fn arrange(a: &Amended, pages: &BTreeMap<String, Vec<PageRef>>) -> Result<Change
             after: after.clone(),
             pdf: None,
             text: None,
+            signature: None,
         });
     }
     before_all.sort();

@@ -11,10 +11,12 @@
 
 use super::amendments::AmendError;
 use crate::keys;
+use crate::record::PdfSignature;
 use crate::record::amendment::Arrangement;
 use crate::record::effective::{SPLIT_TYPE, machine_place};
 use crate::record::{BatchRecord, ObjectRef};
 use crate::render::{self, PageFrom};
+use crate::sign::Agency;
 use crate::store::Store;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -28,12 +30,15 @@ struct Sources {
 
 /// Make, store and name the PDF and text of every document of
 /// `arrangements` whose pages changed; `title` gives a document's title
-/// (its heading, else its type) by id.
+/// (its heading, else its type) by id. With a signer, each PDF is signed
+/// by the agency at `signing.1` (the amendment's time), and timestamped
+/// when the agency has a TSA.
 pub async fn derive(
     store: &dyn Store,
     record: &BatchRecord,
     title: impl Fn(&str) -> Option<String>,
     arrangements: &mut [Arrangement],
+    signing: Option<(&Agency, time::OffsetDateTime)>,
 ) -> Result<(), AmendError> {
     let mut sources = Sources::default();
     for a in arrangements.iter_mut() {
@@ -71,6 +76,14 @@ pub async fn derive(
             let key = &record.documents[order[0]].pdf.key;
             source_error(key, &format!("cannot be taken apart: {e}"))
         })?;
+        let pdf = match signing {
+            Some((agency, at)) => {
+                let (pdf, signature) = sign(store, agency, at, pdf).await?;
+                a.signature = Some(signature);
+                pdf
+            }
+            None => pdf,
+        };
         a.pdf = Some(put(store, keys::derived_pdf, pdf).await?);
         a.text = match sources.text_of(&at) {
             Some(text) => Some(put(store, keys::derived_text, text.into_bytes()).await?),
@@ -112,6 +125,31 @@ impl Sources {
             .collect();
         pages.map(|p| p.join("\u{c}"))
     }
+}
+
+/// A derived PDF signed by the agency at `at`, and timestamped when it
+/// has a TSA.
+async fn sign(
+    store: &dyn Store,
+    agency: &Agency,
+    at: time::OffsetDateTime,
+    pdf: Vec<u8>,
+) -> Result<(Vec<u8>, PdfSignature), AmendError> {
+    let failed = |e: &dyn std::fmt::Display| AmendError::Sign(e.to_string());
+    let room = match agency.tsa {
+        Some(_) => crate::sign::TIMESTAMP_ROOM,
+        None => 0,
+    };
+    let (pdf, mut signature) = crate::sign::sign_document(&pdf, agency.signer.as_ref(), at, room)
+        .map_err(|e| failed(&e))?;
+    let pdf = match &agency.tsa {
+        Some(tsa) => tsa
+            .stamp_pdf(store, &pdf, &mut signature)
+            .await
+            .map_err(|e| failed(&e))?,
+        None => pdf,
+    };
+    Ok((pdf, signature))
 }
 
 /// An object's bytes, refused unless they hash as the record says.

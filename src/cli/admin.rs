@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// What audits check the transparency log against.
     #[command(flatten)]
     pub anchors: super::args::AnchorArgs,
+    /// The agency's key (and TSA): the PDFs an officer's re-arrangement
+    /// of pages makes are signed with it.
+    #[command(flatten)]
+    pub signing: sohoa::sign::KeyArgs,
     /// The web page's origin as browsers reach it (scheme, host and port,
     /// e.g. https://sohoa.example.gov.vn): forms sent from it are accepted
     /// on plain HTTP too (browsers send `Sec-Fetch-Site` only over HTTPS
@@ -89,6 +93,7 @@ pub async fn serve(args: ServeArgs) -> Result<u8, Failure> {
         public_origin: args.public_origin,
         session_ttl: std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 30) * 3600),
         anchors: args.anchors.anchors()?,
+        signing: args.signing.agency().map_err(rejected)?,
     };
     let listen = args.listen.as_str();
     let signer = args.log_key.signer()?;

@@ -49,6 +49,7 @@ fn amend_failure(e: AmendError) -> Failure {
         AmendError::NoDocument { .. } => (exit::NOT_FOUND, e.to_string()),
         AmendError::Invalid(_) => rejected(e),
         AmendError::Source { .. } => (exit::INTEGRITY, e.to_string()),
+        AmendError::Sign(_) => (exit::ENVIRONMENT, e.to_string()),
         AmendError::Catalog(e) => env_err(e),
     }
 }
@@ -81,7 +82,7 @@ pub async fn amend(a: AmendArgs) -> Result<u8, Failure> {
         unit: None,
     };
     let store = open_store(&a.store.store, &a.store.lock).await?;
-    let made = amendments::amend(store.as_ref(), &code, &a.document_id, by, &request)
+    let made = amendments::amend(store.as_ref(), &code, &a.document_id, by, &request, None)
         .await
         .map_err(amend_failure)?;
     if a.index.index.is_some() {

@@ -572,15 +572,8 @@ fn sign(
     } else {
         0
     };
-    let signed = crate::sign::sign_pdf(&pdf, signer.as_ref(), at, room)?;
-    let signature = PdfSignature {
-        format: crate::sign::FORMAT.into(),
-        signed_at: signed.signed_at,
-        signer: signed.signer,
-        certificate_sha256: signed.certificate_sha256,
-        timestamp: None,
-    };
-    Ok((signed.pdf, Some(signature)))
+    let (pdf, signature) = crate::sign::sign_document(&pdf, signer.as_ref(), at, room)?;
+    Ok((pdf, Some(signature)))
 }
 
 /// A content object's reference: its key from its SHA-256, and its size.

@@ -11,7 +11,6 @@
 use super::PipelineError;
 use super::assemble::{Built, object_ref};
 use crate::keys;
-use crate::record::SignatureTimestamp;
 use crate::store::Store;
 use crate::timestamp::Tsa;
 
@@ -24,17 +23,9 @@ pub async fn stamp(store: &dyn Store, tsa: &Tsa, built: &mut Built) -> Result<()
         let Some(object) = built.objects.iter_mut().find(|(k, _)| *k == doc.pdf.key) else {
             continue;
         };
-        let slot = crate::sign::signature_slot(&object.1)?;
-        let stamped = tsa.stamp(store, slot.signature()).await?;
-        let pdf = crate::sign::embed_timestamp(&object.1, slot, &stamped.der)?;
+        let pdf = tsa.stamp_pdf(store, &object.1, signature).await?;
         doc.pdf = object_ref(keys::document_pdf, &pdf);
         *object = (doc.pdf.key.clone(), pdf);
-        signature.format = crate::sign::FORMAT_TIMESTAMPED.into();
-        signature.timestamp = Some(SignatureTimestamp {
-            at: crate::sign::iso_time(stamped.time),
-            tsa: tsa.url().to_string(),
-            key: stamped.key,
-        });
     }
     Ok(())
 }

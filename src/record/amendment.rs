@@ -11,7 +11,7 @@
 //! of the batch (moves, splits, merges, turns), each page named by the
 //! original it was scanned in and its page number there.
 
-use super::ObjectRef;
+use super::{ObjectRef, PdfSignature};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -110,6 +110,12 @@ pub struct Arrangement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub text: Option<ObjectRef>,
+    /// The agency's signature in that PDF (PAdES B-B, signed at the
+    /// amendment's time), when the API that made it has a signing key
+    /// (`sohoa serve --sign-key`); absent: the PDF is unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub signature: Option<PdfSignature>,
 }
 
 impl Amendment {

@@ -96,7 +96,7 @@ pub struct DocumentRecord {
 
 /// The agency's signature embedded in a document's PDF (PAdES B-B, as an
 /// incremental update: the PDF's recorded hash is of the signed file).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct PdfSignature {
     /// `PAdES-B-B`.
     pub format: String,
@@ -111,11 +111,12 @@ pub struct PdfSignature {
     /// The RFC 3161 timestamp over the signature (PAdES B-T), when a TSA
     /// is configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub timestamp: Option<SignatureTimestamp>,
 }
 
 /// A signature's RFC 3161 timestamp, as the record tells it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct SignatureTimestamp {
     /// The TSA's time (the token's genTime), ISO 8601 with +07:00.
     pub at: String,

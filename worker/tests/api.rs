@@ -1903,6 +1903,106 @@ fn derived<'a>(amendment: &'a Value, id: &str, what: &str) -> &'a Value {
     &d[what]
 }
 
+/// With `sohoa serve --sign-key`, the PDF an officer's re-arrangement
+/// makes is signed by the agency at the amendment's time: the amendment
+/// says so, and pyHanko (trusting the agency's certificate, made here by
+/// openssl with non-repudiation) validates the PDF as stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_signing_key_a_rearranged_pdf_is_signed_and_pyhanko_validates_it() {
+    let s3 = S3Server::start("api-derived-signed");
+    let names = Names::new("api_derived_signed");
+    let record = process_example(&s3, &names);
+    let dir = temp_dir("api-derived-signed");
+    let out = std::process::Command::new("openssl")
+        .current_dir(&dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "agency.key",
+            "-out",
+            "agency.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=UBND phường Thử",
+            "-utf8",
+            "-addext",
+            "keyUsage=critical,digitalSignature,nonRepudiation",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (key, cert) = (dir.join("agency.key"), dir.join("agency.pem"));
+    let officer = token(&s3, &names, "officer-sig", "officer", None);
+    let api = Api::start(
+        &s3,
+        &names,
+        &[
+            "--sign-key",
+            key.to_str().unwrap(),
+            "--sign-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    let docs = record["documents"].as_array().unwrap();
+    let (a, b) = (&docs[0], &docs[1]);
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let merged: Vec<Value> = page_refs(&record, a)
+        .into_iter()
+        .chain(page_refs(&record, b))
+        .collect();
+    let (status, made) = send(
+        reqwest::Client::new()
+            .post(api.url(&format!("/v1/cases/{CASE}/documents/{a_id}/amendments")))
+            .bearer_auth(&officer)
+            .json(&json!({"note": "one document", "pages": {a_id: merged, b_id: []}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}\n{}", api.log());
+    assert_amendment_schema(&made["amendment"]);
+    let signature = derived(&made["amendment"], a_id, "signature");
+    assert_eq!(signature["format"], "PAdES-B-B", "{made}");
+    assert!(
+        signature["signed_at"].as_str().unwrap().ends_with("+07:00"),
+        "{signature}"
+    );
+    let pdf = derived(&made["amendment"], a_id, "pdf");
+    let body = object_bytes(&s3, &names, pdf["key"].as_str().unwrap()).await;
+    assert_eq!(
+        hex::encode(Sha256::digest(&body)),
+        pdf["sha256"].as_str().unwrap()
+    );
+    let file = dir.join("rearranged.pdf");
+    std::fs::write(&file, &body).unwrap();
+    let out = std::process::Command::new("pyhanko")
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--no-revocation-check",
+            "--trust",
+        ])
+        .arg(&cert)
+        .arg("--trust-replace")
+        .arg(&file)
+        .output()
+        .expect("pyhanko runs: scripts/setup.sh installs it");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("The signature is judged VALID"),
+        "pyHanko rejects the re-arranged PDF:\n{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn moved_split_and_turned_pages_get_pdfs_of_their_own_and_the_machine_s_stay() {
     let s3 = S3Server::start("api-derived");
