@@ -371,57 +371,29 @@ fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
     Ok(out)
 }
 
-/// What the record says of a document's signature.
-#[derive(Debug, Clone)]
-pub struct Signed {
-    pub pdf: Vec<u8>,
-    /// ISO 8601 with the +07:00 offset.
-    pub signed_at: String,
-    /// The signing certificate's subject (RFC 4514).
-    pub signer: String,
-    /// SHA-256 of the signing certificate's DER, hex.
-    pub certificate_sha256: String,
-}
-
-/// Sign a finished PDF: [`prepare`], [`Signer::sign`] through
-/// [`Prepared::embed`]; `room`: bytes to keep free in the placeholder (for
-/// a timestamp, [`TIMESTAMP_ROOM`]).
-pub fn sign_pdf(
-    pdf: &[u8],
-    signer: &dyn Signer,
-    at: OffsetDateTime,
-    room: usize,
-) -> Result<Signed, SignError> {
-    let prepared = prepare(pdf, signer, at, room)?;
-    let cms = signed_data(signer, &prepared.digest)?;
-    let cert = &signer.certificates()[0];
-    let cert_der = cert.to_der().map_err(|e| SignError::Sign(e.to_string()))?;
-    Ok(Signed {
-        pdf: prepared.embed(&cms)?,
-        signed_at: iso_time(at),
-        signer: cert.tbs_certificate.subject.to_string(),
-        certificate_sha256: hex::encode(Sha256::digest(&cert_der)),
-    })
-}
-
-/// Sign a finished document PDF ([`sign_pdf`]) and say so as a record
-/// does: the signed bytes and their `PdfSignature` (format B-B; a
-/// timestamp, when one is added, changes it).
+/// Sign a finished document PDF ([`prepare`], [`Signer::sign`] through
+/// [`Prepared::embed`]) and say so as a record does: the signed bytes and
+/// their `PdfSignature` (format B-B; a timestamp, when one is added,
+/// changes it). `room`: bytes to keep free in the placeholder (for a
+/// timestamp, [`TIMESTAMP_ROOM`]).
 pub fn sign_document(
     pdf: &[u8],
     signer: &dyn Signer,
     at: OffsetDateTime,
     room: usize,
 ) -> Result<(Vec<u8>, crate::record::PdfSignature), SignError> {
-    let signed = sign_pdf(pdf, signer, at, room)?;
+    let prepared = prepare(pdf, signer, at, room)?;
+    let cms = signed_data(signer, &prepared.digest)?;
+    let cert = &signer.certificates()[0];
+    let cert_der = cert.to_der().map_err(|e| SignError::Sign(e.to_string()))?;
     let record = crate::record::PdfSignature {
         format: FORMAT.into(),
-        signed_at: signed.signed_at,
-        signer: signed.signer,
-        certificate_sha256: signed.certificate_sha256,
+        signed_at: iso_time(at),
+        signer: cert.tbs_certificate.subject.to_string(),
+        certificate_sha256: hex::encode(Sha256::digest(&cert_der)),
         timestamp: None,
     };
-    Ok((signed.pdf, record))
+    Ok((prepared.embed(&cms)?, record))
 }
 
 /// A PDF with its incremental update appended and the `/Contents`
@@ -789,7 +761,7 @@ impl Slot {
     }
 }
 
-/// The slot of the last signature of a PDF signed by [`sign_pdf`].
+/// The slot of the last signature of a PDF signed by [`sign_document`].
 pub fn signature_slot(pdf: &[u8]) -> Result<Slot, SignError> {
     let bad = |why: &str| SignError::Pdf(format!("no signature to timestamp: {why}"));
     let at = pdf
