@@ -43,6 +43,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         total - stored,
         n as f64 / (total - stored)
     );
+    // One more record on the full log: as a running worker's step (it
+    // knows the last step), then as a new process's (the same directory
+    // through a symlink is another store name, so nothing is remembered).
+    let alias = format!("{}-alias", dir.trim_end_matches('/'));
+    std::os::unix::fs::symlink(std::fs::canonicalize(&dir)?, &alias)?;
+    for (what, one) in [
+        ("warm", LocalStore::new(&dir)),
+        ("cold", LocalStore::new(&alias)),
+    ] {
+        let key = format!("failures/bench-{what}/20261205T000000.000000Z.json");
+        let bytes = format!("{{\"batch_id\":\"bench-{what}\"}}");
+        one.put_if_absent(&key, bytes.clone().into_bytes()).await?;
+        log::queue(&one, &key, bytes.as_bytes()).await?;
+        let s = Instant::now();
+        let size = log::sequence(&one, Some(&signer)).await?;
+        println!(
+            "a step of one record at size {size} ({what}: {}): {:.1} ms",
+            if what == "warm" {
+                "this process knows the last step"
+            } else {
+                "a new process"
+            },
+            s.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    std::fs::remove_file(&alias)?;
+    let n = n + 2;
     let inclusion = log::inclusion_proof(&store, n / 3, n).await?;
     let consistency = log::consistency_proof(&store, n / 2, n).await?;
     println!(

@@ -12,8 +12,9 @@
 //! `rewritten_record`); that every record under `cases/` has a leaf (else
 //! `unanchored_record`, or pending when younger than the grace); and, for
 //! the whole store, that every object under `originals/`, `documents/`,
-//! `text/` is named by a logged (or pending) record (else `orphan_object`)
-//! and that content-addressed keys match their bytes' SHA-256 (else
+//! `text/` is named by a logged (or pending) record (else `orphan_object`,
+//! or pending when younger than the grace: a batch being stored writes its
+//! objects before its record) and that content-addressed keys match their bytes' SHA-256 (else
 //! `key_hash_mismatch`). An object that cannot be read is reported
 //! (`unreadable_object`) and the check goes on.
 //!
@@ -108,7 +109,8 @@ pub struct LogReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub pinned_size: Option<u64>,
-    /// Records with no leaf yet, younger than the logging grace.
+    /// Records with no leaf yet, and content objects no record names yet,
+    /// younger than the logging grace (a batch being stored).
     pub pending: Vec<String>,
     /// Everything found wrong, by key.
     pub findings: Vec<Finding>,
@@ -209,7 +211,7 @@ pub async fn check(
     let anchored = check_leaves(store, &by_key, &mut report).await?;
     let named = check_records(store, case, anchors, (&by_key, &anchored), &mut report).await?;
     if case.is_none() {
-        check_content(store, &named, hashed, &mut report).await?;
+        check_content(store, anchors, &named, hashed, &mut report).await?;
     }
     check_versions(store, case, &mut report).await?;
     Ok(report)
@@ -476,10 +478,13 @@ async fn check_records(
     Ok(named)
 }
 
-/// Content objects: named by some logged or pending record, and their
-/// bytes hashing to their key.
+/// Content objects: named by some logged or pending record (else an
+/// orphan, or pending while younger than the grace: a batch being stored
+/// writes its objects before its record), and their bytes hashing to
+/// their key.
 async fn check_content(
     store: &dyn Store,
+    anchors: &Anchors,
     named: &BTreeSet<String>,
     hashed: &BTreeMap<String, String>,
     report: &mut LogReport,
@@ -496,9 +501,13 @@ async fn check_content(
         .buffered(CONCURRENCY)
         .collect()
         .await;
+    let now = time::OffsetDateTime::now_utc();
     for (key, got) in all.into_iter().zip(found) {
         if !named.contains(&key) {
-            report.find(&key, Outcome::OrphanObject, "named by no logged record");
+            match store.modified(&key).await {
+                Ok(Some(t)) if now - t < anchors.pending_grace => report.pending.push(key.clone()),
+                _ => report.find(&key, Outcome::OrphanObject, "named by no logged record"),
+            }
         }
         let want = keys::content_sha256(&key);
         match got {

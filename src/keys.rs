@@ -145,19 +145,32 @@ pub fn claim(batch_id: &str, n: u32) -> String {
 pub fn claims_prefix(batch_id: &str) -> String {
     format!("claims/{batch_id}/")
 }
-/// Is this key a station file waiting in the inbox (the only kind of key
-/// that is ever removed)?
+/// Is this key a station file waiting in the inbox?
 pub fn is_inbox(key: &str) -> bool {
     key.starts_with(INBOX) && key.matches('/').count() == 2
+}
+/// Is this key a queue entry, removed once it has served: a station file
+/// waiting in the inbox (removed once its batch's record holds it under
+/// `originals/`) or a record's pending marker in the log (removed once the
+/// record has its leaf: the step that logged it holds the same data)?
+/// These are the only keys that are ever removed.
+pub fn is_transient(key: &str) -> bool {
+    is_inbox(key) || is_log_pending(key)
+}
+/// Is this key a pending marker of the log (`log/pending/<sha256>`)?
+pub fn is_log_pending(key: &str) -> bool {
+    key.strip_prefix(LOG_PENDING)
+        .is_some_and(|leaf| leaf.len() == 64 && leaf.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 /// Is this key archive: kept for good, locked where the store can lock
 /// (originals, documents, texts, records, the log, and every other record
 /// of what happened: claims, failures, amendments, audits, the access log,
-/// tokens)? Everything but the inbox is. Nothing archive is ever removed
-/// through a [`crate::store::Store`], so locking it costs nothing sohoa
-/// does; it stops anyone else removing or overwriting it.
+/// tokens)? Everything but the transient keys ([`is_transient`]) is.
+/// Nothing archive is ever removed through a [`crate::store::Store`], so
+/// locking it costs nothing sohoa does; it stops anyone else removing or
+/// overwriting it.
 pub fn is_archive(key: &str) -> bool {
-    !key.starts_with(INBOX)
+    !key.starts_with(INBOX) && !is_log_pending(key)
 }
 pub fn submission(batch_id: &str, time: &str) -> String {
     format!("{}{time}.json", submissions_prefix(batch_id))

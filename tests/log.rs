@@ -256,3 +256,185 @@ fn a_processed_batch_is_logged_before_process_returns_and_its_proof_checks_witho
         stdout(&bad)
     );
 }
+
+/// A real local store that counts what the log asks of it: the keys each
+/// listing hands back (what an S3 server would send) and the full
+/// listings. `tag` gives it a name of its own, so that the log's hint of
+/// the last step (kept per store name) starts cold, as in a new process.
+struct Counted {
+    inner: LocalStore,
+    tag: String,
+    listed_keys: std::sync::atomic::AtomicUsize,
+    full_lists: std::sync::atomic::AtomicUsize,
+}
+
+impl Counted {
+    fn new(dir: &std::path::Path, tag: &str) -> Counted {
+        Counted {
+            inner: LocalStore::new(dir),
+            tag: tag.into(),
+            listed_keys: 0.into(),
+            full_lists: 0.into(),
+        }
+    }
+    /// (keys handed back by listings, full listings) since the last take.
+    fn take(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (
+            self.listed_keys.swap(0, SeqCst),
+            self.full_lists.swap(0, SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Counted {
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<sohoa::store::Put, sohoa::store::StoreError> {
+        self.inner.put_if_absent(key, bytes).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, sohoa::store::StoreError> {
+        self.inner.get(key).await
+    }
+    async fn exists(&self, key: &str) -> Result<bool, sohoa::store::StoreError> {
+        self.inner.exists(key).await
+    }
+    async fn modified(
+        &self,
+        key: &str,
+    ) -> Result<Option<time::OffsetDateTime>, sohoa::store::StoreError> {
+        self.inner.modified(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, sohoa::store::StoreError> {
+        self.full_lists
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.list(prefix).await
+    }
+    async fn list_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<String>, sohoa::store::StoreError> {
+        let keys = self.inner.list_after(prefix, after, max).await?;
+        self.listed_keys
+            .fetch_add(keys.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(keys)
+    }
+    async fn open_stream(
+        &self,
+        key: &str,
+    ) -> Result<Option<sohoa::store::ObjectReader>, sohoa::store::StoreError> {
+        self.inner.open_stream(key).await
+    }
+    async fn versions(
+        &self,
+        prefix: &str,
+    ) -> Result<sohoa::store::Versions, sohoa::store::StoreError> {
+        self.inner.versions(prefix).await
+    }
+    async fn remove_transient(&self, key: &str) -> Result<(), sohoa::store::StoreError> {
+        self.inner.remove_transient(key).await
+    }
+    fn describe(&self) -> String {
+        format!("{} ({})", self.inner.describe(), self.tag)
+    }
+}
+
+/// Queue leaf `i` as its writer does.
+async fn queue_leaf(store: &dyn Store, i: u64) {
+    let l = leaf(i);
+    store
+        .put_if_absent(&sohoa::keys::log_pending(&l.marker()), l.data())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_step_reads_the_backlog_and_the_new_end_of_the_log_not_the_whole_log() {
+    let dir = temp_dir("log-bounded");
+    let store = Counted::new(&dir, "warm");
+    // 300 steps of one record each: 300 step keys, 300 checkpoints, 300
+    // logged markers that a step listing whole prefixes would read.
+    for i in 0..300 {
+        queue_leaf(&store, i).await;
+        assert_eq!(log::sequence(&store, None).await.unwrap(), i + 1);
+    }
+    assert!(
+        store
+            .list(sohoa::keys::LOG_PENDING)
+            .await
+            .unwrap()
+            .is_empty(),
+        "every pending marker is removed once its leaf is logged"
+    );
+    for i in 0..300 {
+        assert_eq!(log::leaf_index(&store, &leaf(i)).await.unwrap(), Some(i));
+    }
+    store.take();
+
+    // One more record, in this process (the last step is known).
+    queue_leaf(&store, 300).await;
+    assert_eq!(log::sequence(&store, None).await.unwrap(), 301);
+    let (listed, full) = store.take();
+    println!("warm step: {listed} keys listed, {full} full listings");
+    assert_eq!(full, 0, "a step never lists a whole prefix");
+    assert!(listed <= 3, "a warm step listed {listed} keys");
+
+    // And in a new process: found by bisection, a few keys per doubling.
+    let cold = Counted::new(&dir, "cold");
+    queue_leaf(&cold, 301).await;
+    assert_eq!(log::sequence(&cold, None).await.unwrap(), 302);
+    let (listed, full) = cold.take();
+    println!("cold step at 301 steps: {listed} keys listed, {full} full listings");
+    assert_eq!(full, 0, "a step never lists a whole prefix");
+    assert!(listed <= 2 * 10 + 4, "a cold step listed {listed} keys");
+
+    // The latest checkpoint is found the same way, and is the right one.
+    let cp = log::latest_checkpoint(&Counted::new(&dir, "audit"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cp.note.checkpoint.size, 302);
+}
+
+#[tokio::test]
+async fn a_record_queued_again_after_it_was_logged_is_not_logged_twice() {
+    let dir = temp_dir("log-requeue");
+    let store = LocalStore::new(&dir);
+    append(&store, 0, 4, None).await;
+    // Its writer queues it again (a retried batch, `sohoa process` making
+    // sure): the marker comes back, the next step removes it unlogged.
+    queue_leaf(&store, 2).await;
+    assert_eq!(store.list(sohoa::keys::LOG_PENDING).await.unwrap().len(), 1);
+    assert_eq!(log::sequence(&store, None).await.unwrap(), 4);
+    assert!(
+        store
+            .list(sohoa::keys::LOG_PENDING)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(log::leaf_index(&store, &leaf(2)).await.unwrap(), Some(2));
+}
+
+#[tokio::test]
+async fn a_removed_latest_step_is_not_trusted_from_memory() {
+    let dir = temp_dir("log-hint");
+    let store = LocalStore::new(&dir);
+    append(&store, 0, 2, None).await;
+    append(&store, 2, 3, None).await;
+    assert_eq!(log::latest_step(&store).await.unwrap().1, 5);
+    let cp = log::latest_checkpoint(&store).await.unwrap().unwrap();
+    assert_eq!(cp.note.checkpoint.size, 5);
+    // Someone with access to the bucket removes the last step and its
+    // checkpoint: this process remembered them, and must look again.
+    std::fs::remove_file(dir.join(sohoa::keys::log_step(2))).unwrap();
+    std::fs::remove_file(dir.join(sohoa::keys::log_checkpoint(5))).unwrap();
+    assert_eq!(log::latest_step(&store).await.unwrap().1, 2);
+    let cp = log::latest_checkpoint(&store).await.unwrap().unwrap();
+    assert_eq!(cp.note.checkpoint.size, 2);
+}

@@ -19,6 +19,14 @@
 //!    steps alone, byte for byte (tiles, bundles, the checkpoint, signed
 //!    with deterministic Ed25519, and `log/logged/<hash>` markers), so any
 //!    sequencer can finish a step another one left half done.
+//! 3. once a leaf's `log/logged/` marker is written, its pending marker is
+//!    removed (the step holds the same data): the only log key ever
+//!    removed, and never locked ([`keys::is_transient`]).
+//!
+//! What a step reads does not grow with the log: the pending markers are
+//! the backlog only (at most [`STEP_LEAVES`] a step), the latest step is
+//! found by short `StartAfter` listings from the last one seen
+//! ([`last_size`]), and each marker's logged state is one lookup.
 //!
 //! On a store that ignores conditional writes (s3s-fs checks
 //! `If-None-Match` before writing, not atomically), the winner reads its
@@ -36,13 +44,15 @@ use base64::Engine;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// The origin line of a log without a signing key (its checkpoints are
 /// then unsigned notes); with a key, the key's name is the origin.
 pub const DEFAULT_ORIGIN: &str = "sohoa.vn/log";
 /// Markers written or read at once.
 const CONCURRENCY: usize = 32;
+/// Leaves one step appends at most (a longer backlog takes more steps).
+const STEP_LEAVES: usize = 10_000;
 /// Steps tried before a sequencer gives way for now.
 const ATTEMPTS: usize = 8;
 
@@ -116,22 +126,104 @@ pub async fn queue(store: &dyn Store, key: &str, bytes: &[u8]) -> Result<(), Sto
 
 /// The log's latest step and its size after it (`None`, 0: empty log).
 pub async fn latest_step(store: &dyn Store) -> Result<(Option<Step>, u64), LogError> {
-    let steps = store.list(keys::LOG_STEPS).await?;
-    let Some(key) = steps.iter().max_by_key(|k| keys::log_size_of(k)) else {
+    let Some((key, bytes)) = latest(store, keys::LOG_STEPS, keys::log_step).await? else {
         return Ok((None, 0));
     };
-    let step = read_step(store, key).await?;
+    let step: Step = serde_json::from_slice(&bytes)
+        .map_err(|e| LogError::Inconsistent(format!("{key} is not a step: {e}")))?;
     let size = step.from + step.leaves.len() as u64;
     Ok((Some(step), size))
 }
 
-async fn read_step(store: &dyn Store, key: &str) -> Result<Step, LogError> {
-    let bytes = store
-        .get(key)
-        .await?
-        .ok_or_else(|| LogError::Inconsistent(format!("{key} is listed but absent")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| LogError::Inconsistent(format!("{key} is not a step: {e}")))
+/// The key and bytes of the last object under `prefix` (`log/steps/` or
+/// `log/checkpoints/`, whose keys are zero-padded sizes made by `key`), or
+/// `None` when there is none. Found by [`last_size`] from the last one
+/// this process saw (a hint kept per store and prefix), so a sequencer
+/// step lists one or two keys however long the log; a hinted key that is
+/// gone (someone removed it) is forgotten and the search starts over.
+async fn latest(
+    store: &dyn Store,
+    prefix: &str,
+    key: fn(u64) -> String,
+) -> Result<Option<(String, Vec<u8>)>, LogError> {
+    let hint_of = format!("{}\n{prefix}", store.describe());
+    let mut hint = LATEST
+        .lock()
+        .map(|h| h.get(&hint_of).copied())
+        .unwrap_or(None);
+    loop {
+        let Some(size) = last_size(store, prefix, key, hint).await? else {
+            return Ok(None);
+        };
+        let k = key(size);
+        match store.get(&k).await? {
+            Some(bytes) => {
+                if let Ok(mut h) = LATEST.lock() {
+                    h.insert(hint_of, size);
+                }
+                return Ok(Some((k, bytes)));
+            }
+            None if hint.is_some() => hint = None,
+            None => return Err(LogError::Inconsistent(format!("{k} is listed but absent"))),
+        }
+    }
+}
+
+/// The last size [`latest`] found, per store and prefix.
+static LATEST: std::sync::Mutex<BTreeMap<String, u64>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// The largest size named by a key under `prefix` (keys made by `key`,
+/// zero-padded, so key order is size order), with no listing longer than
+/// one key: from `known` (a size whose key exists) or the first key, it
+/// gallops ahead (doubling the stride while keys lie beyond), then
+/// bisects. That is about 2·log2(size) listings from nothing and one
+/// when `known` is already the last.
+async fn last_size(
+    store: &dyn Store,
+    prefix: &str,
+    key: fn(u64) -> String,
+    known: Option<u64>,
+) -> Result<Option<u64>, StoreError> {
+    let mut lo = match known {
+        Some(k) => k,
+        None => match first_from(store, prefix, key, 0).await? {
+            Some(first) => first,
+            None => return Ok(None),
+        },
+    };
+    let mut stride = 1u64;
+    let mut hi = loop {
+        let probe = lo.saturating_add(stride);
+        match first_from(store, prefix, key, probe).await? {
+            Some(v) if probe < u64::MAX => (lo, stride) = (v, stride.saturating_mul(2)),
+            _ => break probe,
+        }
+    };
+    // A key at `lo`, none at or after `hi`.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match first_from(store, prefix, key, mid).await? {
+            Some(v) if v < hi => lo = v,
+            _ => hi = mid,
+        }
+    }
+    Ok(Some(lo))
+}
+
+/// The size of the first key under `prefix` at or after `size` (a key
+/// that names no size ends the search as none would).
+async fn first_from(
+    store: &dyn Store,
+    prefix: &str,
+    key: fn(u64) -> String,
+    size: u64,
+) -> Result<Option<u64>, StoreError> {
+    let after = size.checked_sub(1).map(key);
+    let first = store.list_after(prefix, after.as_deref(), 1).await?;
+    Ok(first
+        .first()
+        .and_then(|k| keys::log_size_of(k))
+        .filter(|v| *v >= size))
 }
 
 /// Sequencer steps, one at a time in this process.
@@ -212,22 +304,18 @@ pub async fn sequence_every(
     }
 }
 
-/// The pending leaves with no logged marker, in marker order.
+/// The pending leaves with no logged marker, in marker order, at most
+/// [`STEP_LEAVES`]. Only markers not yet removed are listed (a step
+/// removes its leaves' markers once they are logged), so this reads the
+/// backlog, not the archive; a marker whose leaf is logged already (its
+/// step's sequencer died before removing it, or it was queued again) is
+/// removed here.
 async fn waiting(store: &dyn Store) -> Result<Vec<Leaf>, LogError> {
-    let logged: BTreeSet<String> = store
-        .list(keys::LOG_LOGGED)
-        .await?
-        .iter()
-        .map(|k| keys::last_segment(k).to_string())
-        .collect();
-    let pending: Vec<String> = store
-        .list(keys::LOG_PENDING)
-        .await?
-        .into_iter()
-        .filter(|k| !logged.contains(keys::last_segment(k)))
-        .collect();
-    let reads: Vec<_> = pending.iter().map(|k| store.get(k)).collect();
-    let read: Vec<_> = futures_util::stream::iter(reads)
+    let pending = store
+        .list_after(keys::LOG_PENDING, None, STEP_LEAVES)
+        .await?;
+    let reads: Vec<_> = pending.iter().map(|k| read_pending(store, k)).collect();
+    let read: Vec<Result<Option<Vec<u8>>, StoreError>> = futures_util::stream::iter(reads)
         .buffered(CONCURRENCY)
         .collect()
         .await;
@@ -240,6 +328,27 @@ async fn waiting(store: &dyn Store) -> Result<Vec<Leaf>, LogError> {
         }
     }
     Ok(leaves)
+}
+
+/// A pending marker's bytes; `None` when it is gone or its leaf is logged
+/// already (then it is removed).
+async fn read_pending(store: &dyn Store, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    if store
+        .exists(&keys::log_logged(keys::last_segment(key)))
+        .await?
+    {
+        remove_pending(store, key).await;
+        return Ok(None);
+    }
+    store.get(key).await
+}
+
+/// Remove a pending marker whose leaf is logged. A failure only leaves
+/// it for the next step to remove, so it is logged, not returned.
+async fn remove_pending(store: &dyn Store, key: &str) {
+    if let Err(e) = store.remove_transient(key).await {
+        tracing::warn!("transparency log: {key} is logged but stays pending: {e}");
+    }
 }
 
 /// Where the leaf sits in the log, if it has been logged.
@@ -290,10 +399,15 @@ async fn finish(store: &dyn Store, signer: Option<&Signer>, step: &Step) -> Resu
     Ok(())
 }
 
-/// `log/logged/<marker>`: the leaf's index.
-async fn write_logged(store: &dyn Store, marker: String, index: u64) -> Result<Put, StoreError> {
+/// `log/logged/<marker>`: the leaf's index; then the pending marker,
+/// which has served, goes.
+async fn write_logged(store: &dyn Store, marker: String, index: u64) -> Result<(), StoreError> {
     let key = keys::log_logged(&marker);
-    store.put_if_absent(&key, to_json(&Logged { index })).await
+    store
+        .put_if_absent(&key, to_json(&Logged { index }))
+        .await?;
+    remove_pending(store, &keys::log_pending(&marker)).await;
+    Ok(())
 }
 
 /// The origin line checkpoints carry.
@@ -483,11 +597,10 @@ pub struct StoredCheckpoint {
 
 /// The checkpoint of the largest size (`None`: nothing logged yet).
 pub async fn latest_checkpoint(store: &dyn Store) -> Result<Option<StoredCheckpoint>, LogError> {
-    let listed = store.list(keys::LOG_CHECKPOINTS).await?;
-    let Some(key) = listed.iter().max_by_key(|k| keys::log_size_of(k)) else {
-        return Ok(None);
-    };
-    read_checkpoint(store, key).await.map(Some)
+    match latest(store, keys::LOG_CHECKPOINTS, keys::log_checkpoint).await? {
+        Some((key, bytes)) => parse_checkpoint(&key, bytes).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The checkpoint stored at `size`.
@@ -507,6 +620,10 @@ async fn read_checkpoint(store: &dyn Store, key: &str) -> Result<StoredCheckpoin
         .get(key)
         .await?
         .ok_or_else(|| LogError::Inconsistent(format!("{key} is listed but absent")))?;
+    parse_checkpoint(key, bytes)
+}
+
+fn parse_checkpoint(key: &str, bytes: Vec<u8>) -> Result<StoredCheckpoint, LogError> {
     let text = String::from_utf8(bytes)
         .map_err(|_| LogError::Inconsistent(format!("{key} is not text")))?;
     let note =

@@ -116,11 +116,19 @@ impl Store for LocalStore {
         ))
     }
 
-    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {
+    async fn remove_transient(&self, key: &str) -> Result<(), StoreError> {
         super::check_removable(key)?;
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(key)(e)),
+        }
+    }
+
+    async fn modified(&self, key: &str) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        match tokio::fs::metadata(self.path(key)?).await {
+            Ok(m) => Ok(Some(m.modified().map_err(io(key))?.into())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io(key)(e)),
         }
     }

@@ -4,9 +4,11 @@
 //! object with key K is the file DIR/K) and [`S3Store`] (aws-sdk-s3).
 //!
 //! Every write is `put_if_absent`: a key, once written, is never
-//! overwritten through this trait. The one removal is of a station file in
-//! the inbox (`inbox/<batch_id>/<name>`, [`Store::remove_inbox_file`]) once
-//! its batch's record holds it under `originals/`. How strongly each backend holds that
+//! overwritten through this trait. The one removal is of a queue entry
+//! ([`Store::remove_transient`], [`crate::keys::is_transient`]): a station
+//! file in the inbox (`inbox/<batch_id>/<name>`) once its batch's record
+//! holds it under `originals/`, and a record's pending marker in the log
+//! once the record has its leaf. How strongly each backend holds that
 //! under concurrent writers is said on each implementation and in
 //! ARCHITECTURE.md.
 //!
@@ -120,8 +122,22 @@ pub trait Store: Send + Sync {
     /// The object's bytes, `None` if absent.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn exists(&self, key: &str) -> Result<bool, StoreError>;
+    /// When the object was written (the store's own clock), `None` if absent.
+    async fn modified(&self, key: &str) -> Result<Option<time::OffsetDateTime>, StoreError>;
     /// Keys under `prefix`, sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// At most `max` keys under `prefix` that sort after `after` (every key
+    /// under `prefix` when `None`), sorted: what reads only the new end of
+    /// a prefix whose keys grow in order (S3 `StartAfter` and `max-keys`;
+    /// this default filters [`Store::list`]).
+    async fn list_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(keys_after(self.list(prefix).await?, after, max))
+    }
     /// Open the object for streaming; `None` if absent.
     async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError>;
     /// SHA-256 (hex) and size of the object, computed while streaming it;
@@ -143,22 +159,32 @@ pub trait Store: Send + Sync {
     /// Every version the store kept of the keys under `prefix`, where it
     /// keeps them; [`Versions::NotKept`] (saying why) where it does not.
     async fn versions(&self, prefix: &str) -> Result<Versions, StoreError>;
-    /// Remove a station file from the inbox; refused for any other key
-    /// (nothing else is ever removed). Removing an absent file is not an
+    /// Remove a queue entry ([`crate::keys::is_transient`]: a station file
+    /// from the inbox, a log's pending marker); refused for any other key
+    /// (nothing else is ever removed). Removing an absent key is not an
     /// error.
-    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError>;
+    async fn remove_transient(&self, key: &str) -> Result<(), StoreError>;
     /// For messages: where this store is.
     fn describe(&self) -> String;
 }
 
-/// The one check before a removal: only inbox files may go.
+/// What [`Store::list_after`] returns of `keys`: sorted, after `after`,
+/// at most `max`.
+fn keys_after(mut keys: Vec<String>, after: Option<&str>, max: usize) -> Vec<String> {
+    keys.sort();
+    keys.retain(|k| after.is_none_or(|a| k.as_str() > a));
+    keys.truncate(max);
+    keys
+}
+
+/// The one check before a removal: only queue entries may go.
 pub fn check_removable(key: &str) -> Result<(), StoreError> {
     validate_key(key)?;
-    if crate::keys::is_inbox(key) {
+    if crate::keys::is_transient(key) {
         Ok(())
     } else {
         Err(StoreError::InvalidKey(format!(
-            "{key} (only inbox files are ever removed)"
+            "{key} (only inbox files and the log's pending markers are ever removed)"
         )))
     }
 }

@@ -273,6 +273,27 @@ impl S3Store {
         })
     }
 
+    /// HEAD of the object; `None` if absent.
+    async fn head(
+        &self,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::head_object::HeadObjectOutput>, StoreError> {
+        let full = self.full(key)?;
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(backend(&format!("head {full}"), chain(&e))),
+        }
+    }
+
     async fn ensure_bucket(&self) -> Result<(), StoreError> {
         match self.client.head_bucket().bucket(&self.bucket).send().await {
             Ok(_) => Ok(()),
@@ -589,7 +610,7 @@ impl Store for S3Store {
         Ok(Versions::Listed(keys))
     }
 
-    async fn remove_inbox_file(&self, key: &str) -> Result<(), StoreError> {
+    async fn remove_transient(&self, key: &str) -> Result<(), StoreError> {
         super::check_removable(key)?;
         let full = self.full(key)?;
         self.client
@@ -602,21 +623,17 @@ impl Store for S3Store {
         Ok(())
     }
 
+    async fn modified(&self, key: &str) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        Ok(self.head(key).await?.map(|out| {
+            out.last_modified()
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok())
+                // A server that gives no time: as if written now (young).
+                .unwrap_or_else(time::OffsetDateTime::now_utc)
+        }))
+    }
+
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        let full = self.full(key)?;
-        match self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(&full)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
-            Err(e) => Err(backend(&format!("head {full}"), chain(&e))),
-        }
+        Ok(self.head(key).await?.is_some())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
@@ -645,6 +662,44 @@ impl Store for S3Store {
         }
         keys.sort();
         Ok(keys)
+    }
+
+    async fn list_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let full_prefix = format!("{}{prefix}", self.prefix);
+        let mut keys = Vec::new();
+        let mut start_after = after.map(|a| format!("{}{a}", self.prefix));
+        while keys.len() < max {
+            let want = (max - keys.len()).min(1000) as i32;
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&full_prefix)
+                .set_start_after(start_after.take())
+                .max_keys(want)
+                .send()
+                .await
+                .map_err(|e| backend(&format!("list {full_prefix} after {after:?}"), chain(&e)))?;
+            let page: Vec<&str> = out.contents().iter().filter_map(|o| o.key()).collect();
+            let Some(last) = page.last() else { break };
+            start_after = Some(last.to_string());
+            keys.extend(
+                page.iter()
+                    .filter_map(|k| k.strip_prefix(&self.prefix))
+                    .map(str::to_string),
+            );
+            if out.is_truncated() != Some(true) {
+                break;
+            }
+        }
+        // A server that ignores `StartAfter` or `max-keys` must still not
+        // hand back more than was asked.
+        Ok(super::keys_after(keys, after, max))
     }
 
     async fn open_stream(&self, key: &str) -> Result<Option<ObjectReader>, StoreError> {

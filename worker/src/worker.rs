@@ -844,7 +844,7 @@ async fn clear_inbox(store: &dyn Store, msg: &BatchMessage, outcome: &Outcome) {
         if !kept {
             continue;
         }
-        if let Err(e) = store.remove_inbox_file(&f.key).await {
+        if let Err(e) = store.remove_transient(&f.key).await {
             tracing::warn!(batch = %msg.batch_id, "could not remove {} from the inbox: {e}", f.key);
         }
     }

@@ -3,7 +3,7 @@
 //! same moment leave the bytes of one told it created the key (s3s-fs
 //! checks `If-None-Match` before it writes, not atomically, so more than
 //! one may be told so there; ARCHITECTURE.md says what holds where); only
-//! inbox files are ever removed.
+//! inbox files and the log's pending markers are ever removed.
 //!
 //! One test in its own binary: it sets the AWS variables for the store it
 //! opens in this process before any thread starts.
@@ -51,15 +51,7 @@ async fn race(store: &dyn Store, key: &str, size: usize) {
 fn a_written_key_keeps_its_bytes_against_later_and_concurrent_writers() {
     let s3 = S3Server::start("write-once");
     let names = Names::new("write_once");
-    let mut cmd = std::process::Command::new("true");
-    s3.env(&mut cmd);
-    for (k, v) in cmd.get_envs() {
-        // SAFETY: no other thread runs yet.
-        match v {
-            Some(v) => unsafe { std::env::set_var(k, v) },
-            None => unsafe { std::env::remove_var(k) },
-        }
-    }
+    s3.env_for_this_process();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for (threshold, size, what) in [("67108864", 3000, "one part"), ("4000", 12000, "parts")] {
@@ -77,13 +69,21 @@ fn a_written_key_keeps_its_bytes_against_later_and_concurrent_writers() {
         }
         let store = open(&names, "67108864").await;
         let record = "cases/x/later-3000.json";
-        assert!(store.remove_inbox_file(record).await.is_err());
+        assert!(store.remove_transient(record).await.is_err());
         assert!(store.exists(record).await.unwrap());
         let inbox = "inbox/b1/scan_001.tif";
         store.put_if_absent(inbox, bytes(3, 10)).await.unwrap();
-        store.remove_inbox_file(inbox).await.unwrap();
+        store.remove_transient(inbox).await.unwrap();
         assert!(!store.exists(inbox).await.unwrap());
-        store.remove_inbox_file(inbox).await.unwrap();
+        store.remove_transient(inbox).await.unwrap();
+        let pending = sohoa::keys::log_pending(&"ab".repeat(32));
+        store.put_if_absent(&pending, bytes(4, 10)).await.unwrap();
+        store.remove_transient(&pending).await.unwrap();
+        assert!(!store.exists(&pending).await.unwrap());
+        let step = sohoa::keys::log_step(0);
+        store.put_if_absent(&step, bytes(5, 10)).await.unwrap();
+        assert!(store.remove_transient(&step).await.is_err());
+        assert!(store.exists(&step).await.unwrap());
     });
     rt.block_on(cleanup(&names));
 }

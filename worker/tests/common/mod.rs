@@ -166,6 +166,21 @@ impl S3Server {
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .env_remove("AWS_PROFILE");
     }
+    /// Give this process the variables [`S3Server::env`] gives a command,
+    /// for a test that opens the store itself. Call it before the test
+    /// starts any thread (a runtime included): the environment is the
+    /// process's.
+    pub fn env_for_this_process(&self) {
+        let mut cmd = Command::new("true");
+        self.env(&mut cmd);
+        for (k, v) in cmd.get_envs() {
+            // SAFETY: the caller has started no other thread.
+            match v {
+                Some(v) => unsafe { std::env::set_var(k, v) },
+                None => unsafe { std::env::remove_var(k) },
+            }
+        }
+    }
 }
 
 impl Drop for S3Server {
