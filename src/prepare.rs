@@ -7,8 +7,9 @@
 //!   [`FAINT_MARKS_RATIO`], less than a short word) is blank beyond doubt;
 //!   anything between (a faded page, a single line, show-through from the
 //!   back) is read, faded pages through a contrast-stretched copy, and the
-//!   page is blank only if the reading finds no text ([`text_words`]) and
-//!   its marks stay under [`KEEP_MARKS_RATIO`] (else it is kept, unread,
+//!   page is blank only if the reading finds no text ([`text_words`]), its
+//!   marks stay under [`KEEP_MARKS_RATIO`] and no line of it holds
+//!   [`KEEP_DARK_ROW`] letter-sized dark marks (else it is kept, unread,
 //!   with a warning).
 //!   The pipeline records the measurement and the reason with each page
 //!   it leaves out.
@@ -54,6 +55,16 @@ pub const KEEP_MARKS_RATIO: f32 = 0.05;
 /// page of show-through, 0.019 with 0.00004 in dark ink; a blurred card
 /// back that OCR could not read marked 0.047 with 0.0004 in dark ink.
 pub const KEEP_INKED_MARKS_RATIO: f32 = 0.01;
+/// Letter-sized marks in dark ink on one line from which a page that
+/// reads no text is never left out: a short word's letters side by side,
+/// a line of print too damaged to read (a faded card back binarised into
+/// fragments of its letters showed 18). Dust and dirt land anywhere, not
+/// in a row: blank pages of the sample and generated sets show at most
+/// one such mark on any line.
+pub const KEEP_DARK_ROW: u32 = 6;
+/// How far apart (at the measuring resolution, about 2 mm) the centres of
+/// marks may lie up and down and still be on one line.
+const ROW_SPREAD: u32 = 12;
 /// OSD confidence needed before we turn a page.
 pub const MIN_ORIENTATION_CONF: f32 = 2.0;
 /// Smallest skew worth correcting, in degrees.
@@ -88,6 +99,10 @@ pub struct Ink {
     /// Marks bigger than a speck of dust: connected groups of marked
     /// pixels of at least [`MIN_MARK_AREA`] at the measuring resolution.
     pub marks: u32,
+    /// The most such marks in dark ink along one line (centres within
+    /// [`ROW_SPREAD`] up and down): a line of print, however broken.
+    /// Measured on pages under [`BLANK_INK_RATIO`] only (0 above).
+    pub dark_row: u32,
 }
 
 /// Share of marks under which a page whose marks are all specks (none of
@@ -140,9 +155,10 @@ impl Ink {
     /// ([`text_words`]) is blank.
     pub fn no_text_detail(&self, words: usize, stretched: bool) -> String {
         format!(
-            "faint marks only: {:.5} of the page is marked, {:.5} in dark ink, and OCR read {words} word(s) of confidence {MIN_TEXT_CONF} or more{}",
+            "faint marks only: {:.5} of the page is marked, {:.5} in dark ink, at most {} dark mark(s) on a line (kept from {KEEP_DARK_ROW}), and OCR read {words} word(s) of confidence {MIN_TEXT_CONF} or more{}",
             self.faint_ratio,
             self.ratio,
+            self.dark_row,
             if stretched {
                 " (read contrast-stretched)"
             } else {
@@ -164,6 +180,11 @@ impl Ink {
             Some(format!(
                 "{read} {:.5} of the page is marked, {:.5} in dark ink (kept from {KEEP_INKED_MARKS_RATIO} with {FAINT_MARKS_RATIO} in dark ink): kept for a person to look at",
                 self.faint_ratio, self.ratio
+            ))
+        } else if self.dark_row >= KEEP_DARK_ROW {
+            Some(format!(
+                "{read} {} letter-sized marks in dark ink stand on one line (kept from {KEEP_DARK_ROW}): a line of print, kept for a person to look at",
+                self.dark_row
             ))
         } else {
             None
@@ -212,7 +233,12 @@ pub fn measure_ink(pix: &Pix, dpi: u32) -> Ink {
     for (v, n) in hist.iter().enumerate().filter(|(v, _)| (*v as f32) < faint) {
         marks[v] = *n;
     }
-    let mark_count = count_marks(&gray, w, h, |v| (v as f32) < faint);
+    let mark_count = marks_of(&gray, w, h, |v| (v as f32) < faint).len() as u32;
+    let dark_row = if ratio < BLANK_INK_RATIO {
+        longest_row(marks_of(&gray, w, h, |v| (v as f32) < dark))
+    } else {
+        0
+    };
     let mark_level = if marks.iter().sum::<u64>() == 0 {
         255
     } else {
@@ -220,6 +246,7 @@ pub fn measure_ink(pix: &Pix, dpi: u32) -> Ink {
     };
     Ink {
         marks: mark_count,
+        dark_row,
         mark_level,
         ratio,
         faint_ratio,
@@ -258,11 +285,27 @@ fn percentile(hist: &[u64; 256], share: f64) -> u8 {
     255
 }
 
-/// Marks of at least [`MIN_MARK_AREA`] pixels (8-connected).
-fn count_marks(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> u32 {
+/// The most marks whose centres (`ys`, rows) lie within [`ROW_SPREAD`]
+/// of each other.
+fn longest_row(mut ys: Vec<u32>) -> u32 {
+    ys.sort_unstable();
+    let mut first = 0;
+    let mut most = 0;
+    for (i, &y) in ys.iter().enumerate() {
+        while y - ys[first] > ROW_SPREAD {
+            first += 1;
+        }
+        most = most.max(i - first + 1);
+    }
+    most as u32
+}
+
+/// The row of each mark's centre, for marks of at least
+/// [`MIN_MARK_AREA`] pixels (8-connected).
+fn marks_of(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> Vec<u32> {
     let mut seen = vec![false; gray.len()];
     let mut stack = Vec::new();
-    let mut count = 0;
+    let mut centres = Vec::new();
     for start in 0..gray.len() {
         if seen[start] || !marked(gray[start]) {
             continue;
@@ -270,9 +313,11 @@ fn count_marks(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> 
         seen[start] = true;
         stack.push(start);
         let mut area = 0u32;
+        let mut rows = 0u64;
         while let Some(i) = stack.pop() {
             area += 1;
             let (x, y) = (i % w, i / w);
+            rows += y as u64;
             for (dx, dy) in [
                 (-1, -1),
                 (0, -1),
@@ -294,9 +339,11 @@ fn count_marks(gray: &[u8], w: usize, h: usize, marked: impl Fn(u8) -> bool) -> 
                 }
             }
         }
-        count += (area >= MIN_MARK_AREA) as u32;
+        if area >= MIN_MARK_AREA {
+            centres.push((rows / area as u64) as u32);
+        }
     }
-    count
+    centres
 }
 
 /// Share of 2×2 blocks with at least 2 marked pixels.
@@ -717,6 +764,40 @@ mod tests {
         assert!(m(0.0003, 0.0002).kept_unread(0).is_none());
         // A twentieth of the page marked is kept however light.
         assert!(m(0.06, 0.0).kept_unread(0).is_some());
+    }
+
+    #[test]
+    fn a_row_of_dark_letter_sized_marks_is_kept_and_as_many_scattered_are_not() {
+        // Six dark marks of 12 × 4 pixels (6 × 2, letter-sized, at the
+        // measuring copy's half size), under the dark ink of a content
+        // page: on one line, then one per line.
+        let mark = |px: &mut [u8], x: u32, y: u32| {
+            for dy in 0..4 {
+                for dx in 0..12 {
+                    px[((y + dy) * W + x + dx) as usize] = 20;
+                }
+            }
+        };
+        let mut px = paper(250, 1.0);
+        for i in 0..6 {
+            mark(&mut px, 60 + 30 * i, 200);
+        }
+        let line = ink(&px);
+        assert_eq!(line.verdict(), Verdict::Unsure, "{line:?}");
+        assert_eq!(line.dark_row, 6, "{line:?}");
+        assert!(line.kept_unread(0).is_some(), "{line:?}");
+        assert!(
+            line.no_text_detail(0, false)
+                .contains("6 dark mark(s) on a line")
+        );
+        let mut px = paper(250, 1.0);
+        for i in 0..6 {
+            mark(&mut px, 60 + 30 * i, 60 + 50 * i);
+        }
+        let dust = ink(&px);
+        assert_eq!(dust.verdict(), Verdict::Unsure, "{dust:?}");
+        assert_eq!(dust.dark_row, 1, "{dust:?}");
+        assert_eq!(dust.kept_unread(0), None, "{dust:?}");
     }
 
     /// A reading of `n` words, each `w` by `h` pixels, read at `conf`.
