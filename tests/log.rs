@@ -258,14 +258,15 @@ fn a_processed_batch_is_logged_before_process_returns_and_its_proof_checks_witho
 }
 
 /// A real local store that counts what the log asks of it: the keys each
-/// listing hands back (what an S3 server would send) and the full
-/// listings. `tag` gives it a name of its own, so that the log's hint of
+/// listing hands back (what an S3 server would send), the full listings,
+/// and the writes and removals. `tag` gives it a name of its own, so that the log's hint of
 /// the last step (kept per store name) starts cold, as in a new process.
 struct Counted {
     inner: LocalStore,
     tag: String,
     listed_keys: std::sync::atomic::AtomicUsize,
     full_lists: std::sync::atomic::AtomicUsize,
+    writes: std::sync::atomic::AtomicUsize,
 }
 
 impl Counted {
@@ -275,6 +276,7 @@ impl Counted {
             tag: tag.into(),
             listed_keys: 0.into(),
             full_lists: 0.into(),
+            writes: 0.into(),
         }
     }
     /// (keys handed back by listings, full listings) since the last take.
@@ -294,6 +296,8 @@ impl Store for Counted {
         key: &str,
         bytes: Vec<u8>,
     ) -> Result<sohoa::store::Put, sohoa::store::StoreError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.put_if_absent(key, bytes).await
     }
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, sohoa::store::StoreError> {
@@ -337,6 +341,8 @@ impl Store for Counted {
         self.inner.versions(prefix).await
     }
     async fn remove_transient(&self, key: &str) -> Result<(), sohoa::store::StoreError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.remove_transient(key).await
     }
     fn describe(&self) -> String {
@@ -399,6 +405,37 @@ async fn a_step_reads_the_backlog_and_the_new_end_of_the_log_not_the_whole_log()
         .unwrap()
         .unwrap();
     assert_eq!(cp.note.checkpoint.size, 302);
+}
+
+#[tokio::test]
+async fn an_idle_step_writes_and_removes_nothing_once_this_process_finished_the_last_step() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = temp_dir("log-idle");
+    let store = Counted::new(&dir, "idle");
+    for i in 0..50 {
+        queue_leaf(&store, i).await;
+    }
+    assert_eq!(log::sequence(&store, None).await.unwrap(), 50);
+    store.writes.swap(0, SeqCst);
+    for _ in 0..3 {
+        assert_eq!(log::sequence(&store, None).await.unwrap(), 50);
+    }
+    assert_eq!(store.writes.load(SeqCst), 0, "idle ticks wrote or removed");
+
+    // A new process does not know who finished the last step (its
+    // sequencer may have died half way): it finishes it once, then idles.
+    let other = Counted::new(&dir, "other process");
+    assert_eq!(log::sequence(&other, None).await.unwrap(), 50);
+    assert!(
+        other.writes.swap(0, SeqCst) > 0,
+        "the last step was not finished again"
+    );
+    assert_eq!(log::sequence(&other, None).await.unwrap(), 50);
+    assert_eq!(
+        other.writes.load(SeqCst),
+        0,
+        "an idle tick wrote or removed"
+    );
 }
 
 #[tokio::test]

@@ -229,14 +229,18 @@ async fn first_from(
 /// Sequencer steps, one at a time in this process.
 static SEQUENCING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// One sequencer step: finish the latest step, then append every pending
-/// leaf not logged yet. Returns the log's size after it.
+/// One sequencer step: finish the latest step (unless this process
+/// finished it), then append every pending leaf not logged yet. Returns
+/// the log's size after it.
 pub async fn sequence(store: &dyn Store, signer: Option<&Signer>) -> Result<u64, LogError> {
     let _one_at_a_time = SEQUENCING.lock().await;
     for _ in 0..ATTEMPTS {
         let (last, size) = latest_step(store).await?;
-        if let Some(step) = &last {
+        if let Some(step) = &last
+            && !finished_here(store, size)
+        {
             finish(store, signer, step).await?;
+            mark_finished(store, size);
         }
         let leaves = waiting(store).await?;
         if leaves.is_empty() {
@@ -254,9 +258,30 @@ pub async fn sequence(store: &dyn Store, signer: Option<&Signer>) -> Result<u64,
             continue;
         }
         finish(store, signer, &step).await?;
-        return Ok(size + step.leaves.len() as u64);
+        let size = size + step.leaves.len() as u64;
+        mark_finished(store, size);
+        return Ok(size);
     }
     Err(LogError::Busy)
+}
+
+/// The size after the last step this process finished, per store. The
+/// latest step is finished again only by a process that has not finished
+/// it itself (its sequencer may have died half way), so an idle tick
+/// writes and removes nothing.
+static FINISHED: std::sync::Mutex<BTreeMap<String, u64>> = std::sync::Mutex::new(BTreeMap::new());
+
+fn finished_here(store: &dyn Store, size: u64) -> bool {
+    FINISHED
+        .lock()
+        .map(|f| f.get(&store.describe()) == Some(&size))
+        .unwrap_or(false)
+}
+
+fn mark_finished(store: &dyn Store, size: u64) {
+    if let Ok(mut f) = FINISHED.lock() {
+        f.insert(store.describe(), size);
+    }
 }
 
 /// Run steps until `key` (stored with `bytes`) is logged: what `sohoa
