@@ -112,7 +112,7 @@ pub struct KeyArgs {
 
 impl KeyArgs {
     /// The signer these flags name, or none.
-    pub fn signer(&self) -> Result<Option<std::sync::Arc<dyn Signer>>, SignError> {
+    fn signer(&self) -> Result<Option<std::sync::Arc<dyn Signer>>, SignError> {
         let Some(key) = &self.sign_key else {
             return Ok(None);
         };
@@ -124,8 +124,8 @@ impl KeyArgs {
         Ok(Some(std::sync::Arc::new(signer)))
     }
 
-    /// The key and TSA these flags name together (the API's set-up), or
-    /// none when no key is given.
+    /// The key and TSA these flags name together, or none when no key is
+    /// given.
     pub fn agency(&self) -> Result<Option<Agency>, SignError> {
         let Some(signer) = self.signer()? else {
             return Ok(None);
@@ -137,7 +137,7 @@ impl KeyArgs {
     }
 
     /// The time-stamping authority these flags name, or none.
-    pub fn tsa(&self) -> Result<Option<std::sync::Arc<crate::timestamp::Tsa>>, SignError> {
+    fn tsa(&self) -> Result<Option<std::sync::Arc<crate::timestamp::Tsa>>, SignError> {
         let Some(url) = &self.tsa_url else {
             return Ok(None);
         };
@@ -152,6 +152,41 @@ impl KeyArgs {
 pub struct Agency {
     pub signer: std::sync::Arc<dyn Signer>,
     pub tsa: Option<std::sync::Arc<crate::timestamp::Tsa>>,
+}
+
+/// The one rule of an agency's signatures: signed at `at`, with room for
+/// a timestamp token when there is a TSA, then stamped by it. Signing is
+/// CPU work and stamping asks the network (and the store, which keeps the
+/// token), so they are two calls, made in this order.
+impl Agency {
+    /// `pdf` signed at `at` (PAdES B-B), with room for the TSA's token.
+    pub fn sign(
+        &self,
+        pdf: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<(Vec<u8>, crate::record::PdfSignature), SignError> {
+        let room = if self.tsa.is_some() {
+            TIMESTAMP_ROOM
+        } else {
+            0
+        };
+        sign_document(pdf, self.signer.as_ref(), at, room)
+    }
+
+    /// A PDF this agency signed, timestamped (B-T) when it has a TSA:
+    /// the token goes into the signature and `signature` says so.
+    /// Without a TSA the PDF is handed back as it is.
+    pub async fn stamp(
+        &self,
+        store: &dyn crate::store::Store,
+        pdf: Vec<u8>,
+        signature: &mut crate::record::PdfSignature,
+    ) -> Result<Vec<u8>, crate::timestamp::TimestampError> {
+        match &self.tsa {
+            Some(tsa) => tsa.stamp_pdf(store, &pdf, signature).await,
+            None => Ok(pdf),
+        }
+    }
 }
 
 /// Whatever holds the agency's key: it gives its certificate chain and

@@ -87,7 +87,7 @@ impl Tsa {
         &self.url
     }
 
-    /// `pdf` (signed by [`crate::sign::sign_document`] with room for a
+    /// `pdf` (signed by [`crate::sign::Agency::sign`] with room for a
     /// token) with its signature timestamped, and `signature` (its
     /// record) saying so: PAdES-B-T, the TSA's time, the token's key.
     pub async fn stamp_pdf(

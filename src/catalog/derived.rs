@@ -136,19 +136,11 @@ async fn sign(
     pdf: Vec<u8>,
 ) -> Result<(Vec<u8>, PdfSignature), AmendError> {
     let failed = |e: &dyn std::fmt::Display| AmendError::Sign(e.to_string());
-    let room = match agency.tsa {
-        Some(_) => crate::sign::TIMESTAMP_ROOM,
-        None => 0,
-    };
-    let (pdf, mut signature) = crate::sign::sign_document(&pdf, agency.signer.as_ref(), at, room)
+    let (pdf, mut signature) = agency.sign(&pdf, at).map_err(|e| failed(&e))?;
+    let pdf = agency
+        .stamp(store, pdf, &mut signature)
+        .await
         .map_err(|e| failed(&e))?;
-    let pdf = match &agency.tsa {
-        Some(tsa) => tsa
-            .stamp_pdf(store, &pdf, &mut signature)
-            .await
-            .map_err(|e| failed(&e))?,
-        None => pdf,
-    };
     Ok((pdf, signature))
 }
 

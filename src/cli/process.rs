@@ -25,14 +25,11 @@ fn options(ocr: OcrArgs, limits: sohoa::ingest::Limits) -> Result<Options, Failu
         Some(p) => Taxonomy::load(&p).map_err(rejected)?,
         None => Taxonomy::default_set(),
     };
-    let signer = ocr.signing.signer().map_err(rejected)?;
-    let tsa = ocr.signing.tsa().map_err(rejected)?;
     let mut opts = Options {
         lang: ocr.lang,
         taxonomy,
         limits,
-        signer,
-        tsa,
+        signing: ocr.signing.agency().map_err(rejected)?,
         ..Options::default()
     };
     if let Some(t) = ocr.threads {

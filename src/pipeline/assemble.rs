@@ -542,7 +542,7 @@ fn signing_time(
     opts: &Options,
     info: &BatchInfo,
 ) -> Result<Option<time::OffsetDateTime>, PipelineError> {
-    Ok(match (&opts.signer, &info.claimed_at) {
+    Ok(match (&opts.signing, &info.claimed_at) {
         (None, _) => None,
         (Some(_), Some(t)) => Some(crate::sign::time_of_claim(t).ok_or_else(|| {
             crate::sign::SignError::Sign(format!(
@@ -564,15 +564,10 @@ fn sign(
     batch: &BatchFacts,
     pdf: Vec<u8>,
 ) -> Result<(Vec<u8>, Option<PdfSignature>), PipelineError> {
-    let (Some(signer), Some(at)) = (&opts.signer, batch.signed_at) else {
+    let (Some(agency), Some(at)) = (&opts.signing, batch.signed_at) else {
         return Ok((pdf, None));
     };
-    let room = if opts.tsa.is_some() {
-        crate::sign::TIMESTAMP_ROOM
-    } else {
-        0
-    };
-    let (pdf, signature) = crate::sign::sign_document(&pdf, signer.as_ref(), at, room)?;
+    let (pdf, signature) = agency.sign(&pdf, at)?;
     Ok((pdf, Some(signature)))
 }
 

@@ -34,7 +34,7 @@ use crate::ingest::{IngestError, Original};
 use crate::ocr::OcrError;
 use crate::record::{BatchRecord, Difference};
 use crate::render::RenderError;
-use crate::sign::{SignError, Signer};
+use crate::sign::SignError;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -131,12 +131,11 @@ pub struct Options {
     pub limits: crate::ingest::Limits,
     /// JPEG quality for pages that had to be re-encoded (turned or deskewed).
     pub jpeg_quality: u8,
-    /// The agency's signing key: every document PDF is signed with it
-    /// (`sign`); none, and PDFs are stored unsigned (the record says so).
-    pub signer: Option<Arc<dyn Signer>>,
-    /// The agency's time-stamping authority: every signature gets an RFC
-    /// 3161 timestamp ([`stamp`]); none, and signatures are PAdES B-B.
-    pub tsa: Option<Arc<crate::timestamp::Tsa>>,
+    /// The agency's key and TSA: every document PDF is signed with the
+    /// key in assembly, and its signature timestamped by the TSA, if any,
+    /// in [`stamp`]; none, and PDFs are stored unsigned (the record says
+    /// so).
+    pub signing: Option<crate::sign::Agency>,
 }
 
 impl Default for Options {
@@ -149,8 +148,7 @@ impl Default for Options {
             taxonomy: Taxonomy::default_set(),
             limits: crate::ingest::Limits::default(),
             jpeg_quality: 80,
-            signer: None,
-            tsa: None,
+            signing: None,
         }
     }
 }
@@ -253,11 +251,11 @@ pub async fn process(
         return Ok(done);
     }
     let mut info = info.clone();
-    if pool.options().signer.is_some() && info.claimed_at.is_none() {
+    if pool.options().signing.is_some() && info.claimed_at.is_none() {
         info.claimed_at = Some(claim_time(store, &batch_id, &originals, &info).await?);
     }
     let cpu_originals = originals.clone();
-    let tsa = pool.options().tsa.clone();
+    let signing = pool.options().signing.clone();
     let mut built = tokio::task::spawn_blocking(move || {
         let pages = pool.run(&cpu_originals, &*progress)?;
         assemble::assemble(
@@ -271,8 +269,8 @@ pub async fn process(
     })
     .await
     .map_err(joined)??;
-    if let Some(tsa) = &tsa {
-        stamp::stamp(store, tsa, &mut built).await?;
+    if let Some(agency) = &signing {
+        stamp::stamp(store, agency, &mut built).await?;
     }
     let outcome = assemble::store(store, &originals, built).await?;
     tracing::info!(

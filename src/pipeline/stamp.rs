@@ -11,11 +11,19 @@
 use super::PipelineError;
 use super::assemble::{Built, object_ref};
 use crate::keys;
+use crate::sign::Agency;
 use crate::store::Store;
-use crate::timestamp::Tsa;
 
-/// Timestamp every signed document of `built`, in place.
-pub async fn stamp(store: &dyn Store, tsa: &Tsa, built: &mut Built) -> Result<(), PipelineError> {
+/// Timestamp every signed document of `built`, in place (nothing to do
+/// when the agency has no TSA).
+pub async fn stamp(
+    store: &dyn Store,
+    agency: &Agency,
+    built: &mut Built,
+) -> Result<(), PipelineError> {
+    if agency.tsa.is_none() {
+        return Ok(());
+    }
     for doc in &mut built.record.documents {
         let Some(signature) = &mut doc.signature else {
             continue;
@@ -23,7 +31,9 @@ pub async fn stamp(store: &dyn Store, tsa: &Tsa, built: &mut Built) -> Result<()
         let Some(object) = built.objects.iter_mut().find(|(k, _)| *k == doc.pdf.key) else {
             continue;
         };
-        let pdf = tsa.stamp_pdf(store, &object.1, signature).await?;
+        let pdf = agency
+            .stamp(store, std::mem::take(&mut object.1), signature)
+            .await?;
         doc.pdf = object_ref(keys::document_pdf, &pdf);
         *object = (doc.pdf.key.clone(), pdf);
     }

@@ -129,8 +129,7 @@ impl Worker {
         let mut opts = Options {
             lang: config.lang.clone(),
             limits: config.limits,
-            signer: config.signing.signer()?,
-            tsa: config.signing.tsa()?,
+            signing: config.signing.agency()?,
             ..Options::default()
         };
         if let Some(t) = config.ocr_threads {
