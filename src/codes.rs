@@ -532,6 +532,9 @@ mod tests {
             "000.00.13.|h04-210628-0001",
             // A dot or a dash with a speck beside it, read doubled.
             "Ni họ xơ: 000.,00.13.H04-210628.-0001",
+            // A dot or a dash blurred into another mark.
+            "Sở hồ sở: 000.00.132H04-210628-0001",
+            "Mã hồ sơ: 000:00.13.H04-21062810001",
         ] {
             assert_eq!(printed(t), want, "{t}");
         }
@@ -552,6 +555,9 @@ mod tests {
             "000.00.13.504-210628-0001",
             // A letter before the agency letter is no speck.
             "000.00.13.AH04-210628-0001",
+            // A group one digit too long is no mark read for a dot.
+            "000.00.13.2.H04-210628-0001",
+            "000.00.1322H04-210628-0001",
         ] {
             assert!(printed(t).is_empty(), "{t}: {:?}", printed(t));
         }

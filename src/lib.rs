@@ -40,6 +40,7 @@ pub mod mrz;
 pub mod names;
 pub mod ocr;
 pub mod pdfa;
+pub mod people;
 pub mod pipeline;
 pub mod pix;
 pub mod prepare;

@@ -240,6 +240,20 @@ pub fn is_surname(word: &str) -> bool {
     SURNAMES.iter().any(|s| fold(s) == fold(word))
 }
 
+/// How many words of a title-cased name are spelled exactly as a common
+/// name word is (its first against the surnames, the others against the
+/// name words and the two middle names): what tells "Phan Thu Giang"
+/// from the misread "Phan Thủ Giang" when each is read once.
+pub fn common_words(name: &str) -> usize {
+    name.split(' ')
+        .enumerate()
+        .filter(|(i, w)| match i {
+            0 => SURNAMES.contains(w),
+            _ => MIDDLE_NAMES.contains(w) || NAME_WORDS.contains(w),
+        })
+        .count()
+}
+
 /// `word` as `table` spells it: unchanged when the table has it, else the
 /// one entry it folds to, if there is exactly one.
 fn spelled(word: &str, table: &[&'static str]) -> Option<&'static str> {

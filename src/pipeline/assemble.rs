@@ -71,9 +71,10 @@ pub fn assemble(
     let mut objects = Vec::new();
     let mut documents = Vec::new();
     let signed_at = signing_time(opts, info)?;
+    let applicants: Vec<&str> = applicants.iter().map(String::as_str).collect();
     let batch = BatchFacts {
         case_code: &case_code,
-        applicants: applicants.iter().map(String::as_str).collect(),
+        fields: agreed_fields(&groups, &pages, &applicants),
         signed_at,
     };
     let built = documents_of(&groups, &pages, &sources, opts, &batch, batch_id)?;
@@ -325,9 +326,8 @@ fn skipped_pages(pages: &[PageOut], sources: &Sources) -> Vec<SkippedPage> {
 /// What the batch as a whole tells each of its documents.
 struct BatchFacts<'a> {
     case_code: &'a CaseCode,
-    /// Who applies, in the order to try: the name the intake receipt
-    /// gives, then the person the batch's documents are about.
-    applicants: Vec<&'a str>,
+    /// Each group's key fields, agreed across the batch.
+    fields: Vec<Fields>,
     /// When the batch's documents are signed (its claim's time), where a
     /// signer is configured.
     signed_at: Option<time::OffsetDateTime>,
@@ -403,6 +403,23 @@ struct Document {
     objects: Vec<(String, Vec<u8>)>,
 }
 
+/// Every group's key fields, then agreed across the batch: the readings
+/// of one person on several documents outvote a misreading
+/// ([`crate::people`]). `applicants`: who applies, in the order to try
+/// (the name the intake receipt gives, then the person the batch's
+/// documents are about).
+fn agreed_fields(groups: &[Group], pages: &[PageOut], applicants: &[&str]) -> Vec<Fields> {
+    let mut fields: Vec<Fields> = groups
+        .iter()
+        .map(|g| {
+            let texts: Vec<&PageText> = g.pages.iter().map(|&i| &pages[i].text).collect();
+            key_fields(g, pages, &texts, applicants)
+        })
+        .collect();
+    crate::people::agree(&mut fields);
+    fields
+}
+
 /// The document's key fields: read off its text, and off an ID card's
 /// QR code when one of its pages carries it.
 fn key_fields(g: &Group, pages: &[PageOut], texts: &[&PageText], applicants: &[&str]) -> Fields {
@@ -441,7 +458,7 @@ fn documents_of(
             .map(|(n, g)| {
                 (
                     n,
-                    document(g, pages, sources, opts, batch, &ids_of(batch_id, n)),
+                    document(g, n, pages, sources, opts, batch, &ids_of(batch_id, n)),
                 )
             })
             .collect::<Vec<_>>()
@@ -460,9 +477,10 @@ fn documents_of(
     built.into_iter().map(|(_, d)| d).collect()
 }
 
-/// Classify a group of pages, extract its fields, render its PDF and text.
+/// Classify the batch's group `n`, take its agreed fields, render its PDF and text.
 fn document(
     g: &Group,
+    n: usize,
     pages: &[PageOut],
     sources: &Sources,
     opts: &Options,
@@ -486,7 +504,7 @@ fn document(
     let Fields {
         values: mut fields,
         sources: field_sources,
-    } = key_fields(g, pages, &texts, &batch.applicants);
+    } = batch.fields[n].clone();
     if decision.type_id == "receipt" {
         fields.insert("case_code".into(), batch.case_code.to_string());
     }

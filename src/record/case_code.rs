@@ -83,7 +83,9 @@ const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 /// The pattern read through OCR's usual confusions: spaces around the dots
 /// and dashes, a single space inside a run of digits or after the agency
 /// letter ("G 13", "2503 28"), a comma for a dot, a long dash or a dot for
-/// a dash, letters for digits (see [`OCR_DIGIT`]), a lower-case agency
+/// a dash, a dot or dash read as one other mark where the groups' lengths
+/// put it ("012H60" for "01.H60"), letters for digits (see
+/// [`OCR_DIGIT`]), a lower-case agency
 /// letter, an "H" read as two strokes ("11", "I1"; the agency mark is
 /// always a letter), a stray stroke before the agency letter ("1H41":
 /// the letter and its two digits are the segment's whole shape); not
@@ -91,9 +93,11 @@ const OCR_DIGIT: &str = "[0-9OoQDlIi|!SB]";
 static CASE_CODE_IN_OCR: LazyLock<Regex> = LazyLock::new(|| {
     // `n` digits, OCR may have put one space between any two of them.
     let d = |n: usize| format!("{OCR_DIGIT}(?: ?{OCR_DIGIT}){{{}}}", n - 1);
-    // A dot or dash with a speck beside it reads doubled (".,", "-.").
-    let dot = r"\s*[.,·]{1,2}\s*";
-    let dash = r"\s*[-–—~.]{1,2}\s*";
+    // A dot or dash with a speck beside it reads doubled (".,", "-."); a
+    // blurred or stained one reads as another mark (a digit, a colon):
+    // the groups' fixed lengths still say where it stands.
+    let dot = r"(?:\s*[.,·]{1,2}\s*|[0-9:;])";
+    let dash = r"(?:\s*[-–—~.]{1,2}\s*|[0-9:;])";
     Regex::new(&format!(
         r"(?:^|[^0-9A-Za-z])({}){dot}({}){dot}({}){dot}([1lI|]{{2}}|[1lI|]?[A-Za-z]) ?({}){dash}({}){dash}({})(?:$|[^0-9A-Za-z])",
         d(3), d(2), d(2), d(2), d(6), d(4)

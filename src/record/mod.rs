@@ -150,7 +150,11 @@ pub struct FieldSource {
     /// machine-readable zone on a card's back, held by its check digits)
     /// or `card_layout` (a card's name in capitals placed by the card's
     /// layout, where OCR did not read it after its label: between its
-    /// number and its birth date, or just after its number).
+    /// number and its birth date, or just after its number), or
+    /// `batch_agreement` (the value as the batch's other documents about
+    /// the same person read it, in place of a misreading here, or a name
+    /// given beside this person's ID number; `page`, `label` and `line`
+    /// still say where it was read here, if it was).
     pub method: String,
     /// 1-based page within the document.
     pub page: u32,

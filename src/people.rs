@@ -1,0 +1,494 @@
+//! People: one person as the documents of a batch read them.
+//!
+//! A dossier names its applicant on several papers: the receipt, the
+//! form, the ID card's copy. OCR misreads each copy its own way, most
+//! often a tone mark over a capital ("THỦY" for "THÙY", "KHANH" for
+//! "KHÁNH"), now and then a letter ("HOAYI" for "HOÀI") or a digit of a
+//! date. Read together, the copies outvote the misreading: [`agree`] finds
+//! the readings of one person and gives each of them the spelling, and the
+//! birth date, that most of them give.
+//!
+//! - **One person**: two documents with the same ID number; or, where one
+//!   of them has none, names alike letter for letter once folded (one
+//!   letter apart per word at most, two in all) whose birth dates, where
+//!   both have one, are at most a digit apart. A group that ends up with
+//!   two ID numbers, or with names not alike, is left as read.
+//! - **The spelling**: an ID card's QR code, read exactly, outvotes the
+//!   print. Else the one most readings give; between as many, the one
+//!   whose words are more of them common name words
+//!   ([`crate::names::common_words`]), then the one read more often off a
+//!   line in small letters (tone marks over small letters are read better
+//!   than over capitals). A tie nothing breaks changes nothing.
+//! - **The birth date**: the QR code's, else one that at least two
+//!   readings give and more than give any other.
+//!
+//! Nothing is invented. A document gets a name it did not read only when
+//! it carries the person's ID number (every paper that prints a citizen's
+//! number prints the name with it), and a birth date only in place of one
+//! read otherwise. Each value so given says so: its source's `method` is
+//! [`AGREED`], with the page, label and line it was read on, if any.
+
+use crate::fields::{FieldSource, Fields};
+use crate::fold::fold;
+use std::collections::BTreeMap;
+
+/// The source method of a value given by the batch's other readings.
+pub const AGREED: &str = "batch_agreement";
+
+/// What the other documents of the batch read of the same people, given
+/// to each document (`docs`: each document's fields, in batch order).
+pub fn agree(docs: &mut [Fields]) {
+    for group in people(docs) {
+        let Some(agreed) = Agreed::of(docs, &group) else {
+            continue;
+        };
+        for &i in &group {
+            agreed.give(&mut docs[i]);
+        }
+    }
+}
+
+/// The documents of each person read more than once (indexes into `docs`).
+fn people(docs: &[Fields]) -> Vec<Vec<usize>> {
+    let mut leader: Vec<usize> = (0..docs.len()).collect();
+    fn root(leader: &mut [usize], mut i: usize) -> usize {
+        while leader[i] != i {
+            leader[i] = leader[leader[i]];
+            i = leader[i];
+        }
+        i
+    }
+    for a in 0..docs.len() {
+        for b in a + 1..docs.len() {
+            if same_person(&docs[a], &docs[b]) {
+                let (ra, rb) = (root(&mut leader, a), root(&mut leader, b));
+                leader[rb] = ra;
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..docs.len() {
+        let r = root(&mut leader, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().filter(|g| g.len() > 1).collect()
+}
+
+fn value<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
+    f.values.get(name).map(String::as_str)
+}
+
+/// Do two documents' main persons read as one person?
+fn same_person(a: &Fields, b: &Fields) -> bool {
+    if let (Some(x), Some(y)) = (value(a, "id_number"), value(b, "id_number")) {
+        return x == y;
+    }
+    let (Some(x), Some(y)) = (value(a, "full_name"), value(b, "full_name")) else {
+        return false;
+    };
+    let dates_fit = match (value(a, "date_of_birth"), value(b, "date_of_birth")) {
+        (Some(p), Some(q)) => differing(p, q) <= 1,
+        _ => true,
+    };
+    alike(x, y) && dates_fit
+}
+
+/// Names alike letter for letter once folded: as many words, each at
+/// most one letter apart, at most two in all.
+fn alike(a: &str, b: &str) -> bool {
+    let (a, b) = (fold(a), fold(b));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let apart: Vec<usize> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| strsim::levenshtein(x, y))
+        .collect();
+    apart.iter().all(|d| *d <= 1) && apart.iter().sum::<usize>() <= 2
+}
+
+/// How many characters two strings of the same length differ in (the
+/// length's difference counts in full).
+fn differing(a: &str, b: &str) -> usize {
+    let diff = a.chars().zip(b.chars()).filter(|(x, y)| x != y).count();
+    diff + a.chars().count().abs_diff(b.chars().count())
+}
+
+/// What one person's readings agree on.
+struct Agreed {
+    name: Option<String>,
+    id: Option<String>,
+    date_of_birth: Option<String>,
+}
+
+impl Agreed {
+    /// `None` when the group's readings are not one person beyond doubt:
+    /// two ID numbers, or names not alike.
+    fn of(docs: &[Fields], group: &[usize]) -> Option<Agreed> {
+        let mut ids: Vec<&str> = group
+            .iter()
+            .filter_map(|&i| value(&docs[i], "id_number"))
+            .collect();
+        ids.dedup();
+        if ids.len() > 1 {
+            return None;
+        }
+        let names: Vec<(&str, bool, bool)> = group
+            .iter()
+            .filter_map(|&i| reading(&docs[i], "full_name"))
+            .collect();
+        if names.iter().any(|(n, ..)| !alike(n, names[0].0)) {
+            return None;
+        }
+        Some(Agreed {
+            name: spelling(&names),
+            id: ids.first().map(|s| s.to_string()),
+            date_of_birth: birth_date(docs, group),
+        })
+    }
+
+    /// Give a document of the person what the readings agree on.
+    fn give(&self, doc: &mut Fields) {
+        if let Some(name) = &self.name {
+            let carries_id = self.id.is_some() && value(doc, "id_number") == self.id.as_deref();
+            match value(doc, "full_name") {
+                Some(read) if read != name => respell(doc, "full_name", name),
+                None if carries_id => {
+                    let page = doc.sources.get("id_number").map_or(1, |s| s.page);
+                    let source = FieldSource {
+                        method: AGREED.into(),
+                        page,
+                        label: None,
+                        line: None,
+                    };
+                    doc.values.insert("full_name".into(), name.clone());
+                    doc.sources.insert("full_name".into(), source);
+                }
+                _ => {}
+            }
+        }
+        if let Some(date) = &self.date_of_birth
+            && value(doc, "date_of_birth").is_some_and(|d| d != date)
+        {
+            respell(doc, "date_of_birth", date);
+        }
+    }
+}
+
+/// A field's value replaced by the agreed one; its source keeps where it
+/// was read.
+fn respell(doc: &mut Fields, field: &str, value: &str) {
+    doc.values.insert(field.into(), value.into());
+    if let Some(source) = doc.sources.get_mut(field) {
+        source.method = AGREED.into();
+    }
+}
+
+/// A field's value, whether it was read off the ID card's QR code, and
+/// whether it was read off a line in small letters.
+fn reading<'a>(doc: &'a Fields, field: &str) -> Option<(&'a str, bool, bool)> {
+    let v = value(doc, field)?;
+    let source = doc.sources.get(field);
+    let exact = source.is_some_and(|s| s.method == "id_card_qr");
+    let small = source
+        .and_then(|s| s.line.as_deref())
+        .is_some_and(|line| in_small_letters(line, v));
+    Some((v, exact, small))
+}
+
+/// Is the name's last word printed in small letters on `line` ("Người
+/// nộp: Trần Hồng Khánh Ly", not "TRẦN HỒNG KHÁNH LY")?
+fn in_small_letters(line: &str, name: &str) -> bool {
+    let Some(last) = name.split(' ').next_back().map(fold) else {
+        return false;
+    };
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| fold(w) == last)
+        .any(|w| w.chars().skip(1).any(char::is_lowercase))
+}
+
+/// The name the readings agree on (see the module's doc).
+fn spelling(names: &[(&str, bool, bool)]) -> Option<String> {
+    let mut exact: Vec<&str> = names.iter().filter(|n| n.1).map(|n| n.0).collect();
+    exact.dedup();
+    if let [one] = exact.as_slice() {
+        return Some(one.to_string());
+    }
+    if !exact.is_empty() {
+        return None;
+    }
+    let mut score: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for (name, _, small) in names {
+        let s = score
+            .entry(name)
+            .or_insert((0, crate::names::common_words(name), 0));
+        s.0 += 1;
+        s.2 += usize::from(*small);
+    }
+    let mut ranked: Vec<(&str, (usize, usize, usize))> = score.into_iter().collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+    match ranked.as_slice() {
+        [(one, _)] => Some(one.to_string()),
+        [(top, a), (_, b), ..] if a > b => Some(top.to_string()),
+        _ => None,
+    }
+}
+
+/// The birth date the readings agree on: the QR code's, else one given by
+/// two readings at least and by more than give any other.
+fn birth_date(docs: &[Fields], group: &[usize]) -> Option<String> {
+    let dates: Vec<(&str, bool, bool)> = group
+        .iter()
+        .filter_map(|&i| reading(&docs[i], "date_of_birth"))
+        .collect();
+    let mut exact: Vec<&str> = dates.iter().filter(|d| d.1).map(|d| d.0).collect();
+    exact.dedup();
+    if !exact.is_empty() {
+        return (exact.len() == 1).then(|| exact[0].to_string());
+    }
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for (d, ..) in &dates {
+        *count.entry(d).or_default() += 1;
+    }
+    let mut ranked: Vec<(&str, usize)> = count.into_iter().collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+    match ranked.as_slice() {
+        [(top, n), rest @ ..] if *n >= 2 && rest.first().is_none_or(|r| r.1 < *n) => {
+            Some(top.to_string())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document's fields as read: (field, value, method, line).
+    fn doc(read: &[(&str, &str, &str, &str)]) -> Fields {
+        let mut f = Fields::default();
+        for (field, value, method, line) in read {
+            f.values.insert(field.to_string(), value.to_string());
+            f.sources.insert(
+                field.to_string(),
+                FieldSource {
+                    method: method.to_string(),
+                    page: 1,
+                    label: None,
+                    line: Some(line.to_string()),
+                },
+            );
+        }
+        f
+    }
+
+    fn names(docs: &[Fields]) -> Vec<Option<&str>> {
+        docs.iter().map(|d| value(d, "full_name")).collect()
+    }
+
+    #[test]
+    fn most_readings_of_one_person_outvote_a_misread_tone_mark_or_letter() {
+        let mut docs = vec![
+            doc(&[(
+                "full_name",
+                "Vương Đình Lợi",
+                "label",
+                "Người nộp: Vương Đình Lợi",
+            )]),
+            doc(&[(
+                "full_name",
+                "Vương Định Lợi",
+                "label",
+                "Họ, chữ đệm, tên: VƯƠNG ĐỊNH LỢI",
+            )]),
+            doc(&[(
+                "full_name",
+                "Vương Đình Lợi",
+                "label",
+                "Họ và tên: VƯƠNG ĐÌNH LỢI",
+            )]),
+            doc(&[("full_name", "Vương Đình Lội", "label", "VƯƠNG ĐÌNH LỘI")]),
+        ];
+        agree(&mut docs);
+        assert_eq!(names(&docs), [Some("Vương Đình Lợi"); 4]);
+        assert_eq!(docs[1].sources["full_name"].method, AGREED);
+        assert_eq!(
+            docs[1].sources["full_name"].line.as_deref(),
+            Some("Họ, chữ đệm, tên: VƯƠNG ĐỊNH LỢI"),
+            "the source still says where it was read"
+        );
+        assert_eq!(docs[0].sources["full_name"].method, "label");
+    }
+
+    #[test]
+    fn a_tie_goes_to_common_name_words_then_to_small_letters_else_nothing_changes() {
+        let id = ("id_number", "022185310154", "label", "Số: 022185310154");
+        let mut common = vec![
+            doc(&[
+                ("full_name", "Phan Thủ Giang", "label", "PHAN THỦ GIANG"),
+                id,
+            ]),
+            doc(&[
+                ("full_name", "Phan Thu Giang", "label", "PHAN THU GIANG"),
+                id,
+            ]),
+        ];
+        agree(&mut common);
+        assert_eq!(names(&common), [Some("Phan Thu Giang"); 2]);
+
+        let mut small = vec![
+            doc(&[(
+                "full_name",
+                "Trần Hồng Khánh Ly",
+                "label",
+                "Người nộp: Trần Hồng Khánh Ly",
+            )]),
+            doc(&[(
+                "full_name",
+                "Trần Hồng Khanh Ly",
+                "card_layout",
+                "TRẦN HỒNG KHANH LY",
+            )]),
+        ];
+        agree(&mut small);
+        assert_eq!(names(&small), [Some("Trần Hồng Khánh Ly"); 2]);
+
+        let mut tied = vec![
+            doc(&[("full_name", "Khúc Thùy Nga", "label", "Bà: KHÚC THÙY NGA")]),
+            doc(&[("full_name", "Khúc Thủy Nga", "label", "Bà: KHÚC THỦY NGA")]),
+        ];
+        agree(&mut tied);
+        assert_eq!(names(&tied), [Some("Khúc Thùy Nga"), Some("Khúc Thủy Nga")]);
+        assert_eq!(tied[1].sources["full_name"].method, "label");
+    }
+
+    #[test]
+    fn the_id_card_qr_outvotes_the_print() {
+        let mut docs = vec![
+            doc(&[("full_name", "Mai Phương Anh", "label", "MAI PHƯƠNG ANH")]),
+            doc(&[("full_name", "Mai Phương Anh", "label", "MAI PHƯƠNG ANH")]),
+            doc(&[
+                ("full_name", "Mai Phương Ánh", "id_card_qr", ""),
+                ("date_of_birth", "19/03/1985", "id_card_qr", ""),
+            ]),
+            doc(&[
+                ("full_name", "Mai Phương Anh", "label", "MAI PHƯƠNG ANH"),
+                (
+                    "date_of_birth",
+                    "19/08/1985",
+                    "label",
+                    "Sinh ngày: 19/08/1985",
+                ),
+            ]),
+        ];
+        agree(&mut docs);
+        assert_eq!(names(&docs), [Some("Mai Phương Ánh"); 4]);
+        assert_eq!(value(&docs[3], "date_of_birth"), Some("19/03/1985"));
+    }
+
+    #[test]
+    fn different_people_are_not_merged() {
+        // Alike names, different ID numbers: two people.
+        let mut ids = vec![
+            doc(&[
+                ("full_name", "Nguyễn Văn An", "label", ""),
+                ("id_number", "001090000001", "label", ""),
+            ]),
+            doc(&[
+                ("full_name", "Nguyễn Văn Ân", "label", ""),
+                ("id_number", "001065000002", "label", ""),
+            ]),
+            doc(&[
+                ("full_name", "Nguyễn Văn Ân", "label", ""),
+                ("id_number", "001065000002", "label", ""),
+            ]),
+        ];
+        agree(&mut ids);
+        assert_eq!(
+            names(&ids),
+            [
+                Some("Nguyễn Văn An"),
+                Some("Nguyễn Văn Ân"),
+                Some("Nguyễn Văn Ân")
+            ]
+        );
+        // Alike names, birth dates far apart: father and son.
+        let mut dates = vec![
+            doc(&[
+                ("full_name", "Lê Văn Hùng", "label", ""),
+                ("date_of_birth", "01/02/1960", "label", ""),
+            ]),
+            doc(&[
+                ("full_name", "Lê Văn Hưng", "label", ""),
+                ("date_of_birth", "05/09/1990", "label", ""),
+            ]),
+            doc(&[
+                ("full_name", "Lê Văn Hưng", "label", ""),
+                ("date_of_birth", "05/09/1990", "label", ""),
+            ]),
+        ];
+        agree(&mut dates);
+        assert_eq!(value(&dates[0], "full_name"), Some("Lê Văn Hùng"));
+        // Names not alike: nothing in common.
+        let mut other = vec![
+            doc(&[("full_name", "Hà Hoài Linh", "label", "")]),
+            doc(&[("full_name", "Hà Văn Linh", "label", "")]),
+        ];
+        agree(&mut other);
+        assert_eq!(names(&other), [Some("Hà Hoài Linh"), Some("Hà Văn Linh")]);
+    }
+
+    #[test]
+    fn a_name_is_given_only_beside_the_person_s_id_number_and_a_date_only_in_place_of_one() {
+        let id = ("id_number", "031173607411", "label", "Số: 031173607411");
+        let mut docs = vec![
+            doc(&[
+                (
+                    "full_name",
+                    "Đỗ Ánh Sinh",
+                    "label",
+                    "Người nộp: Đỗ Ánh Sinh",
+                ),
+                id,
+            ]),
+            doc(&[("full_name", "Đỗ Ánh Sinh", "label", "ĐỖ ÁNH SINH"), id]),
+            doc(&[id, ("date_of_birth", "12/12/1973", "label", "")]),
+            doc(&[]),
+        ];
+        agree(&mut docs);
+        assert_eq!(value(&docs[2], "full_name"), Some("Đỗ Ánh Sinh"));
+        assert_eq!(docs[2].sources["full_name"].method, AGREED);
+        assert_eq!(docs[2].sources["full_name"].line, None);
+        assert_eq!(value(&docs[3], "full_name"), None);
+        assert_eq!(
+            value(&docs[0], "date_of_birth"),
+            None,
+            "no date is invented"
+        );
+    }
+
+    #[test]
+    fn a_birth_date_needs_two_readings_that_outnumber_the_others() {
+        let person = |date: &str| {
+            doc(&[
+                ("full_name", "Hà Hoài Linh", "label", ""),
+                ("date_of_birth", date, "label", ""),
+            ])
+        };
+        let mut two = vec![
+            person("03/04/1964"),
+            person("03/04/1963"),
+            person("03/04/1964"),
+        ];
+        agree(&mut two);
+        assert!(
+            two.iter()
+                .all(|d| value(d, "date_of_birth") == Some("03/04/1964"))
+        );
+        let mut tied = vec![person("03/04/1964"), person("03/04/1963")];
+        agree(&mut tied);
+        assert_eq!(value(&tied[1], "date_of_birth"), Some("03/04/1963"));
+    }
+}
