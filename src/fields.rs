@@ -40,6 +40,23 @@ use std::sync::LazyLock;
 pub struct Fields {
     pub values: BTreeMap<String, String>,
     pub sources: BTreeMap<String, FieldSource>,
+    /// Readings the rules cannot vouch for, never given on their own.
+    pub unsure: Vec<Unsure>,
+}
+
+/// A value read where its rules cannot vouch for it: a number of the main
+/// person's with a digit too many, too few or misread ("0741 75-141077",
+/// "0921671607590"), or a card's number and name with no label and no
+/// birth date beside them. [`crate::people`] gives such a document the
+/// number the batch's other documents read of a person within one digit
+/// of it, and only when this document names that person too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsure {
+    /// `id_number` or `full_name`.
+    pub field: &'static str,
+    /// The digits as read (separators left out), or the name title-cased.
+    pub value: String,
+    pub source: FieldSource,
 }
 
 impl Fields {
@@ -550,8 +567,34 @@ fn labelled(lines: &[DocLine], today: time::Date) -> Fields {
         // them is misread, and which one cannot be told. Give neither.
         fields.values.remove("date_of_birth");
         fields.sources.remove("date_of_birth");
+    } else {
+        fields.unsure.extend(unsure_numbers(part));
     }
     fields
+}
+
+/// Runs of digits (spaces, dots and dashes between them left out) that
+/// are a digit or so from a citizen number's twelve: 11 to 13 digits.
+static NUMBER_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d[\d .\-]{9,22}\d").expect("regex"));
+
+/// The numbers of `lines` that may be a citizen number misread
+/// ([`Unsure`]).
+fn unsure_numbers(lines: &[DocLine]) -> Vec<Unsure> {
+    let mut out = Vec::new();
+    for l in lines {
+        for run in NUMBER_RUN.find_iter(&l.raw) {
+            let digits: String = run.as_str().chars().filter(char::is_ascii_digit).collect();
+            if (11..=13).contains(&digits.len()) {
+                out.push(Unsure {
+                    field: "id_number",
+                    value: digits,
+                    source: source(l, None),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// What a card's machine-readable zone proves outranks the labels: its ID
@@ -627,6 +670,7 @@ fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
 fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
     let mut fields = Fields::default();
     let Some((i, dob, squeezed)) = birth_date(lines, today) else {
+        fields.unsure = unsure_card(lines);
         return fields;
     };
     let year = dob[6..].to_string();
@@ -642,6 +686,7 @@ fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
         if !squeezed && !denied {
             fields.put("date_of_birth", dob, source(&lines[i], None));
         }
+        fields.unsure = unsure_card(lines);
         return fields;
     };
     fields.put("date_of_birth", dob, source(&lines[i], None));
@@ -650,6 +695,20 @@ fn unnamed(lines: &[DocLine], today: time::Date) -> Fields {
         fields.put("full_name", name, card_layout(&lines[k]));
     }
     fields
+}
+
+/// A card read with no name label and no birth date: its numbers and the
+/// lines that hold nothing but a name ([`Unsure`]).
+fn unsure_card(lines: &[DocLine]) -> Vec<Unsure> {
+    let mut out = unsure_numbers(lines);
+    out.extend(lines.iter().filter_map(|l| {
+        name_line(&l.raw).map(|value| Unsure {
+            field: "full_name",
+            value,
+            source: card_layout(l),
+        })
+    }));
+    out
 }
 
 /// A line's words with what is not a letter trimmed from their ends

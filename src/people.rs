@@ -28,7 +28,7 @@
 //! read otherwise. Each value so given says so: its source's `method` is
 //! [`AGREED`], with the page, label and line it was read on, if any.
 
-use crate::fields::{FieldSource, Fields};
+use crate::fields::{FieldSource, Fields, Unsure};
 use crate::fold::fold;
 use std::collections::BTreeMap;
 
@@ -38,6 +38,7 @@ pub const AGREED: &str = "batch_agreement";
 /// What the other documents of the batch read of the same people, given
 /// to each document (`docs`: each document's fields, in batch order).
 pub fn agree(docs: &mut [Fields]) {
+    vouch(docs);
     for group in people(docs) {
         let Some(agreed) = Agreed::of(docs, &group) else {
             continue;
@@ -46,6 +47,52 @@ pub fn agree(docs: &mut [Fields]) {
             agreed.give(&mut docs[i]);
         }
     }
+}
+
+/// A document that read no ID number, but a number the rules cannot vouch
+/// for ([`Unsure`]) within one digit of the number another document reads
+/// of a person, and that names that person too (its name, or a card's
+/// unlabelled name line, alike theirs): it gets that person's number, with
+/// the page and line of its own reading. Two such persons: none.
+fn vouch(docs: &mut [Fields]) {
+    let known: Vec<(String, String)> = docs
+        .iter()
+        .filter_map(|d| {
+            let id = value(d, "id_number")?;
+            Some((id.to_string(), value(d, "full_name")?.to_string()))
+        })
+        .collect();
+    for doc in docs.iter_mut().filter(|d| value(d, "id_number").is_none()) {
+        let names: Vec<&str> = value(doc, "full_name")
+            .into_iter()
+            .chain(unsure(doc, "full_name").map(|u| u.value.as_str()))
+            .collect();
+        let mut found: Vec<(&str, &Unsure)> = Vec::new();
+        for u in unsure(doc, "id_number") {
+            for (id, name) in &known {
+                let near = strsim::levenshtein(&u.value, id) <= 1;
+                if near && names.iter().any(|n| alike(n, name)) {
+                    found.push((id, u));
+                }
+            }
+        }
+        found.sort_by_key(|f| f.0);
+        found.dedup_by_key(|f| f.0);
+        if let [(id, u)] = found.as_slice() {
+            let source = FieldSource {
+                method: AGREED.into(),
+                ..u.source.clone()
+            };
+            let id = id.to_string();
+            doc.values.insert("id_number".into(), id);
+            doc.sources.insert("id_number".into(), source);
+        }
+    }
+}
+
+/// A document's unsure readings of `field`.
+fn unsure<'a>(doc: &'a Fields, field: &'a str) -> impl Iterator<Item = &'a Unsure> {
+    doc.unsure.iter().filter(move |u| u.field == field)
 }
 
 /// The documents of each person read more than once (indexes into `docs`).
@@ -467,6 +514,98 @@ mod tests {
             None,
             "no date is invented"
         );
+    }
+
+    fn with_unsure(mut f: Fields, unsure: &[(&'static str, &str)]) -> Fields {
+        for (field, v) in unsure {
+            f.unsure.push(Unsure {
+                field,
+                value: v.to_string(),
+                source: FieldSource {
+                    method: "label".into(),
+                    page: 2,
+                    label: None,
+                    line: Some(format!("read: {v}")),
+                },
+            });
+        }
+        f
+    }
+
+    #[test]
+    fn a_number_misread_by_a_digit_is_given_as_the_batch_reads_it_where_the_name_agrees() {
+        let nga = doc(&[
+            (
+                "full_name",
+                "Khúc Thùy Nga",
+                "label",
+                "Bên A: Bà Khúc Thùy Nga",
+            ),
+            (
+                "id_number",
+                "074175441077",
+                "label",
+                "CCCD số: 074175441077",
+            ),
+        ]);
+        let khoa = doc(&[
+            ("full_name", "Hà Đình Khoa", "label", "Ông: Hà Đình Khoa"),
+            (
+                "id_number",
+                "066078524888",
+                "label",
+                "CCCD số: 066078524888",
+            ),
+        ]);
+        let misread = with_unsure(
+            doc(&[("full_name", "Khúc Thủy Nga", "label", "Bà: KHÚC THỦY NGA")]),
+            &[("id_number", "074175141077")],
+        );
+        let other_person = with_unsure(
+            doc(&[("full_name", "Lâm Diệu Hồng", "label", "Bà: LÂM DIỆU HỒNG")]),
+            &[("id_number", "074175441077")],
+        );
+        let card = with_unsure(
+            Fields::default(),
+            &[
+                ("id_number", "0660785248880"),
+                ("full_name", "Hà Đình Khoa"),
+            ],
+        );
+        let mut docs = vec![nga, khoa, misread, other_person, card];
+        agree(&mut docs);
+        assert_eq!(value(&docs[2], "id_number"), Some("074175441077"));
+        let source = &docs[2].sources["id_number"];
+        assert_eq!(source.method, AGREED);
+        assert_eq!(
+            (source.page, source.line.as_deref()),
+            (2, Some("read: 074175141077"))
+        );
+        assert_eq!(value(&docs[3], "id_number"), None, "another person's name");
+        assert_eq!(value(&docs[4], "id_number"), Some("066078524888"));
+        assert_eq!(value(&docs[4], "full_name"), Some("Hà Đình Khoa"));
+    }
+
+    #[test]
+    fn an_unsure_number_near_two_people_s_numbers_is_given_neither() {
+        let person = |id: &str| {
+            doc(&[
+                ("full_name", "Lê Văn Hùng", "label", ""),
+                ("id_number", id, "label", ""),
+            ])
+        };
+        let unsure = with_unsure(
+            doc(&[("full_name", "Lê Văn Hùng", "label", "")]),
+            &[("id_number", "001090000003")],
+        );
+        let mut docs = vec![person("001090000001"), person("001090000002"), unsure];
+        agree(&mut docs);
+        assert_eq!(value(&docs[2], "id_number"), None);
+        // Nor is a card with no name beside its number.
+        let card = with_unsure(Fields::default(), &[("id_number", "001090000001")]);
+        let mut docs = vec![person("001090000001"), card];
+        agree(&mut docs);
+        assert_eq!(value(&docs[1], "id_number"), None);
     }
 
     #[test]

@@ -504,6 +504,7 @@ fn document(
     let Fields {
         values: mut fields,
         sources: field_sources,
+        ..
     } = batch.fields[n].clone();
     if decision.type_id == "receipt" {
         fields.insert("case_code".into(), batch.case_code.to_string());
