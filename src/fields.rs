@@ -131,13 +131,26 @@ const BIRTH_LABELS: [&str; 5] = [
     "NAM SINH",
 ];
 
+/// The long birth labels, matched with a letter misread too.
+const LONG_BIRTH_LABELS: [&str; 2] = ["NGAY THANG NAM SINH", "DATE OF BIRTH"];
+
+/// How alike (normalised Levenshtein, folded, from a word's start) a long
+/// birth label must read: one letter in ten misread ("năm sin‡"). The
+/// card's other dates stand after labels further off ("Ngày, tháng, năm
+/// cấp", "Place of birth").
+const BIRTH_LABEL_MATCH: f32 = 0.9;
+
 /// Does a folded line hold a birth label? Spaces do not count: OCR joins
-/// words of a table's cell ("Ngày, tháng nămsinh").
+/// words of a table's cell ("Ngày, tháng nămsinh"); a long label may have
+/// a letter misread.
 fn has_birth_label(folded: &str) -> bool {
     let squeezed: String = folded.chars().filter(|c| *c != ' ').collect();
     BIRTH_LABELS
         .iter()
         .any(|b| squeezed.contains(&b.replace(' ', "")))
+        || LONG_BIRTH_LABELS
+            .iter()
+            .any(|b| crate::classify::contains_similarity(folded, b) >= BIRTH_LABEL_MATCH)
 }
 
 /// How alike (normalised Levenshtein, folded) a printed name and the
@@ -1147,6 +1160,33 @@ mod tests {
             name_label("HO CHU DEM TEN NGUOI ME"),
             Some(NameLabel::Other)
         );
+    }
+
+    #[test]
+    fn a_birth_label_with_a_letter_misread_still_labels_and_other_dates_do_not() {
+        for (card, want) in [
+            // seed5 batch_031: "sinh" with its last letter misread.
+            (
+                "Ngày, tháng, năm sin‡/Oate cf bàth: 27/11/2003",
+                Some("27/11/2003"),
+            ),
+            ("Date of birt: 27/11/2003", Some("27/11/2003")),
+            ("Ngày, tháng, năm cấp/Date of issue: 17/09/2024", None),
+            ("Ngày, tháng, năm hết hạn/Date of expiry: 27/11/2028", None),
+            ("Nơi đăng ký khai sinh/Place of birth: 12/05/2003", None),
+        ] {
+            let p = page(&[
+                "Số định danh cá nhân: 056203602160",
+                "Họ, chữ đệm và tên khai sinh/Full name: VƯƠNG THANH THUẬN",
+                card,
+            ]);
+            let f = extract(&[&p], today(), &[]);
+            assert_eq!(
+                f.values.get("date_of_birth").map(String::as_str),
+                want,
+                "{card}"
+            );
+        }
     }
 
     #[test]

@@ -16,9 +16,9 @@
 //! - **The spelling**: an ID card's QR code, read exactly, outvotes the
 //!   print. Else the one most readings give; between as many, the one
 //!   whose words are more of them common name words
-//!   ([`crate::names::common_words`]), then the one read more often off a
-//!   line in small letters (tone marks over small letters are read better
-//!   than over capitals). A tie nothing breaks changes nothing.
+//!   ([`crate::names::common_words`]). A tie nothing breaks changes
+//!   nothing: which of two readings misread a tone mark cannot be told
+//!   (print in small letters is misread too: "Vĩnh" for "Vinh").
 //! - **The birth date**: the QR code's, else one that at least two
 //!   readings give and more than give any other.
 //!
@@ -182,7 +182,7 @@ impl Agreed {
         if ids.len() > 1 {
             return None;
         }
-        let names: Vec<(&str, bool, bool)> = group
+        let names: Vec<(&str, bool)> = group
             .iter()
             .filter_map(|&i| reading(&docs[i], "full_name"))
             .collect();
@@ -233,31 +233,18 @@ fn respell(doc: &mut Fields, field: &str, value: &str) {
     }
 }
 
-/// A field's value, whether it was read off the ID card's QR code, and
-/// whether it was read off a line in small letters.
-fn reading<'a>(doc: &'a Fields, field: &str) -> Option<(&'a str, bool, bool)> {
+/// A field's value, and whether it was read off the ID card's QR code.
+fn reading<'a>(doc: &'a Fields, field: &str) -> Option<(&'a str, bool)> {
     let v = value(doc, field)?;
-    let source = doc.sources.get(field);
-    let exact = source.is_some_and(|s| s.method == "id_card_qr");
-    let small = source
-        .and_then(|s| s.line.as_deref())
-        .is_some_and(|line| in_small_letters(line, v));
-    Some((v, exact, small))
-}
-
-/// Is the name's last word printed in small letters on `line` ("Người
-/// nộp: Trần Hồng Khánh Ly", not "TRẦN HỒNG KHÁNH LY")?
-fn in_small_letters(line: &str, name: &str) -> bool {
-    let Some(last) = name.split(' ').next_back().map(fold) else {
-        return false;
-    };
-    line.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| fold(w) == last)
-        .any(|w| w.chars().skip(1).any(char::is_lowercase))
+    let exact = doc
+        .sources
+        .get(field)
+        .is_some_and(|s| s.method == "id_card_qr");
+    Some((v, exact))
 }
 
 /// The name the readings agree on (see the module's doc).
-fn spelling(names: &[(&str, bool, bool)]) -> Option<String> {
+fn spelling(names: &[(&str, bool)]) -> Option<String> {
     let mut exact: Vec<&str> = names.iter().filter(|n| n.1).map(|n| n.0).collect();
     exact.dedup();
     if let [one] = exact.as_slice() {
@@ -266,15 +253,14 @@ fn spelling(names: &[(&str, bool, bool)]) -> Option<String> {
     if !exact.is_empty() {
         return None;
     }
-    let mut score: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
-    for (name, _, small) in names {
+    let mut score: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (name, _) in names {
         let s = score
             .entry(name)
-            .or_insert((0, crate::names::common_words(name), 0));
+            .or_insert((0, crate::names::common_words(name)));
         s.0 += 1;
-        s.2 += usize::from(*small);
     }
-    let mut ranked: Vec<(&str, (usize, usize, usize))> = score.into_iter().collect();
+    let mut ranked: Vec<(&str, (usize, usize))> = score.into_iter().collect();
     ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     match ranked.as_slice() {
         [(one, _)] => Some(one.to_string()),
@@ -286,7 +272,7 @@ fn spelling(names: &[(&str, bool, bool)]) -> Option<String> {
 /// The birth date the readings agree on: the QR code's, else one given by
 /// two readings at least and by more than give any other.
 fn birth_date(docs: &[Fields], group: &[usize]) -> Option<String> {
-    let dates: Vec<(&str, bool, bool)> = group
+    let dates: Vec<(&str, bool)> = group
         .iter()
         .filter_map(|&i| reading(&docs[i], "date_of_birth"))
         .collect();
@@ -370,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tie_goes_to_common_name_words_then_to_small_letters_else_nothing_changes() {
+    fn a_tie_goes_to_common_name_words_else_nothing_changes() {
         let id = ("id_number", "022185310154", "label", "Số: 022185310154");
         let mut common = vec![
             doc(&[
@@ -385,29 +371,29 @@ mod tests {
         agree(&mut common);
         assert_eq!(names(&common), [Some("Phan Thu Giang"); 2]);
 
-        let mut small = vec![
-            doc(&[(
-                "full_name",
-                "Trần Hồng Khánh Ly",
-                "label",
-                "Người nộp: Trần Hồng Khánh Ly",
-            )]),
-            doc(&[(
-                "full_name",
-                "Trần Hồng Khanh Ly",
-                "card_layout",
-                "TRẦN HỒNG KHANH LY",
-            )]),
-        ];
-        agree(&mut small);
-        assert_eq!(names(&small), [Some("Trần Hồng Khánh Ly"); 2]);
-
+        // Both common, once each, small letters or not: which misread
+        // cannot be told.
         let mut tied = vec![
             doc(&[("full_name", "Khúc Thùy Nga", "label", "Bà: KHÚC THÙY NGA")]),
             doc(&[("full_name", "Khúc Thủy Nga", "label", "Bà: KHÚC THỦY NGA")]),
+            doc(&[(
+                "full_name",
+                "Mai Đức Anh Vĩnh",
+                "label",
+                "Người nộp: Mai Đức Anh Vĩnh",
+            )]),
+            doc(&[("full_name", "Mai Đức Anh Vinh", "label", "MAI ĐỨC ANH VINH")]),
         ];
         agree(&mut tied);
-        assert_eq!(names(&tied), [Some("Khúc Thùy Nga"), Some("Khúc Thủy Nga")]);
+        assert_eq!(
+            names(&tied),
+            [
+                Some("Khúc Thùy Nga"),
+                Some("Khúc Thủy Nga"),
+                Some("Mai Đức Anh Vĩnh"),
+                Some("Mai Đức Anh Vinh")
+            ]
+        );
         assert_eq!(tied[1].sources["full_name"].method, "label");
     }
 
