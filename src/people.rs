@@ -8,11 +8,16 @@
 //! the readings of one person and gives each of them the spelling, and the
 //! birth date, that most of them give.
 //!
-//! - **One person**: two documents with the same ID number; or, where one
-//!   of them has none, names alike letter for letter once folded (one
-//!   letter apart per word at most, two in all) whose birth dates, where
-//!   both have one, are at most a digit apart. A group that ends up with
-//!   two ID numbers, or with names not alike, is left as read.
+//! - **One person**: two documents with the same ID number; or names
+//!   alike letter for letter once folded (one letter apart per word at
+//!   most, two in all) whose birth dates, where both have one, are at most
+//!   a digit apart, and whose ID numbers, where both have one, are one
+//!   digit apart. A group whose numbers are further apart, or whose names
+//!   are not alike, is left as read.
+//! - **The ID number**: the QR code's, else the one most readings give
+//!   (a digit OCR misread on one copy: "066194131970" on the card where
+//!   the receipt and the form read "056194131970"). Two numbers read as
+//!   often: left as read.
 //! - **The spelling**: an ID card's QR code, read exactly, outvotes the
 //!   print. Else the one most readings give; between as many, the one
 //!   whose words are more of them common name words
@@ -127,8 +132,11 @@ fn value<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
 
 /// Do two documents' main persons read as one person?
 fn same_person(a: &Fields, b: &Fields) -> bool {
-    if let (Some(x), Some(y)) = (value(a, "id_number"), value(b, "id_number")) {
-        return x == y;
+    let ids = (value(a, "id_number"), value(b, "id_number"));
+    if let (Some(x), Some(y)) = ids
+        && x == y
+    {
+        return true;
     }
     let (Some(x), Some(y)) = (value(a, "full_name"), value(b, "full_name")) else {
         return false;
@@ -137,7 +145,11 @@ fn same_person(a: &Fields, b: &Fields) -> bool {
         (Some(p), Some(q)) => differing(p, q) <= 1,
         _ => true,
     };
-    alike(x, y) && dates_fit
+    let ids_fit = match ids {
+        (Some(x), Some(y)) => x.len() == y.len() && differing(x, y) == 1,
+        _ => true,
+    };
+    alike(x, y) && dates_fit && ids_fit
 }
 
 /// Names alike letter for letter once folded: as many words, each at
@@ -172,14 +184,19 @@ struct Agreed {
 
 impl Agreed {
     /// `None` when the group's readings are not one person beyond doubt:
-    /// two ID numbers, or names not alike.
+    /// ID numbers more than a digit apart, or two that no reading
+    /// outvotes; or names not alike.
     fn of(docs: &[Fields], group: &[usize]) -> Option<Agreed> {
-        let mut ids: Vec<&str> = group
+        let ids: Vec<(&str, bool)> = group
             .iter()
-            .filter_map(|&i| value(&docs[i], "id_number"))
+            .filter_map(|&i| reading(&docs[i], "id_number"))
             .collect();
-        ids.dedup();
-        if ids.len() > 1 {
+        let id = vote(&ids, 1, |_| 0);
+        let one_number = match &id {
+            Some(id) => ids.iter().all(|(n, _)| differing(n, id) <= 1),
+            None => ids.is_empty(),
+        };
+        if !one_number {
             return None;
         }
         let names: Vec<(&str, bool)> = group
@@ -191,13 +208,18 @@ impl Agreed {
         }
         Some(Agreed {
             name: spelling(&names),
-            id: ids.first().map(|s| s.to_string()),
+            id,
             date_of_birth: birth_date(docs, group),
         })
     }
 
     /// Give a document of the person what the readings agree on.
     fn give(&self, doc: &mut Fields) {
+        if let Some(id) = &self.id
+            && value(doc, "id_number").is_some_and(|read| read != id)
+        {
+            respell(doc, "id_number", id);
+        }
         if let Some(name) = &self.name {
             let carries_id = self.id.is_some() && value(doc, "id_number") == self.id.as_deref();
             match value(doc, "full_name") {
@@ -245,28 +267,7 @@ fn reading<'a>(doc: &'a Fields, field: &str) -> Option<(&'a str, bool)> {
 
 /// The name the readings agree on (see the module's doc).
 fn spelling(names: &[(&str, bool)]) -> Option<String> {
-    let mut exact: Vec<&str> = names.iter().filter(|n| n.1).map(|n| n.0).collect();
-    exact.dedup();
-    if let [one] = exact.as_slice() {
-        return Some(one.to_string());
-    }
-    if !exact.is_empty() {
-        return None;
-    }
-    let mut score: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (name, _) in names {
-        let s = score
-            .entry(name)
-            .or_insert((0, crate::names::common_words(name)));
-        s.0 += 1;
-    }
-    let mut ranked: Vec<(&str, (usize, usize))> = score.into_iter().collect();
-    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
-    match ranked.as_slice() {
-        [(one, _)] => Some(one.to_string()),
-        [(top, a), (_, b), ..] if a > b => Some(top.to_string()),
-        _ => None,
-    }
+    vote(names, 1, crate::names::common_words)
 }
 
 /// The birth date the readings agree on: the QR code's, else one given by
@@ -276,19 +277,28 @@ fn birth_date(docs: &[Fields], group: &[usize]) -> Option<String> {
         .iter()
         .filter_map(|&i| reading(&docs[i], "date_of_birth"))
         .collect();
-    let mut exact: Vec<&str> = dates.iter().filter(|d| d.1).map(|d| d.0).collect();
+    vote(&dates, 2, |_| 0)
+}
+
+/// The value a person's readings (value, read off the QR code) agree on:
+/// the QR code's, where they give one only; else the value given by `min`
+/// readings at least and by more than give any other, ties broken by
+/// `rank` (higher wins). A tie nothing breaks: none.
+fn vote(readings: &[(&str, bool)], min: usize, rank: impl Fn(&str) -> usize) -> Option<String> {
+    let mut exact: Vec<&str> = readings.iter().filter(|r| r.1).map(|r| r.0).collect();
+    exact.sort_unstable();
     exact.dedup();
     if !exact.is_empty() {
         return (exact.len() == 1).then(|| exact[0].to_string());
     }
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for (d, ..) in &dates {
-        *count.entry(d).or_default() += 1;
+    let mut score: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (value, _) in readings {
+        score.entry(value).or_insert((0, rank(value))).0 += 1;
     }
-    let mut ranked: Vec<(&str, usize)> = count.into_iter().collect();
+    let mut ranked: Vec<(&str, (usize, usize))> = score.into_iter().collect();
     ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     match ranked.as_slice() {
-        [(top, n), rest @ ..] if *n >= 2 && rest.first().is_none_or(|r| r.1 < *n) => {
+        [(top, a), rest @ ..] if a.0 >= min && rest.first().is_none_or(|r| r.1 < *a) => {
             Some(top.to_string())
         }
         _ => None,
@@ -419,6 +429,42 @@ mod tests {
         agree(&mut docs);
         assert_eq!(names(&docs), [Some("Mai Phương Ánh"); 4]);
         assert_eq!(value(&docs[3], "date_of_birth"), Some("19/03/1985"));
+    }
+
+    #[test]
+    fn an_id_number_misread_by_a_digit_on_one_copy_is_outvoted_and_a_tie_is_left() {
+        let person = |id: &str| {
+            doc(&[
+                ("full_name", "Trần Thị Thu", "label", ""),
+                ("id_number", id, "label", ""),
+                ("date_of_birth", "26/08/1970", "label", ""),
+            ])
+        };
+        let mut docs = vec![
+            person("056194131970"),
+            person("066194131970"),
+            person("056194131970"),
+        ];
+        agree(&mut docs);
+        let ids: Vec<_> = docs.iter().map(|d| value(d, "id_number")).collect();
+        assert_eq!(ids, [Some("056194131970"); 3]);
+        assert_eq!(docs[1].sources["id_number"].method, AGREED);
+        assert_eq!(docs[0].sources["id_number"].method, "label");
+
+        // Once each: which copy misread cannot be told.
+        let mut tied = vec![person("056194131970"), person("066194131970")];
+        agree(&mut tied);
+        assert_eq!(value(&tied[1], "id_number"), Some("066194131970"));
+        assert_eq!(tied[1].sources["id_number"].method, "label");
+
+        // Two digits apart: not one person's number misread.
+        let mut far = vec![
+            person("056194131970"),
+            person("066194131971"),
+            person("056194131970"),
+        ];
+        agree(&mut far);
+        assert_eq!(value(&far[1], "id_number"), Some("066194131971"));
     }
 
     #[test]
