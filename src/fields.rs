@@ -630,7 +630,17 @@ fn add_card_zone(fields: &mut Fields, lines: &[DocLine]) {
         .get("date_of_birth")
         .is_some_and(|dob| is_citizen_number(&zone.id_number, Some(&dob[6..])));
     let vouched = zone.date_of_birth.is_some() || printed || labelled_year;
-    if !is_citizen_number(&zone.id_number, None) || !vouched {
+    if !is_citizen_number(&zone.id_number, None) {
+        return;
+    }
+    if !vouched {
+        // The zone's number (its check digit holds) and the printed birth
+        // date disagree on the year: one of them is misread, and which
+        // one cannot be told. Give neither.
+        if fields.values.contains_key("date_of_birth") {
+            fields.values.remove("date_of_birth");
+            fields.sources.remove("date_of_birth");
+        }
         return;
     }
     let from_zone = |i: usize| FieldSource {
@@ -1834,6 +1844,9 @@ mod tests {
         assert_eq!(f.values["date_of_birth"], "19/01/1987");
         let p = page(&["Ngày sinh / Date of birth: 19/01/1988", l1, garbled]);
         assert!(!values(&p).contains_key("id_number"));
+        // ...and the zone's number denies that date: which of the two OCR
+        // misread cannot be told, so neither is given.
+        assert!(!values(&p).contains_key("date_of_birth"));
         // A card whose labels OCR lost: the zone alone gives its fields.
         let p = page(&[
             "CĂN CƯỚC",
