@@ -164,15 +164,18 @@ static ID_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d ])\s*(\d(?: ?\d){11})(?:[^\d]|$)").expect("regex"));
 /// A date as day, month and year, a slash OCR may read as a dot or a
 /// dash, and the second also as a colon ("30/11:1983"; "10:11:1983" is
-/// not taken).
+/// not taken); a month between its separators may be split by a space
+/// ("06/1 1/1989": OCR reads a narrow "11" as two ones).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.:-]\s*(\d{4})").expect("regex")
+    Regex::new(r"(\d{1,2})\s*[/.-]\s*(\d ?\d|\d)\s*[/.:-]\s*(\d{4})").expect("regex")
 });
 
-/// A date of two-digit day and month whose separators OCR lost, one or
-/// both ("Sinh ngày: 1501/1975", "27102016"): eight digits standing apart.
+/// A date of two-digit day and month whose separators OCR lost or read
+/// as spaces, one or both ("Sinh ngày: 1501/1975", "27102016",
+/// "15 03 1953"): eight digits standing apart.
 static SQUEEZED_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d/.:-])(\d{2})[/.-]?(\d{2})[/.:-]?(\d{4})(?:[^\d/.:-]|$)").expect("regex")
+    Regex::new(r"(?:^|[^\d/.:-])(\d{2})[/. -]?(\d{2})[/.: -]?(\d{4})(?:[^\d/.:-]|$)")
+        .expect("regex")
 });
 
 /// What a line's start says: a name label, qualified or not.
@@ -382,6 +385,11 @@ fn mend_lost_colon(raw: &str) -> Option<String> {
                     .is_some_and(|rest| PLAIN.contains(&rest))
         })
     };
+    // A label alone, a signature block's heading ("NGƯỜI NỘP HỒ SƠ"), is
+    // not a shorter label and a name ("Người nộp: Hồ Sơ").
+    if is_label(&fold(raw)) {
+        return None;
+    }
     let k = (2..words.len().min(8))
         .rev()
         .find(|&k| is_label(&fold(&words[..k].join(" "))))?;
@@ -402,11 +410,16 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
     // The name row stands just above the birth row.
     let column = |row: usize| {
         applicants.iter().find_map(|a| {
-            lines[row.saturating_sub(3)..row]
+            let above = &lines[row.saturating_sub(3)..row];
+            above
                 .iter()
                 .rev()
                 .find_map(|l| applicant_column(&l.raw, a).map(|c| (l, c)))
+                .or_else(|| stacked_names(above, a))
         })
+    };
+    let two_numbers = || {
+        lines.iter().any(|l| citizen_numbers(&l.raw).len() == 2) || stacked_numbers(lines).is_some()
     };
     let by_dates = lines.iter().enumerate().find_map(|(i, l)| {
         let dates = birth_row(lines, i).then(|| date_pair(&l.raw, today))??;
@@ -415,12 +428,14 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
     // A birth row that holds two dates, not both real ("07/10/2001
     // 147/05/2000"), is a two-person form's still when the row of names
     // above it holds the applicant's name beside another's; its dates are
-    // then not given. One date on the row: a form of one person.
+    // then not given. One date on the row: a form of one person, unless
+    // the form prints two people's numbers side by side too (the other
+    // date misread past reading: "Ì2U0/i973 .22/05/1983").
     let (row, dates) = by_dates.or_else(|| {
         (0..lines.len())
             .find(|&i| {
                 birth_row(lines, i)
-                    && DATE.find_iter(&lines[i].raw).count() == 2
+                    && (DATE.find_iter(&lines[i].raw).count() == 2 || two_numbers())
                     && column(i).is_some()
             })
             .map(|i| (i, None))
@@ -450,6 +465,22 @@ fn side_by_side(lines: &[DocLine], today: time::Date, applicants: &[&str]) -> Op
         fields.put("id_number", ids[column].clone(), source(line, label));
     }
     Some(fields)
+}
+
+/// The applicant's name where OCR read the row of names as two lines, one
+/// name each ("THÁI NGỌC VÂN" / "MAI CÔNG PHÚC"): the column is the
+/// line's place in the pair, the left one first.
+fn stacked_names<'a>(
+    above: &'a [DocLine],
+    applicant: &str,
+) -> Option<(&'a DocLine, (usize, String))> {
+    let want = fold(applicant);
+    above.windows(2).find_map(|pair| {
+        let names = [name_line(&pair[0].raw)?, name_line(&pair[1].raw)?];
+        let column = names.iter().position(|n| fold(n) == want)?;
+        let other = &names[1 - column];
+        (fold(other) != want).then(|| (&pair[column], (column, names[column].clone())))
+    })
 }
 
 /// Is line `i` a table's birth row: its label a birth label, or "Ngày,
@@ -963,7 +994,8 @@ fn after_a_digit(raw: &str, c: &regex::Captures) -> bool {
 
 /// A date read as day, month, year that exists, from 1900 to `today`.
 fn real_date(c: &regex::Captures, today: time::Date) -> Option<String> {
-    let (d, m, y): (u8, u8, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+    let month = c[2].replace(' ', "");
+    let (d, m, y): (u8, u8, i32) = (c[1].parse().ok()?, month.parse().ok()?, c[3].parse().ok()?);
     let month = time::Month::try_from(m).ok()?;
     let date = time::Date::from_calendar_date(y, month, d).ok()?;
     (y >= 1900 && date <= today).then(|| format!("{d:02}/{m:02}/{y}"))
@@ -1256,6 +1288,48 @@ mod tests {
         let fields = extract(&[&one], today(), &["Ông Quốc Hiếu"]).values;
         assert_eq!(fields["date_of_birth"], "14/05/2000");
         assert_eq!(fields["id_number"], "096200530902");
+    }
+
+    #[test]
+    fn a_two_person_form_read_a_cell_a_line_still_gives_the_applicants_column() {
+        // tune seed5 batch_030: the row of names read as two lines.
+        let stacked = page(&[
+            "Thông tin",
+            "Bên nữ",
+            "Bên nam",
+            "Họ, chữ đệm, tên",
+            "THÁI NGỌC VÂN",
+            "MAI CÔNG PHÚC",
+            "Ngày, tháng, năm sinh [04/12/1983 | 19/09/1978",
+            "Dân tộc | Kinh | Khmer",
+            "Giấy tờ tùy thân",
+            "CCCD số 027183500266",
+            "CCCD số 001078447771",
+        ]);
+        let wife = extract(&[&stacked], today(), &["Thái Ngọc Vân"]).values;
+        assert_eq!(wife["full_name"], "Thái Ngọc Vân");
+        assert_eq!(wife["date_of_birth"], "04/12/1983");
+        assert_eq!(wife["id_number"], "027183500266");
+        let husband = extract(&[&stacked], today(), &["Mai Công Phúc"]).values;
+        assert_eq!(husband["date_of_birth"], "19/09/1978");
+        assert_eq!(husband["id_number"], "001078447771");
+        assert!(
+            extract(&[&stacked], today(), &["Trần Văn Khác"])
+                .values
+                .is_empty()
+        );
+        // After tune seed5 batch_006: one of the birth row's dates misread
+        // past reading; the numbers side by side still tell a form of two.
+        let misread = page(&[
+            "Thông tin Ỉ Bên nữ. Si | s Bên nam |",
+            "'Họ, chữ đệm, tên s. ,LÒ HOÀI HUỆ - — | .BÙI HỮU XUÂN PHONG. ` |",
+            "' Ngày, tháng, năm sinh s Ì2U0/i973 SỐ .22/05/1983",
+            "'Giấy tời tờ tùy thân. _ .cc C D số 079173995060 c .CCCD số 048083295247 SỐ |",
+        ]);
+        let wife = extract(&[&misread], today(), &["Lò Hoài Huệ"]).values;
+        assert_eq!(wife["full_name"], "Lò Hoài Huệ");
+        assert_eq!(wife["id_number"], "079173995060");
+        assert!(!wife.contains_key("date_of_birth"), "{wife:?}");
     }
 
     #[test]
@@ -1684,6 +1758,8 @@ mod tests {
             "Họ tên người nộp Bùi Bích Lụa sinh năm 1980",
             "NGƯỜI NỘP HỒ SƠ | NGƯỜI TIẾP NHẬN HỒ SƠ",
             "NGƯỜI NỘP HỒ SƠ NGƯỜI TIẾP NHẬN HỒ SƠ",
+            // A signature block's heading alone, its tone marks misread.
+            "NGƯỢI NỢP HO SƠ",
             "Họ và tên người mẹ Bùi Bích Lụa",
         ] {
             let p = page(&[line]);
@@ -1735,7 +1811,13 @@ mod tests {
 
     #[test]
     fn a_date_whose_slashes_ocr_lost_stands_only_where_the_number_vouches() {
-        for date in ["1501/1975", "15/011975", "15011975"] {
+        for date in [
+            "1501/1975",
+            "15/011975",
+            "15011975",
+            "15 01 1975",
+            "15 011975",
+        ] {
             let p = page(&[
                 "Tôi là (ghi họ tên bằng chữ in hoa): NÔNG HỮU TRUNG",
                 &format!("Giới tính: Nam Sinh ngày: {date}"),
@@ -1755,6 +1837,12 @@ mod tests {
         let f = extract(&[&p], today(), &[]).values;
         assert!(!f.contains_key("date_of_birth"), "{f:?}");
         assert_eq!(f["id_number"], "046075448338");
+        // A month OCR split in two is one month.
+        let p = page(&[
+            "Họ, chữ đệm, tên: HÀ MỸ ANH",
+            "Ngày, tháng, năm sinh: 06/1 1/1989",
+        ]);
+        assert_eq!(values(&p)["date_of_birth"], "06/11/1989");
         // A day OCR split in two stays refused; a whole date on the next
         // line wins over eight digits on the label's.
         let p = page(&[
@@ -1776,6 +1864,7 @@ mod tests {
             ("15011975", "Số định danh cá nhân: 046076448338"),
             ("1501975", "Số định danh cá nhân: 046075448338"),
             ("150111975", "Số định danh cá nhân: 046075448338"),
+            ("15 01 1976", "Số định danh cá nhân: 046075448338"),
         ] {
             let p = page(&[
                 "Họ và tên: NÔNG HỮU TRUNG",

@@ -18,12 +18,16 @@
 use crate::fold::fold;
 use unicode_normalization::UnicodeNormalization;
 
-/// Common surnames.
-const SURNAMES: [&str; 36] = [
+/// Common surnames. Left out: those that also start common capitalised
+/// lines of a form ("Văn" of "VĂN PHÒNG", "Đồng" and "Ninh" of province
+/// names), and "Ông", an honorific too ([`crate::fields`] tells them apart).
+const SURNAMES: [&str; 62] = [
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
     "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Trương", "Lương", "Đoàn", "Đào", "Vương",
     "Triệu", "Quách", "Lâm", "Tạ", "Thái", "Châu", "Kiều", "Tăng", "Khúc", "Nông", "Hà", "Tô",
-    "Lò",
+    "Lò", "Mai", "Cao", "Lưu", "Chu", "Phùng", "Tống", "Đàm", "Hứa", "Lại", "Mạc", "Doãn", "Lã",
+    "La", "Âu", "Nghiêm", "Giáp", "Lục", "Vi", "Bế", "Thạch", "Tôn", "Cù", "Khổng", "Mã", "Hàn",
+    "Hầu",
 ];
 
 /// Common middle and given names, one syllable each.
