@@ -318,10 +318,34 @@ pub fn extract(pages: &[&PageText], today: time::Date, applicants: &[&str]) -> F
         .collect();
     let mut fields = match side_by_side(&lines, today, applicants) {
         Some(fields) => fields,
-        None => labelled(&lines, today),
+        None => labelled(before_attorney(&lines), today),
     };
     add_card_zone(&mut fields, &lines);
     fields
+}
+
+/// The lines before the heading of an attorney's part ("II. NGƯỜI ĐƯỢC ỦY
+/// QUYỀN", "BÊN ĐƯỢC ỦY QUYỀN (Bên B):"): the person a name label there
+/// names acts for the document's main person, and is never them (where
+/// OCR lost the principal's label, "ng: VŨ HOÀNG SƠN", the attorney's
+/// "Họ và tên:" is the first label left). All the lines when there is none.
+fn before_attorney(lines: &[DocLine]) -> &[DocLine] {
+    let heading = |l: &DocLine| {
+        let folded = fold(&l.raw);
+        let words: Vec<&str> = folded
+            .split(' ')
+            // Its number ("II.", "1H", "2."), as OCR reads it.
+            .skip_while(|w| w.len() <= 3 && !matches!(*w, "BEN" | "NGUOI"))
+            .collect();
+        let text = words.join(" ");
+        ["NGUOI DUOC UY QUYEN", "BEN DUOC UY QUYEN"]
+            .iter()
+            .any(|h| text.starts_with(h))
+    };
+    match lines.iter().position(heading) {
+        Some(at) => &lines[..at],
+        None => lines,
+    }
 }
 
 /// The receipt's "<office> tiếp nhận hồ sơ của: <name>" as OCR breaks it:
@@ -1104,11 +1128,13 @@ fn clean_name(v: &str) -> Option<String> {
     // common surname ("ÔNG THU ÁNH"), it is the name's first word. Before
     // three it is left out: surnames outside the common ones ("Ông La
     // Mạnh Bình") are as frequent as the surname "Ông".
+    // Before three words that start with "Thị", a woman's middle name, it
+    // is her surname: "Ông Thị Lan My" (no "Mr." goes before "Thị").
     let surname = crate::names::is_surname;
+    let hers = words.len() == 3 && fold(words[0]) == "THI";
     if let Some(t) = title
         && (fold(t) == "ONG" || fold(t) == "ON")
-        && words.len() == 2
-        && !surname(words[0])
+        && ((words.len() == 2 && !surname(words[0])) || hers)
     {
         // The surname is "Ông" however OCR marked it ("Ong", "ÒNG").
         let upper = t.chars().skip(1).any(char::is_uppercase);
@@ -1422,6 +1448,12 @@ mod tests {
             ("Người nộp: Ôn; Lâm Tuấn Thành", "Lâm Tuấn Thành"),
             ("Người nộp: Ôn; Thu Ánh", "Ông Thu Ánh"),
             ("tiếp nhận hồ sơ của: Ông La Mạnh Bình", "La Mạnh Bình"),
+            // Before "Thị", a woman's middle name: her surname.
+            (
+                "Người nộp: Ông Thị Lan My | Điện thoại: 0817480758",
+                "Ông Thị Lan My",
+            ),
+            ("Họ, chữ đệm, tên: ÔNG THỊ LAN MY", "Ông Thị Lan My"),
         ] {
             assert_eq!(
                 extract(&[&page(&[line])], today(), &[]).values["full_name"],
@@ -1765,6 +1797,29 @@ mod tests {
             let p = page(&[line]);
             assert_eq!(values(&p).get("full_name"), None, "{line}");
         }
+    }
+
+    #[test]
+    fn a_name_label_in_the_attorney_s_part_never_names_the_main_person() {
+        // tune seed9 batch_022: the principal's label "Ông:" read as "ng:".
+        let lines = [
+            "GIẤY ỦY QUYỀN",
+            "I. NGƯỜI ỦY QUYỀN",
+            "ng: VŨ HOÃẴẲNG SƠN nh ngày: Ô) 10 2007",
+            "1H NGƯỜI ĐƯỢC ỦY QUYẾN",
+            "Họ và tên: Ông Bích Giảng",
+            "Sinh ngày: 01/01/1999",
+            "Căn cước công dân số: 001199007792",
+        ];
+        let f = values(&page(&lines));
+        assert!(f.is_empty(), "{f:?}");
+        // The principal's part read: theirs.
+        let mut lines = lines;
+        lines[2] = "Ông: VŨ HOÀNG SƠN Sinh ngày: 03/10/2005";
+        let f = values(&page(&lines));
+        assert_eq!(f["full_name"], "Vũ Hoàng Sơn");
+        assert_eq!(f["date_of_birth"], "03/10/2005");
+        assert!(!f.contains_key("id_number"), "{f:?}");
     }
 
     #[test]
